@@ -1,0 +1,124 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	githubactions "github.com/sethvargo/go-githubactions"
+
+	"github.com/token-gate/token-gate/internal/config"
+	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/report"
+)
+
+// inputNames are every input action.yml declares.
+var inputNames = []string{
+	config.InToken, config.InTokenName, config.InRequiredScopes, config.InWarnWithinDays,
+	config.InFailWithinDays, config.InOnMissing, config.InAPIURL, config.InPackages,
+	config.InTokens, config.InReminder, config.InGitHubToken, config.InReminderLabels,
+	config.InReminderMentions,
+}
+
+// inputEnv is how the runner names an input's variable: upper-cased, spaces
+// to underscores, hyphens kept (INPUT_REQUIRED-SCOPES; github-tokens.md §5).
+func inputEnv(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}
+
+func (c *Command) action(ctx context.Context) int {
+	a := githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout))
+
+	// The runner passes every declared input, defaults included; a variable
+	// that is absent (a hand-made run) takes action.yml's default instead.
+	raw := config.Raw{}
+	for _, name := range inputNames {
+		if v, ok := c.LookupEnv(inputEnv(name)); ok {
+			raw[name] = v
+		}
+	}
+
+	// Mask first: nothing is printed before every credential is masked
+	// (github-tokens.md §6).
+	sec := &secrets{}
+	mask := func(v string) {
+		for _, piece := range sec.add(v) {
+			a.AddMask(piece)
+		}
+	}
+	mask(raw[config.InToken])
+	mask(raw[config.InGitHubToken])
+	for _, v := range tokensValues(raw[config.InTokens]) {
+		mask(v)
+	}
+
+	cfg, err := config.Parse(raw, c.getenv, false)
+	if err != nil {
+		msg := sec.redact(err.Error())
+		a.WithFieldsMap(map[string]string{"title": "token-gate: bad input"}).Errorf("%s", msg)
+		kind := badInputKind(raw)
+		c.writeFiles(a, sec, []report.Output{{Name: "valid", Value: "false"}, {Name: "token-type", Value: string(kind)}},
+			fmt.Sprintf("## ❌ token-gate: bad input\n\n%s\n\nNothing was sent to GitHub.\n", msg), true)
+		return ExitUsage
+	}
+
+	run := c.run(ctx, cfg, mask)
+	for _, an := range report.Annotations(run) {
+		fields := a.WithFieldsMap(map[string]string{"title": sec.redact(an.Title)})
+		msg := sec.redact(an.Message)
+		switch an.Severity {
+		case gate.Error:
+			fields.Errorf("%s", msg)
+		case gate.Warning:
+			fields.Warningf("%s", msg)
+		default:
+			fields.Noticef("%s", msg)
+		}
+	}
+	c.writeFiles(a, sec, report.Outputs(run), report.Summary(run), false)
+	return exitStatus(run)
+}
+
+// writeFiles sets the outputs and appends the step summary. go-githubactions
+// panics when GITHUB_OUTPUT or GITHUB_STEP_SUMMARY is unset or unwritable
+// (github-tokens.md §6), so both are guarded and a failure is annotated.
+func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []report.Output, summary string, partial bool) {
+	if c.getenv("GITHUB_OUTPUT") != "" {
+		if err := guard(func() {
+			written := map[string]bool{}
+			for _, o := range outputs {
+				// SetOutput's heredoc delimiter is fixed, so a value must stay
+				// on one line.
+				a.SetOutput(o.Name, oneLine(sec.redact(o.Value)))
+				written[o.Name] = true
+			}
+			if partial {
+				// Every output exists on every run, empty when unknown.
+				for _, o := range report.Outputs(gate.Run{}) {
+					if !written[o.Name] {
+						a.SetOutput(o.Name, "")
+					}
+				}
+			}
+		}); err != nil {
+			a.WithFieldsMap(map[string]string{"title": "token-gate: outputs not written"}).Errorf("%s", sec.redact(err.Error()))
+		}
+	} else {
+		a.Debugf("GITHUB_OUTPUT is not set; outputs not written")
+	}
+	if c.getenv("GITHUB_STEP_SUMMARY") != "" {
+		if err := guard(func() { a.AddStepSummary(sec.redact(summary)) }); err != nil {
+			a.WithFieldsMap(map[string]string{"title": "token-gate: summary not written"}).Warningf("%s", sec.redact(err.Error()))
+		}
+	}
+}
+
+func guard(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
+}

@@ -1,0 +1,50 @@
+package gate
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/registry"
+)
+
+// Links builds the pages a fix needs, so that an error saves its reader a
+// search (github-tokens.md §9).
+type Links struct {
+	Server     string // GITHUB_SERVER_URL: https://github.com or the GHES host
+	Repository string // OWNER/REPO, empty in a terminal
+}
+
+// NewClassicToken is the prefilled form for a new classic token. Fine-grained
+// prefill is broken and undocumented since 2026-05, so there is no such link.
+func (l Links) NewClassicToken(scopes []string, description string) string {
+	q := "scopes=" + strings.Join(scopes, ",")
+	if description != "" {
+		q += "&description=" + url.QueryEscape(description)
+	}
+	return l.Server + "/settings/tokens/new?" + q
+}
+
+// Tokens is the list of the user's classic tokens, where scopes are edited
+// and SSO is authorized.
+func (l Links) Tokens() string { return l.Server + "/settings/tokens" }
+
+// Secrets names the pages where the secret is updated. The runner does not say
+// whether a secret is the repository's or the organisation's, so both are
+// given.
+func (l Links) Secrets() string {
+	owner, _, ok := strings.Cut(l.Repository, "/")
+	if !ok {
+		return "the repository's or organization's Actions secrets"
+	}
+	return l.Server + "/" + l.Repository + "/settings/secrets/actions (repository secret) or " +
+		l.Server + "/organizations/" + owner + "/settings/secrets/actions (organization secret)"
+}
+
+// PackageSettings is where a package's "Manage Actions access" and "Manage
+// access" live. Whether OWNER is an organisation or a user is unknown here,
+// so the organisation form is given and the user form named.
+func (l Links) PackageSettings(img registry.Image) string {
+	owner, name, _ := strings.Cut(img.Repository, "/")
+	return l.Server + "/orgs/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings" +
+		" (for a user's package: " + l.Server + "/users/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings)"
+}

@@ -1,0 +1,159 @@
+// Package gate owns the rules: given checked inputs and what GitHub and the
+// registry answered, it decides whether each token passes and why not. The
+// verdict it returns is plain data; turning it into annotations, outputs, a
+// summary or a terminal report is the report package's job.
+package gate
+
+import (
+	"time"
+
+	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/token"
+)
+
+// Severity ranks a finding the way workflow annotations do.
+type Severity string
+
+// The severities, named as the workflow commands are.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Notice  Severity = "notice"
+)
+
+// Finding is one thing the user must hear: what is wrong and the fix.
+type Finding struct {
+	Severity Severity
+	Title    string
+	Message  string
+}
+
+// Status is the result of one check in the summary table.
+type Status string
+
+// The statuses of a check.
+const (
+	Pass          Status = "pass"
+	Fail          Status = "fail"
+	Warn          Status = "warn"
+	Skipped       Status = "skipped"
+	NotApplicable Status = "n/a"
+	Unverified    Status = "unverified"
+)
+
+// Check is one row of the summary's table.
+type Check struct {
+	Name   string
+	Status Status
+	Detail string
+}
+
+// Verdict is everything decided about one token.
+type Verdict struct {
+	TokenName string
+	Kind      token.Kind
+	Login     string
+	// Scopes are as GitHub reported them, in its order; ScopesReported is
+	// false when the kind has none.
+	Scopes         []string
+	ScopesReported bool
+	MissingScopes  []string
+	// ExpiresAt is zero when the token never expires or the expiry is
+	// unknown; Expiry says which.
+	ExpiresAt     time.Time
+	Expiry        ExpiryState
+	DaysRemaining int
+	Checks        []Check
+	Findings      []Finding
+	Images        []registry.Result
+	// Passed decides the exit status; Valid is the `valid` output. They differ
+	// for an empty token under on-missing warn or skip, which passes the gate
+	// but is not a valid token.
+	Passed bool
+	Valid  bool
+}
+
+// ExpiryState says what is known of a token's expiry.
+type ExpiryState string
+
+// The expiry states.
+const (
+	ExpiryUnknown ExpiryState = "unknown"
+	ExpiryNever   ExpiryState = "never"
+	ExpiryKnown   ExpiryState = "known"
+)
+
+// HasExpiry reports whether ExpiresAt and DaysRemaining mean anything.
+func (v Verdict) HasExpiry() bool { return v.Expiry == ExpiryKnown }
+
+// Pushable lists the images the token proved it may push to, in input order.
+func (v Verdict) Pushable() []string { return v.imagesWith(registry.Pushable) }
+
+// NotPushable lists the images the registry refused, in input order. Images
+// the probe could not decide (unreachable, rate-limited) are in neither list.
+func (v Verdict) NotPushable() []string { return v.imagesWith(registry.Denied) }
+
+func (v Verdict) imagesWith(o registry.Outcome) []string {
+	out := []string{}
+	for _, r := range v.Images {
+		if r.Outcome == o {
+			out = append(out, r.Image.String())
+		}
+	}
+	return out
+}
+
+// Problems lists the error and warning messages, for the JSON report.
+func (v Verdict) Problems() []string {
+	out := []string{}
+	for _, f := range v.Findings {
+		if f.Severity != Notice {
+			out = append(out, f.Title+": "+f.Message)
+		}
+	}
+	return out
+}
+
+func (v *Verdict) add(s Severity, title, msg string) {
+	v.Findings = append(v.Findings, Finding{Severity: s, Title: title, Message: msg})
+}
+
+func (v *Verdict) check(name string, s Status, detail string) {
+	v.Checks = append(v.Checks, Check{Name: name, Status: s, Detail: detail})
+}
+
+// Run is the outcome of one invocation: a verdict per token, and findings
+// about the run itself (reminder issues, for instance).
+type Run struct {
+	Verdicts  []Verdict
+	Findings  []Finding
+	Reminders []Reminder
+}
+
+// Reminder is one reminder issue this run opened, updated or closed.
+type Reminder struct {
+	Name   string `json:"name"`
+	Action string `json:"action"`
+	Number int    `json:"number"`
+	URL    string `json:"url"`
+}
+
+// Passed reports whether every token passed.
+func (r Run) Passed() bool {
+	for _, v := range r.Verdicts {
+		if !v.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// Valid reports whether every token is valid: the `valid` output.
+func (r Run) Valid() bool {
+	for _, v := range r.Verdicts {
+		if !v.Valid {
+			return false
+		}
+	}
+	return len(r.Verdicts) > 0
+}

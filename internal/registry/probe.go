@@ -1,0 +1,290 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/token-gate/token-gate/internal/transport"
+)
+
+// Outcome is what a probe proved.
+type Outcome string
+
+// The outcomes. Only Pushable and Denied are proofs; the others say the probe
+// could not decide, and the gate must not pretend it did.
+const (
+	Pushable    Outcome = "pushable"
+	Denied      Outcome = "denied"
+	Unreachable Outcome = "unreachable"
+	RateLimited Outcome = "rate-limited"
+	Unexpected  Outcome = "unexpected"
+)
+
+// Result is the probe of one image.
+type Result struct {
+	Image   Image
+	Outcome Outcome
+	// Step is where the probe stopped: "challenge", "token" or "upload".
+	Step   string
+	Status int
+	// Message is the registry's own words, quoted to the user unchanged.
+	Message string
+}
+
+// Prober probes images for push rights with one credential.
+type Prober struct {
+	Client   *http.Client
+	Username string // ghcr.io ignores it; Docker clients send any name
+	Secret   string
+	// Mask is told every registry token as soon as it arrives, before
+	// anything could print it.
+	Mask func(string)
+	// Parallel bounds the probes in flight.
+	Parallel int
+
+	mu         sync.Mutex
+	challenges map[string]*challengeOnce
+}
+
+type challengeOnce struct {
+	once sync.Once
+	ch   Challenge
+	res  *Result // set when the challenge itself failed
+}
+
+// NewClient returns an HTTP client that may reach only these images'
+// registries; a token realm on any other host is refused rather than handed
+// the token.
+func NewClient(base http.RoundTripper, policy transport.Policy, images []Image) *http.Client {
+	hosts := make([]string, 0, len(images))
+	for _, img := range images {
+		hosts = append(hosts, img.Registry)
+	}
+	return transport.NewClient(base, policy, hosts...)
+}
+
+// ProbeAll probes images concurrently, at most Parallel at a time, and returns
+// the results in input order.
+func (p *Prober) ProbeAll(ctx context.Context, images []Image) []Result {
+	results := make([]Result, len(images))
+	limit := max(p.Parallel, 1)
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, img := range images {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = p.Probe(ctx, img)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// Probe runs the three steps for one image: the challenge (cached per
+// registry), the token request with Basic auth, and an empty upload POST with
+// the registry token. 202 proves push rights and creates nothing: the upload
+// session is left to expire.
+func (p *Prober) Probe(ctx context.Context, img Image) Result {
+	ch, failed := p.challenge(ctx, img)
+	if failed != nil {
+		r := *failed
+		r.Image = img
+		return r
+	}
+	base := img.Scheme() + "://" + img.Registry
+	auth := ""
+	switch strings.ToLower(ch.Scheme) {
+	case "bearer":
+		tok, res := p.registryToken(ctx, img, ch)
+		if res != nil {
+			return *res
+		}
+		auth = "Bearer " + tok
+	case "basic":
+		req, _ := http.NewRequest(http.MethodGet, base, nil)
+		req.SetBasicAuth(p.Username, p.Secret)
+		auth = req.Header.Get("Authorization")
+	case "":
+		// The registry asked for no credentials at all; the upload decides.
+	default:
+		return Result{Image: img, Outcome: Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
+			Message: fmt.Sprintf("the registry asks for %q authentication, which token-gate does not speak", ch.Scheme)}
+	}
+	uploadURL := base + "/v2/" + img.Repository + "/blobs/uploads/"
+	req, err := http.NewRequestWithContext(transport.AllowPostRetry(ctx), http.MethodPost, uploadURL, http.NoBody)
+	if err != nil {
+		return Result{Image: img, Outcome: Unexpected, Step: "upload", Message: err.Error()}
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Content-Length", "0")
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		return networkResult(img, "upload", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusAccepted {
+		return Result{Image: img, Outcome: Pushable, Step: "upload", Status: resp.StatusCode}
+	}
+	return statusResult(img, "upload", resp.StatusCode, body)
+}
+
+func (p *Prober) challenge(ctx context.Context, img Image) (Challenge, *Result) {
+	p.mu.Lock()
+	if p.challenges == nil {
+		p.challenges = map[string]*challengeOnce{}
+	}
+	c, ok := p.challenges[img.Registry]
+	if !ok {
+		c = &challengeOnce{}
+		p.challenges[img.Registry] = c
+	}
+	p.mu.Unlock()
+	c.once.Do(func() { c.ch, c.res = p.fetchChallenge(ctx, img) })
+	return c.ch, c.res
+}
+
+func (p *Prober) fetchChallenge(ctx context.Context, img Image) (Challenge, *Result) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, img.Scheme()+"://"+img.Registry+"/v2/", nil)
+	if err != nil {
+		return Challenge{}, &Result{Outcome: Unexpected, Step: "challenge", Message: err.Error()}
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		r := networkResult(img, "challenge", err)
+		return Challenge{}, &r
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return Challenge{}, nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		ch, err := ParseChallenge(resp.Header.Get("WWW-Authenticate"))
+		if err != nil {
+			return Challenge{}, &Result{Outcome: Unexpected, Step: "challenge", Status: resp.StatusCode,
+				Message: "the registry's WWW-Authenticate challenge is unreadable: " + err.Error()}
+		}
+		return ch, nil
+	}
+	r := statusResult(img, "challenge", resp.StatusCode, body)
+	return Challenge{}, &r
+}
+
+func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (string, *Result) {
+	realm, err := url.Parse(ch.Params["realm"])
+	if err != nil || realm.Host == "" {
+		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Message: fmt.Sprintf("the challenge names no usable realm (%q)", ch.Params["realm"])}
+	}
+	q := realm.Query()
+	if svc := ch.Params["service"]; svc != "" {
+		q.Set("service", svc)
+	}
+	q.Set("scope", "repository:"+img.Repository+":pull,push")
+	realm.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
+	if err != nil {
+		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Message: err.Error()}
+	}
+	req.SetBasicAuth(p.Username, p.Secret)
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		r := networkResult(img, "token", err)
+		return "", &r
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		r := statusResult(img, "token", resp.StatusCode, body)
+		return "", &r
+	}
+	// The token is opaque: decoding it as a JWT gave false answers in
+	// radius-project/radius#12612, so only the upload decides.
+	var answer struct {
+		Token       string `json:"token"`
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil || answer.Token+answer.AccessToken == "" {
+		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Status: resp.StatusCode,
+			Message: "the registry's token service answered 200 without a token"}
+	}
+	tok := answer.Token
+	if tok == "" {
+		tok = answer.AccessToken
+	}
+	if p.Mask != nil {
+		p.Mask(tok)
+	}
+	return tok, nil
+}
+
+func networkResult(img Image, step string, err error) Result {
+	var dest *transport.DestinationError
+	if errors.As(err, &dest) {
+		return Result{Image: img, Outcome: Unexpected, Step: step, Message: dest.Error()}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return Result{Image: img, Outcome: Unreachable, Step: step, Message: err.Error()}
+}
+
+func statusResult(img Image, step string, status int, body []byte) Result {
+	r := Result{Image: img, Step: step, Status: status, Message: registryMessage(body)}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		r.Outcome = Denied
+	case status == http.StatusTooManyRequests:
+		r.Outcome = RateLimited
+	case status >= 500:
+		r.Outcome = Unreachable
+	default:
+		// A package that does not exist yet lands here; what the registry
+		// answers is undocumented (github-tokens.md §4), so the report quotes
+		// it instead of guessing.
+		r.Outcome = Unexpected
+	}
+	return r
+}
+
+// registryMessage quotes the registry's own words: the distribution spec's
+// {"errors":[{"code","message"}]}, or the start of a body in another shape.
+func registryMessage(body []byte) string {
+	var e struct {
+		Errors []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"errors"`
+		Details string `json:"details"`
+	}
+	if json.Unmarshal(body, &e) == nil && len(e.Errors) > 0 {
+		msgs := make([]string, 0, len(e.Errors))
+		for _, x := range e.Errors {
+			switch {
+			case x.Message != "":
+				msgs = append(msgs, x.Message)
+			case x.Code != "":
+				msgs = append(msgs, x.Code)
+			}
+		}
+		return strings.Join(msgs, "; ")
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

@@ -1,0 +1,255 @@
+// Package report owns how a run's verdicts are shown: workflow annotations,
+// step outputs, the Markdown step summary, the terminal report and JSON. It
+// decides nothing; everything it prints was decided by the gate.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/token"
+)
+
+// PerSeverityLimit is the runner's cap of annotations per step for each of
+// error, warning and notice (github-tokens.md §6).
+const PerSeverityLimit = 10
+
+// MaxMessage is the runner's cut-off for one annotation message.
+const MaxMessage = 4096
+
+// Annotation is one workflow command, before escaping.
+type Annotation struct {
+	Severity gate.Severity
+	Title    string
+	Message  string
+}
+
+// Annotations lists what to annotate. A single token gets one annotation per
+// finding; several tokens get one per token and severity, so that fifty
+// tokens do not drown the run. Each severity stays within the runner's limit,
+// the last slot saying how many more the summary holds.
+func Annotations(run gate.Run) []Annotation {
+	var all []Annotation
+	if len(run.Verdicts) == 1 {
+		for _, f := range run.Verdicts[0].Findings {
+			all = append(all, Annotation{f.Severity, f.Title, f.Message})
+		}
+	} else {
+		for _, v := range run.Verdicts {
+			for _, sev := range []gate.Severity{gate.Error, gate.Warning, gate.Notice} {
+				var titles, msgs []string
+				for _, f := range v.Findings {
+					if f.Severity == sev {
+						titles = append(titles, f.Title)
+						msgs = append(msgs, f.Message)
+					}
+				}
+				if len(titles) > 0 {
+					all = append(all, Annotation{sev, v.TokenName + ": " + strings.Join(titles, "; "), strings.Join(msgs, "\n")})
+				}
+			}
+		}
+	}
+	for _, f := range run.Findings {
+		all = append(all, Annotation{f.Severity, f.Title, f.Message})
+	}
+	var out []Annotation
+	for _, sev := range []gate.Severity{gate.Error, gate.Warning, gate.Notice} {
+		var these []Annotation
+		for _, a := range all {
+			if a.Severity == sev {
+				these = append(these, a)
+			}
+		}
+		if len(these) > PerSeverityLimit {
+			more := len(these) - (PerSeverityLimit - 1)
+			these = append(these[:PerSeverityLimit-1], Annotation{sev, fmt.Sprintf("%d more %ss", more, sev),
+				fmt.Sprintf("%d more %ss are not annotated (the runner shows at most %d per step); the step summary lists them all.", more, sev, PerSeverityLimit)})
+		}
+		out = append(out, these...)
+	}
+	for i := range out {
+		if len(out[i].Message) > MaxMessage {
+			out[i].Message = out[i].Message[:MaxMessage-len(" … (cut; see the step summary)")] + " … (cut; see the step summary)"
+		}
+	}
+	return out
+}
+
+// Output is one step output.
+type Output struct{ Name, Value string }
+
+// Outputs lists every output, always all of them, empty values included, so
+// later steps can rely on them in `if:` whatever happened. The single-token
+// outputs describe the first verdict.
+func Outputs(run gate.Run) []Output {
+	first := gate.Verdict{Kind: token.None}
+	if len(run.Verdicts) > 0 {
+		first = run.Verdicts[0]
+	}
+	expires, days := "", ""
+	if first.HasExpiry() {
+		expires = first.ExpiresAt.UTC().Format(time.RFC3339)
+		days = strconv.Itoa(first.DaysRemaining)
+	}
+	reminders := run.Reminders
+	if reminders == nil {
+		reminders = []gate.Reminder{}
+	}
+	remindersJSON, _ := json.Marshal(reminders)
+	reportJSON, _ := json.Marshal(JSON(run))
+	return []Output{
+		{"valid", strconv.FormatBool(run.Valid())},
+		{"token-type", string(first.Kind)},
+		{"login", first.Login},
+		{"scopes", strings.Join(first.Scopes, ",")},
+		{"missing-scopes", strings.Join(first.MissingScopes, ",")},
+		{"expires-at", expires},
+		{"days-remaining", days},
+		{"pushable", strings.Join(first.Pushable(), ",")},
+		{"not-pushable", strings.Join(first.NotPushable(), ",")},
+		{"report", string(reportJSON)},
+		{"reminders", string(remindersJSON)},
+	}
+}
+
+// TokenReport is one entry of the `report` output and of --json.
+type TokenReport struct {
+	Name          string   `json:"name"`
+	TokenType     string   `json:"token-type"`
+	Login         string   `json:"login"`
+	Scopes        []string `json:"scopes"`
+	MissingScopes []string `json:"missing-scopes"`
+	ExpiresAt     string   `json:"expires-at"`
+	DaysRemaining *int     `json:"days-remaining"`
+	Valid         bool     `json:"valid"`
+	Problems      []string `json:"problems"`
+	Pushable      []string `json:"pushable,omitempty"`
+	NotPushable   []string `json:"not-pushable,omitempty"`
+}
+
+// JSON is the machine-readable report: one object per token.
+func JSON(run gate.Run) []TokenReport {
+	out := []TokenReport{}
+	for _, v := range run.Verdicts {
+		r := TokenReport{
+			Name:          v.TokenName,
+			TokenType:     string(v.Kind),
+			Login:         v.Login,
+			Scopes:        nonNil(v.Scopes),
+			MissingScopes: nonNil(v.MissingScopes),
+			Valid:         v.Valid,
+			Problems:      v.Problems(),
+		}
+		if v.HasExpiry() {
+			r.ExpiresAt = v.ExpiresAt.UTC().Format(time.RFC3339)
+			d := v.DaysRemaining
+			r.DaysRemaining = &d
+		}
+		if len(v.Images) > 0 {
+			r.Pushable, r.NotPushable = v.Pushable(), v.NotPushable()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ByDaysLeft orders verdicts for the inventory: failures first, then the
+// soonest expiry, then those that never expire; input order breaks ties.
+func ByDaysLeft(vs []gate.Verdict) []gate.Verdict {
+	out := slices.Clone(vs)
+	rank := func(v gate.Verdict) (int, int) {
+		switch {
+		case !v.Passed:
+			return 0, v.DaysRemaining
+		case v.HasExpiry():
+			return 1, v.DaysRemaining
+		}
+		return 2, 0
+	}
+	slices.SortStableFunc(out, func(a, b gate.Verdict) int {
+		ra, da := rank(a)
+		rb, db := rank(b)
+		if ra != rb {
+			return ra - rb
+		}
+		if ra == 0 && a.HasExpiry() != b.HasExpiry() {
+			if a.HasExpiry() {
+				return 1
+			}
+			return -1
+		}
+		return da - db
+	})
+	return out
+}
+
+func verdictWord(v gate.Verdict) string {
+	warned := slices.ContainsFunc(v.Findings, func(f gate.Finding) bool { return f.Severity == gate.Warning })
+	switch {
+	case !v.Passed:
+		return "failed"
+	case v.Kind == token.None:
+		return "skipped"
+	case warned:
+		return "passed with warnings"
+	}
+	return "passed"
+}
+
+func expiryText(v gate.Verdict) string {
+	switch v.Expiry {
+	case gate.ExpiryKnown:
+		return v.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+	case gate.ExpiryNever:
+		return "never"
+	}
+	return "unknown"
+}
+
+func daysText(v gate.Verdict) string {
+	if v.HasExpiry() {
+		return strconv.Itoa(v.DaysRemaining)
+	}
+	return "—"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func scopesText(v gate.Verdict) string {
+	switch {
+	case !v.ScopesReported:
+		return "—"
+	case len(v.Scopes) == 0:
+		return "(none)"
+	}
+	return strings.Join(v.Scopes, ", ")
+}
+
+func imageText(r registry.Result) string {
+	if r.Outcome == registry.Pushable {
+		return "pushable (upload accepted with 202)"
+	}
+	if r.Status != 0 {
+		return fmt.Sprintf("%s (%d at %s)", r.Outcome, r.Status, r.Step)
+	}
+	return string(r.Outcome)
+}

@@ -1,0 +1,146 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/registry"
+)
+
+var statusIcon = map[gate.Status]string{
+	gate.Pass:          "✅ pass",
+	gate.Fail:          "❌ fail",
+	gate.Warn:          "⚠️ warn",
+	gate.Skipped:       "⏭️ skipped",
+	gate.NotApplicable: "➖ n/a",
+	gate.Unverified:    "❔ unverified",
+}
+
+var verdictIcon = map[string]string{
+	"failed":               "❌",
+	"skipped":              "⏭️",
+	"passed with warnings": "⚠️",
+	"passed":               "✅",
+}
+
+// Summary renders the Markdown step summary. One token gets its detail: facts,
+// checks, images and problems. Several get the inventory: one row per token,
+// soonest trouble first, then the problems under it.
+func Summary(run gate.Run) string {
+	var b strings.Builder
+	if len(run.Verdicts) == 1 {
+		single(&b, run.Verdicts[0])
+	} else {
+		inventory(&b, run.Verdicts)
+	}
+	if len(run.Reminders) > 0 {
+		b.WriteString("\n### Reminder issues\n\n| Token | Action | Issue |\n|---|---|---|\n")
+		for _, r := range run.Reminders {
+			fmt.Fprintf(&b, "| %s | %s | [#%d](%s) |\n", cell(r.Name), r.Action, r.Number, r.URL)
+		}
+	}
+	if len(run.Findings) > 0 {
+		b.WriteString("\n### Run\n\n")
+		for _, f := range run.Findings {
+			fmt.Fprintf(&b, "- **%s** (%s): %s\n", cell(f.Title), f.Severity, text(f.Message))
+		}
+	}
+	return b.String()
+}
+
+func single(b *strings.Builder, v gate.Verdict) {
+	word := verdictWord(v)
+	fmt.Fprintf(b, "## %s token-gate: `%s` %s\n\n", verdictIcon[word], cell(v.TokenName), word)
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(b, "| Kind | %s (`%s`) |\n", v.Kind.Describe(), v.Kind)
+	fmt.Fprintf(b, "| Login | %s |\n", cell(orDash(v.Login)))
+	fmt.Fprintf(b, "| Scopes | %s |\n", cell(scopesText(v)))
+	if len(v.MissingScopes) > 0 {
+		fmt.Fprintf(b, "| Missing scopes | %s |\n", cell(strings.Join(v.MissingScopes, ", ")))
+	}
+	fmt.Fprintf(b, "| Expires | %s |\n", expiryText(v))
+	fmt.Fprintf(b, "| Days left | %s |\n", daysText(v))
+	b.WriteString("\n| Check | Result | Detail |\n|---|---|---|\n")
+	for _, c := range v.Checks {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", c.Name, statusIcon[c.Status], cell(c.Detail))
+	}
+	images(b, v.Images)
+	problems(b, v.Findings)
+}
+
+func inventory(b *strings.Builder, vs []gate.Verdict) {
+	failed := 0
+	for _, v := range vs {
+		if !v.Passed {
+			failed++
+		}
+	}
+	icon := "✅"
+	if failed > 0 {
+		icon = "❌"
+	}
+	fmt.Fprintf(b, "## %s token-gate: %d tokens, %d failed\n\n", icon, len(vs), failed)
+	b.WriteString("| Token | Kind | Login | Scopes | Expires | Days left | Verdict |\n|---|---|---|---|---|---|---|\n")
+	sorted := ByDaysLeft(vs)
+	for _, v := range sorted {
+		word := verdictWord(v)
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s %s |\n",
+			cell(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word)
+	}
+	for _, v := range sorted {
+		if len(v.Images) > 0 {
+			fmt.Fprintf(b, "\n#### `%s`: packages\n", cell(v.TokenName))
+			images(b, v.Images)
+		}
+	}
+	var all []gate.Finding
+	for _, v := range sorted {
+		for _, f := range v.Findings {
+			f.Title = v.TokenName + ": " + f.Title
+			all = append(all, f)
+		}
+	}
+	problems(b, all)
+}
+
+func images(b *strings.Builder, rs []registry.Result) {
+	if len(rs) == 0 {
+		return
+	}
+	b.WriteString("\n| Image | Push | Registry said |\n|---|---|---|\n")
+	for _, r := range rs {
+		icon := "❌"
+		switch r.Outcome {
+		case registry.Pushable:
+			icon = "✅"
+		case registry.Unreachable, registry.RateLimited, registry.Unexpected, "skipped":
+			icon = "❔"
+		}
+		fmt.Fprintf(b, "| `%s` | %s %s | %s |\n", cell(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))
+	}
+}
+
+func problems(b *strings.Builder, fs []gate.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	b.WriteString("\n### Findings\n\n")
+	for _, f := range fs {
+		icon := map[gate.Severity]string{gate.Error: "❌", gate.Warning: "⚠️", gate.Notice: "ℹ️"}[f.Severity]
+		fmt.Fprintf(b, "- %s **%s**: %s\n", icon, text(f.Title), text(f.Message))
+	}
+}
+
+// cell makes text safe inside a Markdown table cell: no pipes, no line breaks,
+// no raw HTML from a registry's or GitHub's message.
+func cell(s string) string {
+	s = text(s)
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+// text keeps untrusted text from becoming markup.
+func text(s string) string {
+	r := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;")
+	return r.Replace(s)
+}

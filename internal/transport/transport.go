@@ -1,0 +1,298 @@
+// Package transport owns how a credential travels over HTTP: only to the
+// hosts it was meant for, only over HTTPS (loopback excepted), and with retries
+// that are bounded in count and time. Every outgoing request token-gate makes
+// goes through a client built here.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy bounds the retries of one request.
+type Policy struct {
+	// Attempts is the most tries of one request, the first included.
+	Attempts int
+	// Backoff is the wait before the second try; it doubles after that.
+	Backoff time.Duration
+	// AttemptTimeout bounds one try, reading the whole body included, so a
+	// server that accepts the connection and never answers cannot hang a run.
+	AttemptTimeout time.Duration
+	// MaxRetryAfter is the longest secondary-rate-limit Retry-After that is
+	// worth waiting out once; a longer one is reported instead.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultPolicy is what a run uses: three tries in all, and the caller bounds
+// the whole run with a context deadline (60 s in the command).
+var DefaultPolicy = Policy{
+	Attempts:       3,
+	Backoff:        500 * time.Millisecond,
+	AttemptTimeout: 20 * time.Second,
+	MaxRetryAfter:  10 * time.Second,
+}
+
+// maxBody caps what one response may make us hold in memory. GitHub's and the
+// registry's answers to our few requests are a few kilobytes.
+const maxBody = 4 << 20
+
+type retryablePostKey struct{}
+
+// AllowPostRetry marks a POST in ctx as safe to send again. Only the registry's
+// upload probe qualifies: a repeated one opens another session that expires
+// unused, whereas a repeated issue creation would duplicate the issue.
+func AllowPostRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retryablePostKey{}, true)
+}
+
+// Retrying retries network errors and 5xx answers with exponential backoff,
+// and waits out one short secondary rate limit. It never retries a 401, 403 or
+// 404: GitHub answers repeated bad credentials by locking out even good ones
+// (github-tokens.md §2, "Error answers").
+type Retrying struct {
+	Base   http.RoundTripper
+	Policy Policy
+}
+
+// RoundTrip implements http.RoundTripper. The returned body is already read
+// into memory, which is what lets each attempt have its own deadline.
+func (r *Retrying) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := r.Policy
+	if p.Attempts < 1 {
+		p.Attempts = 1
+	}
+	retryable := req.Method != http.MethodPost || req.Context().Value(retryablePostKey{}) != nil
+	waitedRetryAfter := false
+	backoff := p.Backoff
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		resp, err := r.once(req, p.AttemptTimeout)
+		if req.Context().Err() != nil {
+			// The run's own deadline or a cancel: not the server's fault, and
+			// no further try would fit.
+			if err == nil {
+				return resp, nil
+			}
+			return nil, fmt.Errorf("%w (last error: %v)", req.Context().Err(), err)
+		}
+		if err == nil {
+			if wait, ok := shortSecondaryLimit(resp, p.MaxRetryAfter); ok && !waitedRetryAfter {
+				waitedRetryAfter = true
+				if sleep(req.Context(), wait) != nil {
+					return resp, nil
+				}
+				attempt--
+				continue
+			}
+			if resp.StatusCode < 500 || !retryable || attempt >= p.Attempts {
+				return resp, nil
+			}
+		} else {
+			lastErr = err
+			if !retryable || attempt >= p.Attempts {
+				return nil, &AttemptsError{Attempts: attempt, Err: lastErr}
+			}
+		}
+		if sleep(req.Context(), backoff) != nil {
+			if err == nil {
+				return resp, nil
+			}
+			return nil, &AttemptsError{Attempts: attempt, Err: lastErr}
+		}
+		backoff *= 2
+	}
+}
+
+// AttemptsError is a network failure that persisted through every try.
+type AttemptsError struct {
+	Attempts int
+	Err      error
+}
+
+func (e *AttemptsError) Error() string {
+	return fmt.Sprintf("%v (after %d attempts)", e.Err, e.Attempts)
+}
+
+func (e *AttemptsError) Unwrap() error { return e.Err }
+
+func (r *Retrying) once(req *http.Request, timeout time.Duration) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(req.Context(), timeout)
+	}
+	defer cancel()
+	try := req.Clone(ctx)
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, errors.New("request body cannot be replayed")
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		try.Body = body
+	}
+	base := r.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(try)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+			return nil, fmt.Errorf("no answer within %s", timeout)
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+			return nil, fmt.Errorf("answer not complete within %s", timeout)
+		}
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.ContentLength = int64(len(data))
+	resp.Request = req
+	return resp, nil
+}
+
+// shortSecondaryLimit reports a secondary rate limit whose Retry-After is short
+// enough to wait out. GitHub marks these only in the message text and the
+// documentation URL, on a 403 or a 429 (github-tokens.md §2).
+func shortSecondaryLimit(resp *http.Response, max time.Duration) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After")))
+	if err != nil || secs < 0 {
+		return 0, false
+	}
+	wait := time.Duration(secs) * time.Second
+	if wait > max {
+		return 0, false
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if !IsSecondaryRateLimit(body) {
+		return 0, false
+	}
+	return wait, true
+}
+
+// IsSecondaryRateLimit tells a secondary-limit answer by its body, the only
+// place GitHub says so.
+func IsSecondaryRateLimit(body []byte) bool {
+	b := bytes.ToLower(body)
+	return bytes.Contains(b, []byte("secondary rate limit")) || bytes.Contains(b, []byte("abuse"))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Guard refuses any request to a host it was not given, and any plain-HTTP
+// request to a host that is not loopback. It sits below the layer that adds
+// credentials, so a redirect to another host fails here instead of carrying
+// the token along.
+type Guard struct {
+	Base  http.RoundTripper
+	Hosts []string // host[:port], as in URL.Host
+}
+
+// RoundTrip implements http.RoundTripper.
+func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := CheckDestination(req.URL, g.Hosts); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return g.Base.RoundTrip(req)
+}
+
+// DestinationError is a request the guard refused to send.
+type DestinationError struct {
+	URL    string
+	Reason string
+}
+
+func (e *DestinationError) Error() string {
+	return fmt.Sprintf("refused to send the token to %s: %s", e.URL, e.Reason)
+}
+
+// CheckDestination says whether a credential may be sent to u.
+func CheckDestination(u *url.URL, hosts []string) error {
+	where := u.Scheme + "://" + u.Host
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return &DestinationError{URL: where, Reason: "plain http is allowed only to loopback hosts"}
+		}
+	default:
+		return &DestinationError{URL: where, Reason: "only https is supported"}
+	}
+	for _, h := range hosts {
+		if strings.EqualFold(h, u.Host) {
+			return nil
+		}
+	}
+	return &DestinationError{URL: where, Reason: "not the configured API or registry host"}
+}
+
+// IsLoopback reports whether host names this machine: localhost, 127.0.0.0/8
+// or ::1. Docker itself speaks plain HTTP only to such registries
+// (github-tokens.md §4).
+func IsLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewClient returns a client whose requests go only to hosts, are retried per
+// policy, and never follow a redirect to another host.
+func NewClient(base http.RoundTripper, policy Policy, hosts ...string) *http.Client {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &http.Client{
+		Transport: &Guard{Base: &Retrying{Base: base, Policy: policy}, Hosts: hosts},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("too many redirects")
+			}
+			return CheckDestination(req.URL, hosts)
+		},
+	}
+}
+
+// Wrap puts extra layers (such as one that adds credentials) above the guard,
+// keeping the guard between them and the network.
+func Wrap(c *http.Client, layer func(http.RoundTripper) http.RoundTripper) *http.Client {
+	c2 := *c
+	c2.Transport = layer(c.Transport)
+	return &c2
+}
