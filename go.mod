@@ -1,6 +1,6 @@
 module github.com/token-gate/token-gate
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/google/go-github/v62 v62.0.0

@@ -1,0 +1,165 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/token-gate/token-gate/internal/fake"
+	"github.com/token-gate/token-gate/internal/transport"
+)
+
+// now is the injected clock of every test: no test depends on the date it
+// runs.
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// expiry formats t as GitHub's expiry header does.
+func expiry(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") }
+
+// fastPolicy keeps the retry tests quick while exercising the same code.
+var fastPolicy = transport.Policy{Attempts: 3, Backoff: 10 * time.Millisecond, AttemptTimeout: 2 * time.Second, MaxRetryAfter: 10 * time.Second}
+
+type result struct {
+	code        int
+	stdout      string
+	stderr      string
+	outputsRaw  string
+	outputs     map[string]string
+	summary     string
+	annotations []fake.Annotation
+}
+
+// all is every byte the program wrote, for leak scans.
+func (r result) all() string {
+	return strings.Join([]string{r.stdout, r.stderr, r.outputsRaw, r.summary}, "\n")
+}
+
+func (r result) commands(kind string) []fake.Annotation {
+	var out []fake.Annotation
+	for _, a := range r.annotations {
+		if a.Command == kind {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// titles lists the titles of the annotations of one kind.
+func (r result) titles(kind string) []string {
+	out := []string{}
+	for _, a := range r.commands(kind) {
+		out = append(out, a.Properties["title"])
+	}
+	return out
+}
+
+type env struct {
+	gh        *fake.GitHub
+	reg       *fake.Registry
+	policy    transport.Policy
+	timeout   time.Duration
+	contexts  map[string]string
+	transport http.RoundTripper
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	gh := fake.NewGitHub(t)
+	return &env{
+		gh:      gh,
+		reg:     fake.NewRegistry(t),
+		policy:  fastPolicy,
+		timeout: 20 * time.Second,
+		contexts: map[string]string{
+			"github.api_url":    gh.URL,
+			"github.server_url": "https://github.com",
+			"github.repository": "aibrix/aibrix",
+			"github.run_id":     "4242",
+			"github.token":      fake.Token("ghs_", "actions"),
+		},
+		transport: http.DefaultTransport,
+	}
+}
+
+// runAction runs the command in-process exactly as the runner would start the
+// container: every input of action.yml with its default, overridden by with.
+func (e *env) runAction(t *testing.T, with map[string]string) result {
+	t.Helper()
+	dir := t.TempDir()
+	vars, err := fake.RunnerEnv(filepath.Join("..", "..", "action.yml"), with, e.contexts, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.run(t, vars, nil, "")
+}
+
+func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := &Command{
+		Args:      args,
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Stdin:     strings.NewReader(stdin),
+		Stdout:    &stdout,
+		Stderr:    &stderr,
+		Transport: e.transport,
+		Policy:    e.policy,
+		Now:       func() time.Time { return now },
+		Timeout:   e.timeout,
+	}
+	code := cmd.Main(context.Background())
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	if p := vars["GITHUB_OUTPUT"]; p != "" {
+		data, _ := os.ReadFile(p)
+		r.outputsRaw = string(data)
+		outputs, err := fake.ParseOutputs(r.outputsRaw)
+		r.outputs = outputs
+		if err != nil {
+			t.Fatalf("outputs file does not parse as the runner parses it: %v\n%s", err, r.outputsRaw)
+		}
+	}
+	if p := vars["GITHUB_STEP_SUMMARY"]; p != "" {
+		data, _ := os.ReadFile(p)
+		r.summary = string(data)
+	}
+	r.annotations = fake.ParseCommands(r.stdout)
+	return r
+}
+
+// assertNoLeak fails when any secret appears in any byte the program wrote,
+// outside the ::add-mask:: lines.
+func assertNoLeak(t *testing.T, r result, secrets ...string) {
+	t.Helper()
+	if leaks := fake.Leaks(r.all(), secrets...); len(leaks) > 0 {
+		t.Errorf("secrets leaked into the program's output: %v", leaks)
+	}
+}
+
+// assertMaskedFirst checks that the first thing written is the mask of each
+// secret.
+func assertMaskedFirst(t *testing.T, r result, secrets ...string) {
+	t.Helper()
+	lines := strings.Split(r.stdout, "\n")
+	for i, s := range secrets {
+		if s == "" {
+			continue
+		}
+		if i >= len(lines) || lines[i] != "::add-mask::"+s {
+			t.Errorf("line %d of stdout should mask secret %d first; stdout starts:\n%s", i+1, i, strings.Join(lines[:min(len(lines), 3)], "\n"))
+		}
+	}
+}
+
+// paths lists METHOD PATH of each request.
+func paths(reqs []fake.Request) []string {
+	out := []string{}
+	for _, r := range reqs {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}

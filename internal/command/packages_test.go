@@ -1,0 +1,278 @@
+package command
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/fake"
+)
+
+// TestPushProbe runs one case per rule of the push-rights probe against a
+// fake registry that implements the challenge, checks Basic auth at its token
+// service and the bearer token at its upload endpoint.
+func TestPushProbe(t *testing.T) {
+	t.Parallel()
+	inst := fake.Token("ghs_", "inst")
+	fine := fake.Token("github_pat_", "fine")
+	refresh := fake.Token("ghr_", "refresh")
+	good := fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: expiry(now.Add(90 * 24 * time.Hour))}
+
+	type want struct {
+		code        int
+		pushable    string
+		notPushable string
+		errors      []string
+		contains    []string
+		regRequests []string // METHOD PATH at the registry; nil skips
+		summary     []string
+	}
+	tests := []struct {
+		name   string
+		tok    string
+		images func(host string) string
+		setup  func(e *env, tok string)
+		want   func(host string) want
+	}{
+		{
+			name:   "202 proves push rights; tag and digest are ignored",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins:v1.2.3, " + h + "/aibrix/controller-manager@sha256:abc123" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+			},
+			want: func(h string) want {
+				return want{code: 0, pushable: h + "/aibrix/gateway-plugins," + h + "/aibrix/controller-manager", notPushable: "", errors: []string{},
+					summary: []string{"| `" + h + "/aibrix/gateway-plugins` | ✅ pushable (upload accepted with 202) |"}}
+			},
+		},
+		{
+			name:   "403 DENIED at the upload quotes the registry and gives the fixes",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins\n" + h + "/aibrix/runtime" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: h + "/aibrix/gateway-plugins", notPushable: h + "/aibrix/runtime", errors: []string{"Cannot push " + h + "/aibrix/runtime"},
+					contains: []string{secretName + " may not push to " + h + "/aibrix/runtime", `answered 403 at the upload step: "permission_denied: The token provided does not match expected scopes"`,
+						"write:packages", "Manage access", "Configure SSO", "settings/tokens/new?scopes="}}
+			},
+		},
+		{
+			name:   "401 at the token service means not pushable",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.SetTokenStatus(http.StatusUnauthorized)
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: "", notPushable: h + "/aibrix/gateway-plugins", errors: []string{"Cannot push " + h + "/aibrix/gateway-plugins"},
+					contains:    []string{"answered 401 at the token step", "User cannot be authenticated with the token provided."},
+					regRequests: []string{"GET /v2/", "GET /token"}}
+			},
+		},
+		{
+			name:   "5xx from the registry is unreachable, never not-pushable",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+				e.reg.SetUploadStatus(http.StatusServiceUnavailable)
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: "", notPushable: "", errors: []string{"Registry unreachable"},
+					contains:    []string{"were not verified", "503 at the upload step"},
+					regRequests: []string{"GET /v2/", "GET /token", "POST /v2/aibrix/gateway-plugins/blobs/uploads/", "POST /v2/aibrix/gateway-plugins/blobs/uploads/", "POST /v2/aibrix/gateway-plugins/blobs/uploads/"}}
+			},
+		},
+		{
+			name:   "installation token is probed, and a denial names permissions and Manage Actions access",
+			tok:    inst,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, fake.Account{NoScopes: true, Installation: true})
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/gateway-plugins", "installation not allowed to Write organization package")
+			},
+			want: func(h string) want {
+				return want{code: 1, notPushable: h + "/aibrix/gateway-plugins", errors: []string{"Cannot push " + h + "/aibrix/gateway-plugins"},
+					contains: []string{"installation not allowed to Write organization package", "`permissions: packages: write`", `"Manage Actions access"`,
+						"https://github.com/orgs/aibrix/packages/container/gateway-plugins/settings"}}
+			},
+		},
+		{
+			name:   "fine-grained PAT fails before probing",
+			tok:    fine,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, fake.Account{Login: "x", NoScopes: true})
+				e.reg.Accept(tok)
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: "", notPushable: "", errors: []string{"Token kind not accepted by GitHub Packages"}, regRequests: []string{}}
+			},
+		},
+		{
+			name:   "refresh token fails before probing",
+			tok:    refresh,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup:  func(e *env, tok string) {},
+			want: func(h string) want {
+				return want{code: 1, errors: []string{"Wrong kind of token"}, regRequests: []string{}}
+			},
+		},
+		{
+			name:   "a token GitHub refuses is not probed",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup:  func(e *env, tok string) {},
+			want: func(h string) want {
+				return want{code: 1, errors: []string{"Token expired or revoked"}, regRequests: []string{}}
+			},
+		},
+		{
+			name:   "an image that does not exist yet: the registry's own answer is quoted",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/brand-new" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+				e.reg.SetUploadStatus(http.StatusNotFound)
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: "", notPushable: "", errors: []string{"Push rights not proven"},
+					contains: []string{"answered 404 at the upload step", "permission_denied: write_package"}}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			tc.setup(e, tc.tok)
+			w := tc.want(e.reg.Host)
+			r := e.runAction(t, map[string]string{"token": tc.tok, "token-name": secretName, "packages": tc.images(e.reg.Host)})
+			if r.code != w.code {
+				t.Errorf("exit status = %d, want %d\n%s", r.code, w.code, r.stdout)
+			}
+			if r.outputs["pushable"] != w.pushable || r.outputs["not-pushable"] != w.notPushable {
+				t.Errorf("pushable=%q not-pushable=%q; want %q, %q", r.outputs["pushable"], r.outputs["not-pushable"], w.pushable, w.notPushable)
+			}
+			if w.errors != nil {
+				if diff := cmp.Diff(w.errors, r.titles("error")); diff != "" {
+					t.Errorf("errors (-want +got):\n%s\n%s", diff, r.stdout)
+				}
+			}
+			var msgs strings.Builder
+			for _, a := range r.annotations {
+				msgs.WriteString(a.Message + "\n")
+			}
+			for _, s := range w.contains {
+				if !strings.Contains(msgs.String(), s) {
+					t.Errorf("no annotation says %q:\n%s", s, msgs.String())
+				}
+			}
+			for _, s := range w.summary {
+				if !strings.Contains(r.summary, s) {
+					t.Errorf("summary lacks %q:\n%s", s, r.summary)
+				}
+			}
+			if w.regRequests != nil {
+				if diff := cmp.Diff(w.regRequests, paths(e.reg.Requests())); diff != "" {
+					t.Errorf("registry requests (-want +got):\n%s", diff)
+				}
+			}
+			secrets := append([]string{tc.tok}, e.reg.Issued()...)
+			assertNoLeak(t, r, secrets...)
+			// Every registry token is masked as soon as it arrives.
+			for _, rt := range e.reg.Issued() {
+				if !strings.Contains(r.stdout, "::add-mask::"+rt+"\n") {
+					t.Errorf("registry token %.8s… was not masked", rt)
+				}
+			}
+		})
+	}
+}
+
+// TestProbeRequests counts the requests per image: one challenge per registry,
+// then a token request and an upload per image.
+func TestProbeRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+	e.reg.Accept(fake.Classic)
+	var imgs []string
+	for i := range 3 {
+		imgs = append(imgs, fmt.Sprintf("%s/aibrix/c%d", e.reg.Host, i))
+	}
+	r := e.runAction(t, map[string]string{"token": fake.Classic, "packages": strings.Join(imgs, ",")})
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	count := map[string]int{}
+	for _, req := range e.reg.Requests() {
+		count[req.Method+" "+strings.SplitN(req.Path, "/aibrix/", 2)[0]]++
+	}
+	want := map[string]int{"GET /v2/": 1, "GET /token": 3, "POST /v2": 3}
+	if diff := cmp.Diff(want, count); diff != "" {
+		t.Errorf("registry requests (-want +got):\n%s", diff)
+	}
+	if n := len(e.gh.Requests()); n != 1 {
+		t.Errorf("%d GitHub requests, want 1", n)
+	}
+	// The token service gets the token only as Basic auth, and the upload
+	// only the registry's bearer token, never the GitHub token.
+	for _, req := range e.reg.Requests() {
+		switch {
+		case req.Path == "/token" && !strings.HasPrefix(req.Auth, "Basic "):
+			t.Errorf("token request without Basic auth: %q", req.Auth)
+		case strings.HasSuffix(req.Path, "/uploads/") && (!strings.HasPrefix(req.Auth, "Bearer ") || strings.Contains(req.Auth, fake.Classic)):
+			t.Errorf("upload not authorized with the registry token")
+		case req.Path == "/v2/" && req.Auth != "":
+			t.Errorf("the challenge request carried credentials")
+		}
+		if req.Path == "/token" && !strings.Contains(req.Query, "scope=repository%3Aaibrix%2Fc") {
+			t.Errorf("token request scope: %s", req.Query)
+		}
+	}
+}
+
+// TestProbeConcurrency shows that probes overlap: eight images against a
+// registry that delays each upload by 300 ms take well under 8 x 300 ms.
+func TestProbeConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+	e.reg.Accept(fake.Classic)
+	e.reg.SetUploadDelay(300 * time.Millisecond)
+	var imgs []string
+	for i := range 8 {
+		imgs = append(imgs, fmt.Sprintf("%s/aibrix/c%d", e.reg.Host, i))
+	}
+	start := time.Now()
+	r := e.runAction(t, map[string]string{"token": fake.Classic, "packages": strings.Join(imgs, "\n")})
+	took := time.Since(start)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	if took >= 8*300*time.Millisecond/2 {
+		t.Errorf("8 probes took %s; serial would be %s", took, 8*300*time.Millisecond)
+	}
+	if m := e.reg.MaxInFlight(); m < 2 || m > 4 {
+		t.Errorf("at most %d uploads were in flight at once; want between 2 and the bound of 4", m)
+	}
+	if got := strings.Count(r.outputs["pushable"], ",") + 1; got != 8 {
+		t.Errorf("pushable lists %d images, want 8: %q", got, r.outputs["pushable"])
+	}
+	t.Logf("8 images, 300 ms upload delay: %s", took)
+}

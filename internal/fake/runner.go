@@ -1,0 +1,198 @@
+package fake
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Input is one input declared in action.yml.
+type Input struct {
+	Name       string
+	Default    string
+	HasDefault bool
+}
+
+// ActionInputs reads the inputs of action.yml and their defaults. It reads
+// only the shape token-gate's own action.yml has (two-space indentation,
+// one-line defaults), which is all a test needs; a change of shape fails the
+// tests loudly rather than silently.
+func ActionInputs(path string) ([]Input, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Input
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case line == "inputs:":
+			in = true
+		case in && line != "" && !strings.HasPrefix(line, " "):
+			in = false
+		case in && strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "   ") && strings.HasSuffix(line, ":"):
+			out = append(out, Input{Name: strings.TrimSuffix(strings.TrimSpace(line), ":")})
+		case in && strings.HasPrefix(line, "    default:") && len(out) > 0:
+			v := strings.TrimSpace(strings.TrimPrefix(line, "    default:"))
+			if len(v) >= 2 && (v[0] == '\'' && v[len(v)-1] == '\'' || v[0] == '"' && v[len(v)-1] == '"') {
+				v = v[1 : len(v)-1]
+			}
+			out[len(out)-1].Default, out[len(out)-1].HasDefault = v, true
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no inputs found in %s", path)
+	}
+	return out, nil
+}
+
+var expression = regexp.MustCompile(`\$\{\{\s*([a-z_.]+)\s*\}\}`)
+
+// RunnerEnv builds the environment the Actions runner gives a container
+// action: every declared input as INPUT_<NAME> (upper-cased, hyphens kept),
+// defaults included with expressions evaluated from contexts, overridden by
+// with; plus GITHUB_ACTIONS, CI and the file-command paths under dir
+// (github-tokens.md §5).
+func RunnerEnv(actionYML string, with map[string]string, contexts map[string]string, dir string) (map[string]string, error) {
+	inputs, err := ActionInputs(actionYML)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"CI":                  "true",
+		"HOME":                "/github/home",
+		"GITHUB_OUTPUT":       filepath.Join(dir, "set_output_0f1e2d3c"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "step_summary_0f1e2d3c"),
+	}
+	for k, v := range contexts {
+		switch k {
+		case "github.api_url":
+			env["GITHUB_API_URL"] = v
+		case "github.server_url":
+			env["GITHUB_SERVER_URL"] = v
+		case "github.repository":
+			env["GITHUB_REPOSITORY"] = v
+		case "github.run_id":
+			env["GITHUB_RUN_ID"] = v
+		}
+	}
+	for _, in := range inputs {
+		v, given := with[in.Name]
+		if !given {
+			if !in.HasDefault {
+				continue
+			}
+			v = expression.ReplaceAllStringFunc(in.Default, func(m string) string {
+				return contexts[expression.FindStringSubmatch(m)[1]]
+			})
+		}
+		env["INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))] = v
+	}
+	for k := range with {
+		found := false
+		for _, in := range inputs {
+			found = found || in.Name == k
+		}
+		if !found {
+			return nil, fmt.Errorf("input %q is not declared in action.yml", k)
+		}
+	}
+	return env, nil
+}
+
+// ParseOutputs reads a GITHUB_OUTPUT file as the runner does: name=value
+// lines and name<<DELIMITER heredocs.
+func ParseOutputs(data string) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var lines []string
+			closed := false
+			for sc.Scan() {
+				if sc.Text() == delim {
+					closed = true
+					break
+				}
+				lines = append(lines, sc.Text())
+			}
+			if !closed {
+				return nil, fmt.Errorf("output %q: delimiter %q never closed", name, delim)
+			}
+			out[name] = strings.Join(lines, "\n")
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("malformed output line %q", line)
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// Annotation is a workflow command as the runner reads it, unescaped.
+type Annotation struct {
+	Command    string // error, warning, notice, add-mask, debug
+	Properties map[string]string
+	Message    string
+}
+
+var commandLine = regexp.MustCompile(`^::([a-z-]+)(?: ([^:]*))?::(.*)$`)
+
+// ParseCommands reads the workflow commands in stdout and undoes their
+// escaping (github-tokens.md §6).
+func ParseCommands(stdout string) []Annotation {
+	var out []Annotation
+	for _, line := range strings.Split(stdout, "\n") {
+		m := commandLine.FindStringSubmatch(strings.TrimSuffix(line, "\r"))
+		if m == nil {
+			continue
+		}
+		a := Annotation{Command: m[1], Properties: map[string]string{}, Message: unescape(m[3], false)}
+		if m[2] != "" {
+			for _, kv := range strings.Split(m[2], ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				a.Properties[k] = unescape(v, true)
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func unescape(s string, property bool) string {
+	pairs := []string{"%0D", "\r", "%0A", "\n"}
+	if property {
+		pairs = append(pairs, "%3A", ":", "%2C", ",")
+	}
+	pairs = append(pairs, "%25", "%")
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Leaks reports every secret that occurs in text outside an ::add-mask::
+// line, the one place a secret must appear.
+func Leaks(text string, secrets ...string) []string {
+	var lines []string
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			lines = append(lines, line)
+		}
+	}
+	rest := strings.Join(lines, "\n")
+	var found []string
+	for _, s := range secrets {
+		if s != "" && strings.Contains(rest, s) {
+			found = append(found, s[:min(len(s), 8)]+"…")
+		}
+	}
+	return found
+}
