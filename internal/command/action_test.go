@@ -193,7 +193,9 @@ func TestActionScenarios(t *testing.T) {
 			setup: func(e *env) {
 				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", Expiry: inTwoMonths})
 				down := fake.ServerError(http.StatusServiceUnavailable)
-				e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool { return attempt == 1 && down(w, r, attempt) })
+				e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+					return attempt == 1 && down(w, r, attempt)
+				})
 			},
 			want: want{code: 0, outputs: map[string]string{"valid": "true"}, errors: []string{}, requests: []string{"GET /api/v3/user", "GET /api/v3/user"}},
 		},

@@ -39,9 +39,11 @@ func TestPushProbe(t *testing.T) {
 		want   func(host string) want
 	}{
 		{
-			name:   "202 proves push rights; tag and digest are ignored",
-			tok:    fake.Classic,
-			images: func(h string) string { return h + "/aibrix/gateway-plugins:v1.2.3, " + h + "/aibrix/controller-manager@sha256:abc123" },
+			name: "202 proves push rights; tag and digest are ignored",
+			tok:  fake.Classic,
+			images: func(h string) string {
+				return h + "/aibrix/gateway-plugins:v1.2.3, " + h + "/aibrix/controller-manager@sha256:abc123"
+			},
 			setup: func(e *env, tok string) {
 				e.gh.Add(tok, good)
 				e.reg.Accept(tok)
