@@ -1,0 +1,49 @@
+package github
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseSSO(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want SSO
+	}{
+		{"required; url=https://github.com/orgs/aibrix/sso?authorization_request=AbC", SSO{Required: true, URL: "https://github.com/orgs/aibrix/sso?authorization_request=AbC"}},
+		{"Required;url=https://github.com/orgs/x/sso", SSO{Required: true, URL: "https://github.com/orgs/x/sso"}},
+		{"required", SSO{Required: true}},
+		{"required; url=javascript:alert(1)", SSO{Required: true}}, // only an https URL is printed
+		{"partial-results; organizations=21955855,20582480", SSO{PartialOrgs: []string{"21955855", "20582480"}}},
+		{"", SSO{}},
+		{"something-else; url=https://x", SSO{}},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, ParseSSO(tc.in)); diff != "" {
+			t.Errorf("ParseSSO(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+func FuzzParseSSO(f *testing.F) {
+	for _, s := range []string{
+		"required; url=https://github.com/orgs/ORG/sso?authorization_request=x",
+		"partial-results; organizations=21955855,20582480", "required", "", ";;=", "required; url=",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := ParseSSO(s)
+		if got.URL != "" && (!got.Required || !strings.HasPrefix(got.URL, "https://")) {
+			t.Errorf("ParseSSO(%q) = %+v: a URL only with required, and only https", s, got)
+		}
+		for _, o := range got.PartialOrgs {
+			if o == "" || strings.ContainsAny(o, ", ") {
+				t.Errorf("ParseSSO(%q): bad organization %q", s, o)
+			}
+		}
+	})
+}
