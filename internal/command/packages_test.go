@@ -278,3 +278,25 @@ func TestProbeConcurrency(t *testing.T) {
 	}
 	t.Logf("8 images, 300 ms upload delay: %s", took)
 }
+
+// TestRealmOnAnotherHostGetsNoToken checks that a challenge pointing the token
+// service at another host is refused: the token goes only to the registry
+// named in packages.
+func TestRealmOnAnotherHostGetsNoToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+	thief := fake.NewRegistry(t)
+	e.reg.SetRealm("http://" + thief.Host + "/token")
+	r := e.runAction(t, map[string]string{"token": fake.Classic, "packages": e.reg.Host + "/aibrix/gateway"})
+	if n := len(thief.Requests()); n != 0 {
+		t.Fatalf("the other host received %d requests", n)
+	}
+	if r.code != ExitFail || !strings.Contains(r.stdout, "refused to send the token to http://"+thief.Host) {
+		t.Errorf("want a failure naming the refused host; exit %d\n%s", r.code, r.stdout)
+	}
+	if r.outputs["not-pushable"] != "" {
+		t.Errorf("an unverified image must not be listed as not-pushable: %q", r.outputs["not-pushable"])
+	}
+	assertNoLeak(t, r, fake.Classic)
+}

@@ -29,6 +29,7 @@ type Registry struct {
 	// uploadStatus, when set, is the upload's answer to everyone.
 	uploadStatus int
 	uploadDelay  time.Duration
+	realm        string
 	issued       []string
 	requests     []Request
 	inFlight     int
@@ -79,6 +80,13 @@ func (reg *Registry) SetUploadDelay(d time.Duration) {
 	reg.uploadDelay = d
 }
 
+// SetRealm points the challenge's realm at another URL.
+func (reg *Registry) SetRealm(u string) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.realm = u
+}
+
 // Issued returns every registry token handed out, for leak scans.
 func (reg *Registry) Issued() []string {
 	reg.mu.Lock()
@@ -111,7 +119,13 @@ func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 	switch {
 	case r.URL.Path == "/v2/" && r.Method == http.MethodGet:
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="ghcr.io",scope="repository:user/image:pull"`, r.Host))
+		reg.mu.Lock()
+		realm := reg.realm
+		reg.mu.Unlock()
+		if realm == "" {
+			realm = "http://" + r.Host + "/token"
+		}
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="ghcr.io",scope="repository:user/image:pull"`, realm))
 		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 	case r.URL.Path == "/token" && r.Method == http.MethodGet:
 		reg.serveToken(w, r)

@@ -390,10 +390,10 @@ func (j judge) imageFinding(r registry.Result) {
 		var fix string
 		if v.Kind == token.Installation {
 			fix = fmt.Sprintf("Grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s (needed for a package first pushed by hand or from another repository).",
-				j.links.PackageSettings(r.Image))
+				j.links.packageSettingsWords(r.Image))
 		} else {
 			fix = fmt.Sprintf("Check, in order: the token has write:packages (%s); the account has write access to the package (\"Manage access\" at %s); the token is authorized for the organization's SSO (%s → Configure SSO); or create a new token (%s) and update the secret %s at %s.",
-				j.links.Tokens(), j.links.PackageSettings(r.Image), j.links.Tokens(), j.links.NewClassicToken(j.fixScopes(v.Scopes), j.name), j.name, j.links.Secrets())
+				j.links.Tokens(), j.links.packageSettingsWords(r.Image), j.links.Tokens(), j.links.NewClassicToken(j.fixScopes(v.Scopes), j.name), j.name, j.links.Secrets())
 		}
 		v.add(Error, "Cannot push "+r.Image.String(), fmt.Sprintf("%s may not push to %s: %s. %s", j.name, r.Image, answered, fix))
 	case registry.Unreachable:

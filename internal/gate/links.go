@@ -41,10 +41,15 @@ func (l Links) Secrets() string {
 }
 
 // PackageSettings is where a package's "Manage Actions access" and "Manage
-// access" live. Whether OWNER is an organisation or a user is unknown here,
-// so the organisation form is given and the user form named.
+// access" live. Whether OWNER is an organisation or a user is unknown here;
+// the organisation form is given, and the wording names the user form.
 func (l Links) PackageSettings(img registry.Image) string {
 	owner, name, _ := strings.Cut(img.Repository, "/")
-	return l.Server + "/orgs/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings" +
-		" (for a user's package: " + l.Server + "/users/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings)"
+	return l.Server + "/orgs/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings"
+}
+
+// packageSettingsWords names both forms of the settings page.
+func (l Links) packageSettingsWords(img registry.Image) string {
+	owner, _, _ := strings.Cut(img.Repository, "/")
+	return l.PackageSettings(img) + " (for a personal package, /users/" + owner + "/ instead of /orgs/" + owner + "/)"
 }

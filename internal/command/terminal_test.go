@@ -1,0 +1,192 @@
+package command
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/fake"
+	"github.com/token-gate/token-gate/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func terminalVars(e *env, extra map[string]string) map[string]string {
+	vars := map[string]string{"GITHUB_API_URL": e.gh.URL}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return vars
+}
+
+func TestTerminal(t *testing.T) {
+	t.Parallel()
+	good := fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: expiry(now.Add(9 * 24 * time.Hour))}
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		args     []string
+		stdin    string
+		account  *fake.Account
+		code     int
+		stdout   []string
+		stderr   []string
+		requests int
+	}{
+		{name: "GH_TOKEN passes with a warning", vars: map[string]string{"GH_TOKEN": fake.Classic}, account: &good, code: 0,
+			stdout: []string{"token: PASSED WITH WARNINGS", "login    aibrix-bot", "warning: Token expires soon"}, requests: 1},
+		{name: "GITHUB_TOKEN is read when GH_TOKEN is unset", vars: map[string]string{"GITHUB_TOKEN": fake.Classic}, account: &good, code: 0,
+			stdout: []string{"login    aibrix-bot"}, requests: 1},
+		{name: "--token-stdin with a pasted newline", args: []string{"--token-stdin", "--token-name", secretName}, stdin: fake.Classic + "\n", account: &good, code: 0,
+			stdout: []string{secretName + ": PASSED WITH WARNINGS"}, requests: 1},
+		{name: "a 401 fails with status 1", vars: map[string]string{"GH_TOKEN": fake.Classic}, code: 1,
+			stdout: []string{"error: Token expired or revoked"}, requests: 1},
+		{name: "--token is refused: flags end up in shell history", args: []string{"--token=" + fake.Classic}, code: 2,
+			stderr: []string{"there is no --token flag", "GH_TOKEN", "--token-stdin"}},
+		{name: "a positional argument is refused without echoing it", args: []string{fake.Classic}, code: 2,
+			stderr: []string{"unexpected argument \"ghp_…\""}},
+		{name: "bad flag value names the flag", vars: map[string]string{"GH_TOKEN": fake.Classic}, args: []string{"--warn-within-days", "soon"}, code: 2,
+			stderr: []string{"flag --warn-within-days: \"soon\""}},
+		{name: "unknown flag", args: []string{"--frobnicate"}, code: 2, stderr: []string{"flag provided but not defined: -frobnicate"}},
+		{name: "empty token fails by default", code: 1, stdout: []string{"error: Token is empty"}},
+		{name: "empty token with --on-missing skip passes", args: []string{"--on-missing", "skip"}, code: 0, stdout: []string{"token: SKIPPED"}},
+		{name: "--help explains every flag", args: []string{"--help"}, code: 0,
+			stdout: []string{"-token-name", "-required-scopes", "-warn-within-days", "-fail-within-days", "-on-missing", "-api-url", "-packages", "-tokens-file", "-token-stdin", "-json", "Exit status: 0 passes"}},
+		{name: "--version", args: []string{"--version"}, code: 0, stdout: []string{"token-gate "}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if tc.account != nil {
+				e.gh.Add(fake.Classic, *tc.account)
+			}
+			r := e.run(t, terminalVars(e, tc.vars), tc.args, tc.stdin)
+			if r.code != tc.code {
+				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+			if n := len(e.gh.Requests()); n != tc.requests {
+				t.Errorf("%d requests, want %d", n, tc.requests)
+			}
+			if strings.Contains(r.stdout, "::") {
+				t.Errorf("workflow commands printed outside Actions:\n%s", r.stdout)
+			}
+			assertNoLeak(t, r, fake.Classic)
+		})
+	}
+}
+
+func TestTerminalJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo", Expiry: expiry(now.Add(30 * 24 * time.Hour))})
+	r := e.run(t, terminalVars(e, map[string]string{"GH_TOKEN": fake.Classic}), []string{"--json", "--token-name", secretName}, "")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	var got []report.TokenReport
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("--json output does not parse: %v\n%s", err, r.stdout)
+	}
+	days := 30
+	want := []report.TokenReport{{
+		Name: secretName, TokenType: "classic-pat", Login: "aibrix-bot", Scopes: []string{"repo"}, MissingScopes: []string{"write:packages"},
+		ExpiresAt: "2026-12-25T12:00:00Z", DaysRemaining: &days, Valid: false,
+	}}
+	if diff := cmp.Diff(want, got, cmpIgnoreProblems); diff != "" {
+		t.Errorf("--json (-want +got):\n%s", diff)
+	}
+	if len(got) == 1 && (len(got[0].Problems) != 1 || !strings.HasPrefix(got[0].Problems[0], "Missing scopes: ")) {
+		t.Errorf("problems = %q", got[0].Problems)
+	}
+	assertNoLeak(t, r, fake.Classic)
+}
+
+var cmpIgnoreProblems = cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Problems" }, cmp.Ignore())
+
+// TestGolden compares the step summary and the terminal report with the
+// golden files in testdata/golden; go test -run TestGolden -update rewrites
+// them.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	scenarios := []struct {
+		name  string
+		setup func(e *env) map[string]string
+	}{
+		{"pass", func(e *env) map[string]string {
+			e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: expiry(now.Add(75 * 24 * time.Hour))})
+			e.reg.Accept(fake.Classic)
+			return map[string]string{"token": fake.Classic, "token-name": secretName, "required-scopes": "repo, write:packages",
+				"packages": e.reg.Host + "/aibrix/gateway-plugins " + e.reg.Host + "/aibrix/controller-manager"}
+		}},
+		{"fail", func(e *env) map[string]string {
+			e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo, delete_repo", Expiry: expiry(now.Add(9*24*time.Hour + 2*time.Hour))})
+			e.reg.Accept(fake.Classic)
+			e.reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
+			return map[string]string{"token": fake.Classic, "token-name": secretName, "required-scopes": "repo, write:packages",
+				"packages": e.reg.Host + "/aibrix/gateway-plugins " + e.reg.Host + "/aibrix/runtime"}
+		}},
+		{"expired", func(e *env) map[string]string {
+			return map[string]string{"token": fake.Classic, "token-name": secretName, "required-scopes": "repo, write:packages"}
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			with := sc.setup(e)
+			r := e.runAction(t, with)
+			normal := func(s string) string {
+				return strings.NewReplacer(e.reg.Host, "REGISTRY", e.gh.URL, "API", e.gh.Server.URL, "SERVER").Replace(s)
+			}
+			golden(t, "summary-"+sc.name+".md", normal(r.summary))
+
+			vars := terminalVars(e, map[string]string{"GH_TOKEN": with["token"]})
+			var args []string
+			for _, k := range []string{"token-name", "required-scopes", "packages"} {
+				if v, ok := with[k]; ok {
+					args = append(args, "--"+k, v)
+				}
+			}
+			tr := e.run(t, vars, args, "")
+			golden(t, "terminal-"+sc.name+".txt", normal(tr.stdout))
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/command -run TestGolden -update)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got); if the change is intended, rerun with -update:\n%s", name, diff)
+	}
+}
