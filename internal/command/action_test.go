@@ -321,16 +321,16 @@ func TestActionScenarios(t *testing.T) {
 			e := newEnv(t)
 			tc.setup(e)
 			r := e.runAction(t, tc.with)
-			if r.code != tc.want.code {
-				t.Errorf("exit status = %d, want %d\nstdout:\n%s", r.code, tc.want.code, r.stdout)
+			if r.Code != tc.want.code {
+				t.Errorf("exit status = %d, want %d\nstdout:\n%s", r.Code, tc.want.code, r.Stdout)
 			}
 			for k, v := range tc.want.outputs {
-				if got, ok := r.outputs[k]; !ok || got != v {
+				if got, ok := r.Outputs[k]; !ok || got != v {
 					t.Errorf("output %s = %q (set: %v), want %q", k, got, ok, v)
 				}
 			}
 			for _, o := range []string{"valid", "token-type", "login", "scopes", "missing-scopes", "expires-at", "days-remaining", "pushable", "not-pushable", "report", "reminders"} {
-				if _, ok := r.outputs[o]; !ok {
+				if _, ok := r.Outputs[o]; !ok {
 					t.Errorf("output %s is not set; every output is set on every run", o)
 				}
 			}
@@ -338,8 +338,8 @@ func TestActionScenarios(t *testing.T) {
 				if titles == nil {
 					continue
 				}
-				if diff := cmp.Diff(titles, r.titles(kind)); diff != "" {
-					t.Errorf("%s annotations (-want +got):\n%s\nstdout:\n%s", kind, diff, r.stdout)
+				if diff := cmp.Diff(titles, r.Titles(kind)); diff != "" {
+					t.Errorf("%s annotations (-want +got):\n%s\nstdout:\n%s", kind, diff, r.Stdout)
 				}
 			}
 			if tc.want.requests != nil {
@@ -348,7 +348,7 @@ func TestActionScenarios(t *testing.T) {
 				}
 			}
 			var messages strings.Builder
-			for _, a := range r.annotations {
+			for _, a := range r.Annotations {
 				messages.WriteString(a.Message + "\n")
 			}
 			for _, s := range tc.want.contains {
@@ -357,11 +357,11 @@ func TestActionScenarios(t *testing.T) {
 				}
 			}
 			for _, s := range tc.want.summary {
-				if !strings.Contains(r.summary, s) {
-					t.Errorf("summary lacks %q:\n%s", s, r.summary)
+				if !strings.Contains(r.Summary, s) {
+					t.Errorf("summary lacks %q:\n%s", s, r.Summary)
 				}
 			}
-			if r.summary == "" {
+			if r.Summary == "" {
 				t.Error("no step summary written")
 			}
 			tok := tc.with["token"]

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,39 +23,8 @@ func expiry(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST
 // fastPolicy keeps the retry tests quick while exercising the same code.
 var fastPolicy = transport.Policy{Attempts: 3, Backoff: 10 * time.Millisecond, AttemptTimeout: 2 * time.Second, MaxRetryAfter: 10 * time.Second}
 
-type result struct {
-	code        int
-	stdout      string
-	stderr      string
-	outputsRaw  string
-	outputs     map[string]string
-	summary     string
-	annotations []fake.Annotation
-}
-
-// all is every byte the program wrote, for leak scans.
-func (r result) all() string {
-	return strings.Join([]string{r.stdout, r.stderr, r.outputsRaw, r.summary}, "\n")
-}
-
-func (r result) commands(kind string) []fake.Annotation {
-	var out []fake.Annotation
-	for _, a := range r.annotations {
-		if a.Command == kind {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// titles lists the titles of the annotations of one kind.
-func (r result) titles(kind string) []string {
-	out := []string{}
-	for _, a := range r.commands(kind) {
-		out = append(out, a.Properties["title"])
-	}
-	return out
-}
+// result is a finished in-process run, read as the runner reads it.
+type result = fake.Step
 
 type env struct {
 	gh        *fake.GitHub
@@ -113,21 +81,10 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 		Timeout:   e.timeout,
 	}
 	code := cmd.Main(context.Background())
-	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
-	if p := vars["GITHUB_OUTPUT"]; p != "" {
-		data, _ := os.ReadFile(p)
-		r.outputsRaw = string(data)
-		outputs, err := fake.ParseOutputs(r.outputsRaw)
-		r.outputs = outputs
-		if err != nil {
-			t.Fatalf("outputs file does not parse as the runner parses it: %v\n%s", err, r.outputsRaw)
-		}
+	r, err := fake.ReadStep(code, stdout.String(), stderr.String(), vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"])
+	if err != nil {
+		t.Fatal(err)
 	}
-	if p := vars["GITHUB_STEP_SUMMARY"]; p != "" {
-		data, _ := os.ReadFile(p)
-		r.summary = string(data)
-	}
-	r.annotations = fake.ParseCommands(r.stdout)
 	return r
 }
 
@@ -135,7 +92,7 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 // outside the ::add-mask:: lines.
 func assertNoLeak(t *testing.T, r result, secrets ...string) {
 	t.Helper()
-	if leaks := fake.Leaks(r.all(), secrets...); len(leaks) > 0 {
+	if leaks := fake.Leaks(r.All(), secrets...); len(leaks) > 0 {
 		t.Errorf("secrets leaked into the program's output: %v", leaks)
 	}
 }
@@ -144,7 +101,7 @@ func assertNoLeak(t *testing.T, r result, secrets ...string) {
 // secret.
 func assertMaskedFirst(t *testing.T, r result, secrets ...string) {
 	t.Helper()
-	lines := strings.Split(r.stdout, "\n")
+	lines := strings.Split(r.Stdout, "\n")
 	for i, s := range secrets {
 		if s == "" {
 			continue

@@ -63,26 +63,26 @@ func TestBadInput(t *testing.T) {
 				with[k] = v
 			}
 			r := e.runAction(t, with)
-			if r.code != ExitUsage {
-				t.Errorf("exit status = %d, want %d", r.code, ExitUsage)
+			if r.Code != ExitUsage {
+				t.Errorf("exit status = %d, want %d", r.Code, ExitUsage)
 			}
 			if n := len(e.gh.Requests()) + len(e.reg.Requests()); n != 0 {
 				t.Errorf("%d requests sent; bad input must send none", n)
 			}
-			errs := r.commands("error")
+			errs := r.Commands("error")
 			if len(errs) != 1 {
-				t.Fatalf("want one ::error, got %d\n%s", len(errs), r.stdout)
+				t.Fatalf("want one ::error, got %d\n%s", len(errs), r.Stdout)
 			}
 			for _, s := range tc.want {
 				if !strings.Contains(errs[0].Message, s) {
 					t.Errorf("error %q lacks %q", errs[0].Message, s)
 				}
 			}
-			if r.outputs["valid"] != "false" || r.outputs["token-type"] != "classic-pat" {
-				t.Errorf("outputs valid=%q token-type=%q; want false, classic-pat", r.outputs["valid"], r.outputs["token-type"])
+			if r.Outputs["valid"] != "false" || r.Outputs["token-type"] != "classic-pat" {
+				t.Errorf("outputs valid=%q token-type=%q; want false, classic-pat", r.Outputs["valid"], r.Outputs["token-type"])
 			}
-			if !strings.Contains(r.summary, "bad input") {
-				t.Errorf("summary does not report the bad input:\n%s", r.summary)
+			if !strings.Contains(r.Summary, "bad input") {
+				t.Errorf("summary does not report the bad input:\n%s", r.Summary)
 			}
 			assertNoLeak(t, r, fake.Classic)
 		})
@@ -106,8 +106,8 @@ func TestLoopbackHTTPAllowed(t *testing.T) {
 	for _, host := range []string{"127.0.0.1", "localhost"} {
 		url := strings.Replace(e.gh.URL, "127.0.0.1", host, 1)
 		r := e.runAction(t, map[string]string{"token": fake.Classic, "api-url": url})
-		if r.code != ExitPass {
-			t.Errorf("%s: exit status %d\n%s", url, r.code, r.stdout)
+		if r.Code != ExitPass {
+			t.Errorf("%s: exit status %d\n%s", url, r.Code, r.Stdout)
 		}
 	}
 }
@@ -125,10 +125,10 @@ func TestHangingServer(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("run took %s against a hanging server; the bound is per-attempt 200ms x 3 plus backoff", took)
 	}
-	if r.code != ExitFail {
-		t.Errorf("exit status = %d, want %d", r.code, ExitFail)
+	if r.Code != ExitFail {
+		t.Errorf("exit status = %d, want %d", r.Code, ExitFail)
 	}
-	errs := r.commands("error")
+	errs := r.Commands("error")
 	if len(errs) != 1 || errs[0].Properties["title"] != "GitHub unreachable" || !strings.Contains(errs[0].Message, "no answer within 200ms") {
 		t.Errorf("want one 'GitHub unreachable' error naming the timeout, got %+v", errs)
 	}
@@ -149,7 +149,7 @@ func TestRunBound(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("run took %s; the run's bound is 500ms", took)
 	}
-	errs := r.commands("error")
+	errs := r.Commands("error")
 	if len(errs) != 1 || !strings.Contains(errs[0].Message, "within the run's time limit") {
 		t.Errorf("want one error naming the run's time limit, got %+v", errs)
 	}

@@ -164,19 +164,19 @@ func TestPushProbe(t *testing.T) {
 			tc.setup(e, tc.tok)
 			w := tc.want(e.reg.Host)
 			r := e.runAction(t, map[string]string{"token": tc.tok, "token-name": secretName, "packages": tc.images(e.reg.Host)})
-			if r.code != w.code {
-				t.Errorf("exit status = %d, want %d\n%s", r.code, w.code, r.stdout)
+			if r.Code != w.code {
+				t.Errorf("exit status = %d, want %d\n%s", r.Code, w.code, r.Stdout)
 			}
-			if r.outputs["pushable"] != w.pushable || r.outputs["not-pushable"] != w.notPushable {
-				t.Errorf("pushable=%q not-pushable=%q; want %q, %q", r.outputs["pushable"], r.outputs["not-pushable"], w.pushable, w.notPushable)
+			if r.Outputs["pushable"] != w.pushable || r.Outputs["not-pushable"] != w.notPushable {
+				t.Errorf("pushable=%q not-pushable=%q; want %q, %q", r.Outputs["pushable"], r.Outputs["not-pushable"], w.pushable, w.notPushable)
 			}
 			if w.errors != nil {
-				if diff := cmp.Diff(w.errors, r.titles("error")); diff != "" {
-					t.Errorf("errors (-want +got):\n%s\n%s", diff, r.stdout)
+				if diff := cmp.Diff(w.errors, r.Titles("error")); diff != "" {
+					t.Errorf("errors (-want +got):\n%s\n%s", diff, r.Stdout)
 				}
 			}
 			var msgs strings.Builder
-			for _, a := range r.annotations {
+			for _, a := range r.Annotations {
 				msgs.WriteString(a.Message + "\n")
 			}
 			for _, s := range w.contains {
@@ -185,8 +185,8 @@ func TestPushProbe(t *testing.T) {
 				}
 			}
 			for _, s := range w.summary {
-				if !strings.Contains(r.summary, s) {
-					t.Errorf("summary lacks %q:\n%s", s, r.summary)
+				if !strings.Contains(r.Summary, s) {
+					t.Errorf("summary lacks %q:\n%s", s, r.Summary)
 				}
 			}
 			if w.regRequests != nil {
@@ -198,7 +198,7 @@ func TestPushProbe(t *testing.T) {
 			assertNoLeak(t, r, secrets...)
 			// Every registry token is masked as soon as it arrives.
 			for _, rt := range e.reg.Issued() {
-				if !strings.Contains(r.stdout, "::add-mask::"+rt+"\n") {
+				if !strings.Contains(r.Stdout, "::add-mask::"+rt+"\n") {
 					t.Errorf("registry token %.8s… was not masked", rt)
 				}
 			}
@@ -218,8 +218,8 @@ func TestProbeRequests(t *testing.T) {
 		imgs = append(imgs, fmt.Sprintf("%s/aibrix/c%d", e.reg.Host, i))
 	}
 	r := e.runAction(t, map[string]string{"token": fake.Classic, "packages": strings.Join(imgs, ",")})
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	if r.Code != 0 {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stdout)
 	}
 	count := map[string]int{}
 	for _, req := range e.reg.Requests() {
@@ -264,8 +264,8 @@ func TestProbeConcurrency(t *testing.T) {
 	start := time.Now()
 	r := e.runAction(t, map[string]string{"token": fake.Classic, "packages": strings.Join(imgs, "\n")})
 	took := time.Since(start)
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	if r.Code != 0 {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stdout)
 	}
 	if took >= 8*300*time.Millisecond/2 {
 		t.Errorf("8 probes took %s; serial would be %s", took, 8*300*time.Millisecond)
@@ -273,8 +273,8 @@ func TestProbeConcurrency(t *testing.T) {
 	if m := e.reg.MaxInFlight(); m < 2 || m > 4 {
 		t.Errorf("at most %d uploads were in flight at once; want between 2 and the bound of 4", m)
 	}
-	if got := strings.Count(r.outputs["pushable"], ",") + 1; got != 8 {
-		t.Errorf("pushable lists %d images, want 8: %q", got, r.outputs["pushable"])
+	if got := strings.Count(r.Outputs["pushable"], ",") + 1; got != 8 {
+		t.Errorf("pushable lists %d images, want 8: %q", got, r.Outputs["pushable"])
 	}
 	t.Logf("8 images, 300 ms upload delay: %s", took)
 }
@@ -292,11 +292,11 @@ func TestRealmOnAnotherHostGetsNoToken(t *testing.T) {
 	if n := len(thief.Requests()); n != 0 {
 		t.Fatalf("the other host received %d requests", n)
 	}
-	if r.code != ExitFail || !strings.Contains(r.stdout, "refused to send the token to http://"+thief.Host) {
-		t.Errorf("want a failure naming the refused host; exit %d\n%s", r.code, r.stdout)
+	if r.Code != ExitFail || !strings.Contains(r.Stdout, "refused to send the token to http://"+thief.Host) {
+		t.Errorf("want a failure naming the refused host; exit %d\n%s", r.Code, r.Stdout)
 	}
-	if r.outputs["not-pushable"] != "" {
-		t.Errorf("an unverified image must not be listed as not-pushable: %q", r.outputs["not-pushable"])
+	if r.Outputs["not-pushable"] != "" {
+		t.Errorf("an unverified image must not be listed as not-pushable: %q", r.Outputs["not-pushable"])
 	}
 	assertNoLeak(t, r, fake.Classic)
 }

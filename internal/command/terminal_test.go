@@ -68,24 +68,24 @@ func TestTerminal(t *testing.T) {
 				e.gh.Add(fake.Classic, *tc.account)
 			}
 			r := e.run(t, terminalVars(e, tc.vars), tc.args, tc.stdin)
-			if r.code != tc.code {
-				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			if r.Code != tc.code {
+				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, tc.code, r.Stdout, r.Stderr)
 			}
 			for _, s := range tc.stdout {
-				if !strings.Contains(r.stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				if !strings.Contains(r.Stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.Stdout)
 				}
 			}
 			for _, s := range tc.stderr {
-				if !strings.Contains(r.stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				if !strings.Contains(r.Stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.Stderr)
 				}
 			}
 			if n := len(e.gh.Requests()); n != tc.requests {
 				t.Errorf("%d requests, want %d", n, tc.requests)
 			}
-			if strings.Contains(r.stdout, "::") {
-				t.Errorf("workflow commands printed outside Actions:\n%s", r.stdout)
+			if strings.Contains(r.Stdout, "::") {
+				t.Errorf("workflow commands printed outside Actions:\n%s", r.Stdout)
 			}
 			assertNoLeak(t, r, fake.Classic)
 		})
@@ -97,12 +97,12 @@ func TestTerminalJSON(t *testing.T) {
 	e := newEnv(t)
 	e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo", Expiry: expiry(now.Add(30 * 24 * time.Hour))})
 	r := e.run(t, terminalVars(e, map[string]string{"GH_TOKEN": fake.Classic}), []string{"--json", "--token-name", secretName}, "")
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1", r.code)
+	if r.Code != 1 {
+		t.Errorf("exit %d, want 1", r.Code)
 	}
 	var got []report.TokenReport
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("--json output does not parse: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("--json output does not parse: %v\n%s", err, r.Stdout)
 	}
 	days := 30
 	want := []report.TokenReport{{
@@ -155,7 +155,7 @@ func TestGolden(t *testing.T) {
 			normal := func(s string) string {
 				return strings.NewReplacer(e.reg.Host, "REGISTRY", e.gh.URL, "API", e.gh.Server.URL, "SERVER").Replace(s)
 			}
-			golden(t, "summary-"+sc.name+".md", normal(r.summary))
+			golden(t, "summary-"+sc.name+".md", normal(r.Summary))
 
 			vars := terminalVars(e, map[string]string{"GH_TOKEN": with["token"]})
 			var args []string
@@ -165,7 +165,7 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			tr := e.run(t, vars, args, "")
-			golden(t, "terminal-"+sc.name+".txt", normal(tr.stdout))
+			golden(t, "terminal-"+sc.name+".txt", normal(tr.Stdout))
 		})
 	}
 }

@@ -196,3 +196,113 @@ func Leaks(text string, secrets ...string) []string {
 	}
 	return found
 }
+
+// Step is what one run of the action left behind, read as the runner reads
+// it.
+type Step struct {
+	Code        int
+	Stdout      string
+	Stderr      string
+	OutputsRaw  string
+	Outputs     map[string]string
+	Summary     string
+	Annotations []Annotation
+}
+
+// ReadStep gathers a finished run: its exit status and streams, and the
+// outputs and summary files it wrote (either path may be empty).
+func ReadStep(code int, stdout, stderr, outputsFile, summaryFile string) (Step, error) {
+	s := Step{Code: code, Stdout: stdout, Stderr: stderr, Annotations: ParseCommands(stdout)}
+	if outputsFile != "" {
+		data, _ := os.ReadFile(outputsFile)
+		s.OutputsRaw = string(data)
+		var err error
+		if s.Outputs, err = ParseOutputs(s.OutputsRaw); err != nil {
+			return s, fmt.Errorf("outputs file does not parse as the runner parses it: %w\n%s", err, s.OutputsRaw)
+		}
+	}
+	if summaryFile != "" {
+		data, _ := os.ReadFile(summaryFile)
+		s.Summary = string(data)
+	}
+	return s, nil
+}
+
+// All is every byte the run wrote, for leak scans.
+func (s Step) All() string {
+	return strings.Join([]string{s.Stdout, s.Stderr, s.OutputsRaw, s.Summary}, "\n")
+}
+
+// Commands returns the workflow commands of one kind (error, warning, ...).
+func (s Step) Commands(kind string) []Annotation {
+	var out []Annotation
+	for _, a := range s.Annotations {
+		if a.Command == kind {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Titles lists the titles of the annotations of one kind, never nil.
+func (s Step) Titles(kind string) []string {
+	out := []string{}
+	for _, a := range s.Commands(kind) {
+		out = append(out, a.Properties["title"])
+	}
+	return out
+}
+
+// Messages joins every annotation's message, one per line.
+func (s Step) Messages() string {
+	var b strings.Builder
+	for _, a := range s.Annotations {
+		b.WriteString(a.Message + "\n")
+	}
+	return b.String()
+}
+
+// StepWant is what a scenario expects of a step; empty fields are not
+// checked, and a non-nil empty slice asserts there are none.
+type StepWant struct {
+	Code     int
+	Outputs  map[string]string
+	Errors   []string
+	Warnings []string
+	Notices  []string
+	Contains []string // substrings of the annotations' messages
+	Summary  []string // substrings of the step summary
+}
+
+// Check reports every way s differs from w.
+func (s Step) Check(w StepWant) []string {
+	var problems []string
+	if s.Code != w.Code {
+		problems = append(problems, fmt.Sprintf("exit status %d, want %d", s.Code, w.Code))
+	}
+	for k, v := range w.Outputs {
+		if got, ok := s.Outputs[k]; !ok || got != v {
+			problems = append(problems, fmt.Sprintf("output %s = %q (set: %v), want %q", k, got, ok, v))
+		}
+	}
+	for _, kind := range []struct {
+		name string
+		want []string
+	}{{"error", w.Errors}, {"warning", w.Warnings}, {"notice", w.Notices}} {
+		if kind.want != nil && strings.Join(kind.want, "\x00") != strings.Join(s.Titles(kind.name), "\x00") {
+			problems = append(problems, fmt.Sprintf("%s annotations %q, want %q", kind.name, s.Titles(kind.name), kind.want))
+		}
+	}
+	msgs := s.Messages()
+	for _, c := range w.Contains {
+		if !strings.Contains(msgs, c) {
+			problems = append(problems, fmt.Sprintf("no annotation says %q", c))
+		}
+	}
+	for _, c := range w.Summary {
+		if !strings.Contains(s.Summary, c) {
+			problems = append(problems, fmt.Sprintf("summary lacks %q", c))
+		}
+	}
+	return problems
+}

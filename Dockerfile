@@ -1,0 +1,28 @@
+# token-gate runs as a Docker container action, and the runner builds this
+# file at every job on a fresh machine with no layer cache
+# (github-tokens.md §5), so every second here is paid on every run.
+
+# The Go image is a build argument so that a machine without a registry can
+# build from a local image (see internal/container).
+ARG GO_IMAGE=golang:1.26-alpine
+
+FROM ${GO_IMAGE} AS build
+WORKDIR /src
+# Modules first, in their own layer: an edit to the code keeps them cached
+# where a cache exists.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY main.go ./
+COPY internal/ internal/
+ARG VERSION=""
+RUN CGO_ENABLED=0 go build -trimpath \
+      -ldflags="-s -w -X github.com/token-gate/token-gate/internal/version.Version=${VERSION}" \
+      -o /token-gate .
+
+# scratch: a static binary and the CA bundle for HTTPS, nothing else. No
+# USER, since a non-root user cannot write the runner's GITHUB_OUTPUT file,
+# and no WORKDIR, since the runner sets --workdir itself (github-tokens.md §5).
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /token-gate /token-gate
+ENTRYPOINT ["/token-gate"]

@@ -1,0 +1,124 @@
+package fake
+
+// Scenario is one run of the action as a workflow would make it, shared by the
+// process-level test and the container test so both hold the binary and the
+// image to the same expectations.
+type Scenario struct {
+	Name  string
+	With  func(registryHost string) map[string]string
+	Setup func(gh *GitHub, reg *Registry)
+	Want  StepWant
+}
+
+// Contexts are the expression values the runner would evaluate action.yml's
+// defaults with.
+func Contexts(apiURL string) map[string]string {
+	return map[string]string{
+		"github.api_url":    apiURL,
+		"github.server_url": "https://github.com",
+		"github.repository": "aibrix/aibrix",
+		"github.run_id":     "4242",
+		"github.token":      Token("ghs_", "actions"),
+	}
+}
+
+// Scenarios are the cases every packaging of token-gate must pass: a passing
+// classic token, an expired one, missing scopes, a push probe that succeeds
+// and one that is denied, an empty token under each on-missing value, and bad
+// input. expires is a GitHub expiry header about 60 days ahead of the real
+// clock, since a binary or a container runs on it.
+func Scenarios(expires string) []Scenario {
+	const name = "AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN"
+	good := Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: expires}
+	none := func(*GitHub, *Registry) {}
+	only := func(with map[string]string) func(string) map[string]string {
+		return func(string) map[string]string { return with }
+	}
+	return []Scenario{
+		{
+			Name: "passing classic token",
+			With: only(map[string]string{"token": Classic, "token-name": name, "required-scopes": "repo, write:packages"}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, good)
+			},
+			Want: StepWant{Code: 0, Errors: []string{}, Warnings: []string{},
+				Outputs: map[string]string{"valid": "true", "token-type": "classic-pat", "login": "aibrix-bot", "scopes": "repo,write:packages", "missing-scopes": "", "days-remaining": "59"},
+				Summary: []string{"✅ token-gate: `" + name + "` passed"}},
+		},
+		{
+			Name:  "expired token",
+			With:  only(map[string]string{"token": Classic, "token-name": name}),
+			Setup: none,
+			Want: StepWant{Code: 1, Errors: []string{"Token expired or revoked"},
+				Outputs:  map[string]string{"valid": "false", "token-type": "classic-pat", "expires-at": "", "days-remaining": ""},
+				Contains: []string{name + " is expired or revoked"},
+				Summary:  []string{"❌ token-gate: `" + name + "` failed", "401 Bad credentials"}},
+		},
+		{
+			Name: "missing scopes",
+			With: only(map[string]string{"token": Classic, "required-scopes": "repo, write:packages"}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, Account{Login: "aibrix-bot", Scopes: "repo", Expiry: expires})
+			},
+			Want: StepWant{Code: 1, Errors: []string{"Missing scopes"},
+				Outputs: map[string]string{"valid": "false", "missing-scopes": "write:packages"},
+				Summary: []string{"| Missing scopes | write:packages |"}},
+		},
+		{
+			Name: "push probe succeeds",
+			With: func(reg string) map[string]string {
+				return map[string]string{"token": Classic, "packages": reg + "/aibrix/gateway-plugins:v1, " + reg + "/aibrix/runtime"}
+			},
+			Setup: func(gh *GitHub, reg *Registry) {
+				gh.Add(Classic, good)
+				reg.Accept(Classic)
+			},
+			Want: StepWant{Code: 0, Errors: []string{},
+				Outputs: map[string]string{"valid": "true", "not-pushable": ""},
+				Summary: []string{"✅ pushable (upload accepted with 202)"}},
+		},
+		{
+			Name: "push probe denied",
+			With: func(reg string) map[string]string {
+				return map[string]string{"token": Classic, "packages": reg + "/aibrix/runtime"}
+			},
+			Setup: func(gh *GitHub, reg *Registry) {
+				gh.Add(Classic, good)
+				reg.Accept(Classic)
+				reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
+			},
+			Want: StepWant{Code: 1, Outputs: map[string]string{"valid": "false", "pushable": ""},
+				Contains: []string{`"permission_denied: The token provided does not match expected scopes"`},
+				Summary:  []string{"❌ denied (403 at upload)"}},
+		},
+		{
+			Name:  "empty token, on-missing fail",
+			With:  only(map[string]string{"token": ""}),
+			Setup: none,
+			Want: StepWant{Code: 1, Errors: []string{"Token is empty"},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+		},
+		{
+			Name:  "empty token, on-missing warn",
+			With:  only(map[string]string{"token": "", "on-missing": "warn"}),
+			Setup: none,
+			Want: StepWant{Code: 0, Errors: []string{}, Warnings: []string{"Token is empty"},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+		},
+		{
+			Name:  "empty token, on-missing skip",
+			With:  only(map[string]string{"token": "", "on-missing": "skip"}),
+			Setup: none,
+			Want: StepWant{Code: 0, Errors: []string{}, Warnings: []string{}, Notices: []string{"Token is empty, check skipped"},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+		},
+		{
+			Name:  "bad input",
+			With:  only(map[string]string{"token": Classic, "required-scopes": "write:package"}),
+			Setup: none,
+			Want: StepWant{Code: 2, Errors: []string{"token-gate: bad input"},
+				Outputs:  map[string]string{"valid": "false", "token-type": "classic-pat"},
+				Contains: []string{`Did you mean "write:packages"?`}},
+		},
+	}
+}
