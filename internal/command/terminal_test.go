@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestTerminal(t *testing.T) {
 			stderr: []string{"flag --warn-within-days: \"soon\""}},
 		{name: "unknown flag", args: []string{"--frobnicate"}, code: 2, stderr: []string{"flag provided but not defined: -frobnicate"}},
 		{name: "empty token fails by default", code: 1, stdout: []string{"error: Token is empty"}},
-		{name: "empty token with --on-missing skip passes", args: []string{"--on-missing", "skip"}, code: 0, stdout: []string{"token: SKIPPED"}},
+		{name: "empty token with --on-missing skip passes", args: []string{"--on-missing", "skip"}, code: 0, stdout: []string{"token: NOT CHECKED"}},
 		{name: "--help explains every flag", args: []string{"--help"}, code: 0,
 			stdout: []string{"-token-name", "-required-scopes", "-warn-within-days", "-fail-within-days", "-on-missing", "-api-url", "-packages", "-tokens-file", "-token-stdin", "-json", "Exit status: 0 passes"}},
 		{name: "--version", args: []string{"--version"}, code: 0, stdout: []string{"token-gate "}},
@@ -118,6 +119,8 @@ func TestTerminalJSON(t *testing.T) {
 	assertNoLeak(t, r, fake.Classic)
 }
 
+var requestID = regexp.MustCompile(`5498:3F219F:18172B2:275A386:[0-9A-F]{8}`)
+
 var cmpIgnoreProblems = cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Problems" }, cmp.Ignore())
 
 // TestGolden compares the step summary and the terminal report with the
@@ -142,6 +145,14 @@ func TestGolden(t *testing.T) {
 			return map[string]string{"token": fake.Classic, "token-name": secretName, "required-scopes": "repo, write:packages",
 				"packages": e.reg.Host + "/aibrix/gateway-plugins " + e.reg.Host + "/aibrix/runtime"}
 		}},
+		{"inventory", func(e *env) map[string]string {
+			e.gh.Add(docsToken, fake.Account{Login: "docs-bot", Scopes: "repo", Expiry: expiry(now.Add(40 * 24 * time.Hour))})
+			e.gh.Add(chartsToken, fake.Account{Login: "charts-bot", Scopes: "repo, write:packages", Expiry: expiry(now.Add(9*24*time.Hour + time.Hour))})
+			e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages"})
+			return map[string]string{"required-scopes": "repo", "tokens": tokenLines(
+				"AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN", fake.Classic, "DOCS_DEPLOY_TOKEN", docsToken,
+				"HELM_CHARTS_TOKEN", chartsToken, "RELEASE_TOKEN", releaseToken)}
+		}},
 		{"expired", func(e *env) map[string]string {
 			return map[string]string{"token": fake.Classic, "token-name": secretName, "required-scopes": "repo, write:packages"}
 		}},
@@ -152,8 +163,11 @@ func TestGolden(t *testing.T) {
 			e := newEnv(t)
 			with := sc.setup(e)
 			r := e.runAction(t, with)
+			// Ports are random, and request ids follow the order in which
+			// concurrent requests arrive.
 			normal := func(s string) string {
-				return strings.NewReplacer(e.reg.Host, "REGISTRY", e.gh.URL, "API", e.gh.Server.URL, "SERVER").Replace(s)
+				s = strings.NewReplacer(e.reg.Host, "REGISTRY", e.gh.URL, "API", e.gh.Server.URL, "SERVER").Replace(s)
+				return requestID.ReplaceAllString(s, "REQUEST-ID")
 			}
 			golden(t, "summary-"+sc.name+".md", normal(r.Summary))
 
@@ -163,6 +177,11 @@ func TestGolden(t *testing.T) {
 				if v, ok := with[k]; ok {
 					args = append(args, "--"+k, v)
 				}
+			}
+			if tokens, ok := with["tokens"]; ok {
+				file := filepath.Join(t.TempDir(), "tokens")
+				os.WriteFile(file, []byte(tokens), 0o600)
+				args = append(args, "--tokens-file", file)
 			}
 			tr := e.run(t, vars, args, "")
 			golden(t, "terminal-"+sc.name+".txt", normal(tr.Stdout))

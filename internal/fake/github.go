@@ -11,9 +11,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
+
+// Cleaner is the part of testing.TB the fakes need: a way to stop with the
+// test. cmd/fakes passes its own, so the fakes also serve benchmarks.
+type Cleaner interface{ Cleanup(func()) }
 
 // Classic is an obviously fake classic PAT: ghp_ and 36 x.
 const Classic = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -72,7 +75,7 @@ type Request struct {
 }
 
 // NewGitHub starts a fake GitHub API that stops when the test ends.
-func NewGitHub(t testing.TB) *GitHub {
+func NewGitHub(t Cleaner) *GitHub {
 	g := &GitHub{accounts: map[string]Account{}, Issues: newIssues()}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.Server.Close)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -37,7 +36,7 @@ type Registry struct {
 }
 
 // NewRegistry starts a fake registry that stops when the test ends.
-func NewRegistry(t testing.TB) *Registry {
+func NewRegistry(t Cleaner) *Registry {
 	reg := &Registry{accepted: map[string]bool{}, denied: map[string]string{}}
 	reg.Server = httptest.NewServer(http.HandlerFunc(reg.serve))
 	t.Cleanup(reg.Server.Close)

@@ -113,6 +113,24 @@ func Scenarios(expires string) []Scenario {
 				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
 		},
 		{
+			Name: "token health with reminders",
+			With: only(map[string]string{
+				"tokens":   "DOCS_DEPLOY_TOKEN=" + Token("ghp_", "docs") + "\nHELM_CHARTS_TOKEN=" + Token("ghp_", "charts") + "\n",
+				"reminder": "issue",
+			}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				githubToken := Contexts("")["github.token"]
+				gh.Add(githubToken, Account{NoScopes: true, Installation: true})
+				gh.Issues.Token = githubToken
+				gh.Add(Token("ghp_", "docs"), good)
+				// HELM_CHARTS_TOKEN is unknown to GitHub: revoked.
+			},
+			Want: StepWant{Code: 1, Errors: []string{"HELM_CHARTS_TOKEN: Token expired or revoked"},
+				Outputs: map[string]string{"valid": "false", "login": "aibrix-bot",
+					"reminders": `[{"name":"HELM_CHARTS_TOKEN","action":"opened","number":1,"url":"https://github.com/aibrix/aibrix/issues/1"}]`},
+				Summary: []string{"## ❌ token-gate: 2 tokens, 1 failed", "| `HELM_CHARTS_TOKEN` | classic-pat |", "[#1](https://github.com/aibrix/aibrix/issues/1)"}},
+		},
+		{
 			Name:  "bad input",
 			With:  only(map[string]string{"token": Classic, "required-scopes": "write:package"}),
 			Setup: none,

@@ -207,10 +207,10 @@ func (j judge) apiFailure(err error) {
 			j.name, idNote(sso.RequestID), where))
 	case errors.As(err, &rl):
 		v.check("Credentials", Unverified, "rate limited")
-		v.add(Error, "GitHub rate limit", j.rateLimitText(rl))
+		v.addInconclusive("GitHub rate limit", j.rateLimitText(rl))
 	case errors.As(err, &down):
 		v.check("Credentials", Unverified, "GitHub unreachable")
-		v.add(Error, "GitHub unreachable", fmt.Sprintf("%s could not be checked: %v. The token's validity is unknown, not bad. Re-run the job; if it persists, check https://www.githubstatus.com or the api-url (%s).",
+		v.addInconclusive("GitHub unreachable", fmt.Sprintf("%s could not be checked: %v. The token's validity is unknown, not bad. Re-run the job; if it persists, check https://www.githubstatus.com or the api-url (%s).",
 			j.name, down, j.cfg.APIURL))
 	case errors.As(err, &api) && api.Status == http.StatusNotFound:
 		v.check("Credentials", Unverified, "404 from the API")
@@ -353,9 +353,11 @@ func (j judge) expiry(f github.Facts) {
 		v.check("Expiry", Fail, "expired "+when)
 		v.add(Error, "Token expired", fmt.Sprintf("%s expired on %s. %s", j.name, when, renew))
 	case token.Within(f.ExpiresAt, j.now, j.cfg.FailDays):
+		v.Expiring = true
 		v.check("Expiry", Fail, "expires "+when)
 		v.add(Error, "Token expires soon", fmt.Sprintf("%s expires on %s, inside fail-within-days (%d). %s", j.name, when, j.cfg.FailDays, renew))
 	case token.Within(f.ExpiresAt, j.now, j.cfg.WarnDays):
+		v.Expiring = true
 		v.check("Expiry", Warn, "expires "+when)
 		v.add(Warning, "Token expires soon", fmt.Sprintf("%s expires on %s, inside warn-within-days (%d). %s", j.name, when, j.cfg.WarnDays, renew))
 	default:
@@ -401,9 +403,9 @@ func (j judge) imageFinding(r registry.Result) {
 		if r.Status == 0 {
 			detail = fmt.Sprintf("%s failed at the %s step: %s", r.Image.Registry, r.Step, r.Message)
 		}
-		v.add(Error, "Registry unreachable", fmt.Sprintf("Push rights of %s to %s were not verified: %s. This says nothing about the token; re-run the job.", j.name, r.Image, detail))
+		v.addInconclusive("Registry unreachable", fmt.Sprintf("Push rights of %s to %s were not verified: %s. This says nothing about the token; re-run the job.", j.name, r.Image, detail))
 	case registry.RateLimited:
-		v.add(Error, "Registry rate limit", fmt.Sprintf("Push rights of %s to %s were not verified: %s. A rate limit, not a bad token; re-run the job later.", j.name, r.Image, answered))
+		v.addInconclusive("Registry rate limit", fmt.Sprintf("Push rights of %s to %s were not verified: %s. A rate limit, not a bad token; re-run the job later.", j.name, r.Image, answered))
 	default:
 		detail := answered
 		if r.Status == 0 {

@@ -26,6 +26,10 @@ type Finding struct {
 	Severity Severity
 	Title    string
 	Message  string
+	// Inconclusive marks an error that says the check could not be made
+	// (GitHub or the registry unreachable, a rate limit), not that the token
+	// is bad. Reminders leave such tokens alone.
+	Inconclusive bool
 }
 
 // Status is the result of one check in the summary table.
@@ -63,9 +67,11 @@ type Verdict struct {
 	ExpiresAt     time.Time
 	Expiry        ExpiryState
 	DaysRemaining int
-	Checks        []Check
-	Findings      []Finding
-	Images        []registry.Result
+	// Expiring is set when the expiry falls inside warn-within-days.
+	Expiring bool
+	Checks   []Check
+	Findings []Finding
+	Images   []registry.Result
 	// Passed decides the exit status; Valid is the `valid` output. They differ
 	// for an empty token under on-missing warn or skip, which passes the gate
 	// but is not a valid token.
@@ -116,6 +122,43 @@ func (v Verdict) Problems() []string {
 
 func (v *Verdict) add(s Severity, title, msg string) {
 	v.Findings = append(v.Findings, Finding{Severity: s, Title: title, Message: msg})
+}
+
+func (v *Verdict) addInconclusive(title, msg string) {
+	v.Findings = append(v.Findings, Finding{Severity: Error, Title: title, Message: msg, Inconclusive: true})
+}
+
+// Health is a verdict reduced to what a reminder needs to know.
+type Health string
+
+// The health states, in the words the reminder marker stores.
+const (
+	Healthy  Health = "healthy"
+	Expiring Health = "expiring" // passes, but expires inside warn-within-days
+	Failed   Health = "failed"
+	Unknown  Health = "unknown" // the check could not decide, or there was no token to check
+)
+
+// Health reduces the verdict: a conclusive error fails it; only inconclusive
+// errors leave it unknown.
+func (v Verdict) Health() Health {
+	inconclusive := false
+	for _, f := range v.Findings {
+		if f.Severity != Error {
+			continue
+		}
+		if !f.Inconclusive {
+			return Failed
+		}
+		inconclusive = true
+	}
+	switch {
+	case inconclusive || v.Kind == token.None:
+		return Unknown
+	case v.HasExpiry() && v.Expiring:
+		return Expiring
+	}
+	return Healthy
 }
 
 func (v *Verdict) check(name string, s Status, detail string) {

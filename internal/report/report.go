@@ -203,7 +203,7 @@ func verdictWord(v gate.Verdict) string {
 	case !v.Passed:
 		return "failed"
 	case v.Kind == token.None:
-		return "skipped"
+		return "not checked"
 	case warned:
 		return "passed with warnings"
 	}

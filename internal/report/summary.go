@@ -19,7 +19,7 @@ var statusIcon = map[gate.Status]string{
 
 var verdictIcon = map[string]string{
 	"failed":               "❌",
-	"skipped":              "⏭️",
+	"not checked":          "⏭️",
 	"passed with warnings": "⚠️",
 	"passed":               "✅",
 }
