@@ -38,6 +38,12 @@ func (c *Command) action(ctx context.Context) int {
 		}
 	}
 
+	// Under `uses: docker://…` there is no action.yml, so only the inputs
+	// written under with: arrive; the API then defaults to the runner's own.
+	if _, ok := raw[config.InAPIURL]; !ok && c.getenv("GITHUB_API_URL") != "" {
+		raw[config.InAPIURL] = c.getenv("GITHUB_API_URL")
+	}
+
 	// Mask first: nothing is printed before every credential is masked
 	// (github-tokens.md §6).
 	sec := &secrets{}
@@ -75,14 +81,19 @@ func (c *Command) action(ctx context.Context) int {
 			fields.Noticef("%s", msg)
 		}
 	}
-	c.writeFiles(a, sec, report.Outputs(run), report.Summary(run), false)
+	if !c.writeFiles(a, sec, report.Outputs(run), report.Summary(run), false) {
+		// Later steps would read missing outputs as empty: fail loudly.
+		return ExitFail
+	}
 	return exitStatus(run)
 }
 
 // writeFiles sets the outputs and appends the step summary. go-githubactions
 // panics when GITHUB_OUTPUT or GITHUB_STEP_SUMMARY is unset or unwritable
-// (github-tokens.md §6), so both are guarded and a failure is annotated.
-func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []report.Output, summary string, partial bool) {
+// (github-tokens.md §6), so both are guarded and a failure is annotated. It
+// reports whether the outputs were written.
+func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []report.Output, summary string, partial bool) bool {
+	ok := true
 	if c.getenv("GITHUB_OUTPUT") != "" {
 		if err := guard(func() {
 			written := map[string]bool{}
@@ -102,6 +113,7 @@ func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []re
 			}
 		}); err != nil {
 			a.WithFieldsMap(map[string]string{"title": "token-gate: outputs not written"}).Errorf("%s", sec.redact(err.Error()))
+			ok = false
 		}
 	} else {
 		a.Debugf("GITHUB_OUTPUT is not set; outputs not written")
@@ -111,6 +123,7 @@ func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []re
 			a.WithFieldsMap(map[string]string{"title": "token-gate: summary not written"}).Warningf("%s", sec.redact(err.Error()))
 		}
 	}
+	return ok
 }
 
 func guard(f func()) (err error) {

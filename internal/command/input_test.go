@@ -171,3 +171,52 @@ func TestNeverRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerURIDefaults runs as `uses: docker://…` does: only the inputs
+// written under with: arrive, and the API comes from GITHUB_API_URL.
+func TestDockerURIDefaults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+	dir := t.TempDir()
+	vars := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_API_URL": e.gh.URL, "INPUT_TOKEN": fake.Classic,
+		"GITHUB_OUTPUT": dir + "/out", "GITHUB_STEP_SUMMARY": dir + "/summary",
+	}
+	r := e.run(t, vars, nil, "")
+	if r.Code != ExitPass || r.Outputs["valid"] != "true" {
+		t.Errorf("exit %d valid=%q\n%s", r.Code, r.Outputs["valid"], r.Stdout)
+	}
+	if diff := paths(e.gh.Requests()); len(diff) != 1 {
+		t.Errorf("requests: %v", diff)
+	}
+}
+
+// TestFileCommandsMissing checks the guard around go-githubactions, whose
+// file helpers panic when GITHUB_OUTPUT or GITHUB_STEP_SUMMARY is unset or
+// cannot be written.
+func TestFileCommandsMissing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+	base := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_API_URL": e.gh.URL, "INPUT_TOKEN": fake.Classic}
+	r := e.run(t, base, nil, "")
+	if r.Code != ExitPass {
+		t.Errorf("unset file commands: exit %d\n%s", r.Code, r.Stdout)
+	}
+	unwritable := map[string]string{"GITHUB_OUTPUT": "/nonexistent/dir/out", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}
+	for k, v := range base {
+		unwritable[k] = v
+	}
+	r = e.run(t, unwritable, nil, "")
+	if r.Code != ExitFail {
+		t.Errorf("unwritable GITHUB_OUTPUT: exit %d; later steps would read missing outputs, so the step must fail", r.Code)
+	}
+	if diff := r.Titles("error"); len(diff) != 1 || diff[0] != "token-gate: outputs not written" {
+		t.Errorf("unwritable GITHUB_OUTPUT: errors %q", diff)
+	}
+	if w := r.Titles("warning"); len(w) != 1 || w[0] != "token-gate: summary not written" {
+		t.Errorf("unwritable GITHUB_STEP_SUMMARY: warnings %q", w)
+	}
+	assertNoLeak(t, r, fake.Classic)
+}
