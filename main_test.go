@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,18 +45,7 @@ func runProcess(t *testing.T, with map[string]string, contexts map[string]string
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	step, err := fake.ReadStep(code, stdout.String(), stderr.String(), vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"])
+	step, err := fake.RunStep(cmd, vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"])
 	if err != nil {
 		t.Fatal(err)
 	}

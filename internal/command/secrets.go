@@ -1,6 +1,7 @@
 package command
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ func (s *secrets) add(v string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, piece := range append([]string{strings.TrimSpace(v)}, strings.Fields(v)...) {
-		if len(piece) < minSecret || contains(s.values, piece) {
+		if len(piece) < minSecret || slices.Contains(s.values, piece) {
 			continue
 		}
 		s.values = append(s.values, piece)
@@ -34,15 +35,6 @@ func (s *secrets) add(v string) []string {
 	// Longest first, so a fragment never leaves part of a longer secret.
 	sort.Slice(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
 	return added
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *secrets) redact(text string) string {

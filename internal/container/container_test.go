@@ -6,7 +6,6 @@ package container
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -195,19 +194,7 @@ func TestContainer(t *testing.T) {
 			}
 			args = append(args, ctr, "--")
 			args = append(args, entrypoint...)
-			var stdout, stderr bytes.Buffer
-			c := b.cmd(args...)
-			c.Stdout, c.Stderr = &stdout, &stderr
-			err = c.Run()
-			code := 0
-			var exit *exec.ExitError
-			switch {
-			case errors.As(err, &exit):
-				code = exit.ExitCode()
-			case err != nil:
-				t.Fatal(err)
-			}
-			r, err := fake.ReadStep(code, stdout.String(), stderr.String(),
+			r, err := fake.RunStep(b.cmd(args...),
 				filepath.Join(fileCommands, filepath.Base(vars["GITHUB_OUTPUT"])),
 				filepath.Join(fileCommands, filepath.Base(vars["GITHUB_STEP_SUMMARY"])))
 			if err != nil {

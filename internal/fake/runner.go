@@ -2,8 +2,11 @@ package fake
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -305,4 +308,21 @@ func (s Step) Check(w StepWant) []string {
 		}
 	}
 	return problems
+}
+
+// RunStep runs cmd to completion, capturing its streams, and reads the step
+// it left behind. A non-zero exit is the step's status, not an error.
+func RunStep(cmd *exec.Cmd, outputsFile, summaryFile string) (Step, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		return Step{}, err
+	}
+	return ReadStep(code, stdout.String(), stderr.String(), outputsFile, summaryFile)
 }
