@@ -98,6 +98,32 @@ func TestPushProbe(t *testing.T) {
 			},
 		},
 		{
+			name:   "a registry that refuses connections is unreachable, never not-pushable",
+			tok:    fake.Classic,
+			images: func(string) string { return "127.0.0.1:1/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+			},
+			want: func(string) want {
+				return want{code: 1, pushable: "", notPushable: "", errors: []string{"Registry unreachable"},
+					contains: []string{"127.0.0.1:1 failed at the challenge step", "connection refused", "after 3 attempts"}}
+			},
+		},
+		{
+			name:   "429 from the registry is a rate limit",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+				e.reg.SetUploadStatus(http.StatusTooManyRequests)
+			},
+			want: func(h string) want {
+				return want{code: 1, pushable: "", notPushable: "", errors: []string{"Registry rate limit"},
+					contains: []string{"A rate limit, not a bad token"}}
+			},
+		},
+		{
 			name:   "installation token is probed, and a denial names permissions and Manage Actions access",
 			tok:    inst,
 			images: func(h string) string { return h + "/aibrix/gateway-plugins" },

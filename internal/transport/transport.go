@@ -66,47 +66,40 @@ type Retrying struct {
 // RoundTrip implements http.RoundTripper. The returned body is already read
 // into memory, which is what lets each attempt have its own deadline.
 func (r *Retrying) RoundTrip(req *http.Request) (*http.Response, error) {
-	p := r.Policy
-	if p.Attempts < 1 {
-		p.Attempts = 1
-	}
-	retryable := req.Method != http.MethodPost || req.Context().Value(retryablePostKey{}) != nil
+	ctx := req.Context()
+	attempts := max(r.Policy.Attempts, 1)
+	retryable := req.Method != http.MethodPost || ctx.Value(retryablePostKey{}) != nil
 	waitedRetryAfter := false
-	backoff := p.Backoff
-	var lastErr error
+	backoff := r.Policy.Backoff
 	for attempt := 1; ; attempt++ {
-		resp, err := r.once(req, p.AttemptTimeout)
-		if req.Context().Err() != nil {
-			// The run's own deadline or a cancel: not the server's fault, and
-			// no further try would fit.
-			if err == nil {
-				return resp, nil
+		resp, err := r.once(req, r.Policy.AttemptTimeout)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// The run's own deadline or a cancel: not the server's fault,
+			// and no further try would fit.
+			return nil, fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case err != nil:
+			if !retryable || attempt >= attempts {
+				return nil, &AttemptsError{Attempts: attempt, Err: err}
 			}
-			return nil, fmt.Errorf("%w (last error: %v)", req.Context().Err(), err)
-		}
-		if err == nil {
-			if wait, ok := shortSecondaryLimit(resp, p.MaxRetryAfter); ok && !waitedRetryAfter {
+		default:
+			if wait, ok := shortSecondaryLimit(resp, r.Policy.MaxRetryAfter); ok && !waitedRetryAfter {
 				waitedRetryAfter = true
-				if sleep(req.Context(), wait) != nil {
+				if sleep(ctx, wait) != nil {
 					return resp, nil
 				}
-				attempt--
+				attempt-- // waiting out a limit GitHub asked for is not a failed try
 				continue
 			}
-			if resp.StatusCode < 500 || !retryable || attempt >= p.Attempts {
+			if resp.StatusCode < 500 || !retryable || attempt >= attempts {
 				return resp, nil
-			}
-		} else {
-			lastErr = err
-			if !retryable || attempt >= p.Attempts {
-				return nil, &AttemptsError{Attempts: attempt, Err: lastErr}
 			}
 		}
-		if sleep(req.Context(), backoff) != nil {
-			if err == nil {
-				return resp, nil
+		if sleep(ctx, backoff) != nil {
+			if err != nil {
+				return nil, &AttemptsError{Attempts: attempt, Err: err}
 			}
-			return nil, &AttemptsError{Attempts: attempt, Err: lastErr}
+			return resp, nil
 		}
 		backoff *= 2
 	}
