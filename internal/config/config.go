@@ -5,6 +5,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -143,7 +144,10 @@ func Parse(raw Raw, env func(string) string, terminal bool) (Config, error) {
 	var err error
 
 	if c.RequiredScopes, err = token.ParseRequiredScopes(raw.get(InRequiredScopes)); err != nil {
-		ue := err.(*token.UnknownScopeError)
+		var ue *token.UnknownScopeError
+		if !errors.As(err, &ue) {
+			return c, bad(InRequiredScopes, raw.get(InRequiredScopes), err.Error(), "")
+		}
 		fix := "Use a classic scope name, such as write:packages or repo"
 		if ue.Suggestion != "" {
 			fix = fmt.Sprintf("Did you mean %q?", ue.Suggestion)

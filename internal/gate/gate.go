@@ -160,9 +160,9 @@ func (j judge) inspect(ctx context.Context, tok string, deps Deps) {
 	switch {
 	case len(j.cfg.Packages) == 0:
 	case wrongForPackages:
-		j.skipImages("not probed: token kind not accepted by ghcr.io")
+		j.skipImages("token kind not accepted by ghcr.io")
 	case errors.As(err, &bad):
-		j.skipImages("not probed: the token was refused by GitHub")
+		j.skipImages("the token was refused by GitHub")
 	default:
 		j.probe(ctx, tok, deps)
 	}
@@ -170,7 +170,7 @@ func (j judge) inspect(ctx context.Context, tok string, deps Deps) {
 
 func (j judge) skipImages(why string) {
 	for _, img := range j.cfg.Packages {
-		j.v.Images = append(j.v.Images, registry.Result{Image: img, Outcome: "skipped", Message: why})
+		j.v.Images = append(j.v.Images, registry.Result{Image: img, Outcome: registry.NotProbed, Message: why})
 	}
 }
 
@@ -222,7 +222,7 @@ func (j judge) apiFailure(err error) {
 			api.Status, api.URL, api.Message, idNote(api.RequestID), j.name, j.name, j.links.Secrets()))
 	case errors.As(err, &guard):
 		v.check("Credentials", Unverified, "refused to send")
-		v.add(Error, "Token not sent", err.Error()+". Set api-url to an https:// address.")
+		v.add(Error, "Token not sent", err.Error()+". token-gate sends the token only to the api-url host, over HTTPS (plain HTTP only to loopback hosts); check api-url and any redirect it answers with.")
 	default:
 		v.check("Credentials", Unverified, "error")
 		v.add(Error, "GitHub check failed", fmt.Sprintf("%s could not be checked: %v", j.name, err))

@@ -25,6 +25,9 @@ const (
 	Unreachable Outcome = "unreachable"
 	RateLimited Outcome = "rate-limited"
 	Unexpected  Outcome = "unexpected"
+	// NotProbed is an image the gate did not probe, because the token had
+	// already failed in a way that decides the push (revoked, wrong kind).
+	NotProbed Outcome = "not probed"
 )
 
 // Result is the probe of one image.

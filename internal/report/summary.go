@@ -114,7 +114,7 @@ func images(b *strings.Builder, rs []registry.Result) {
 		switch r.Outcome {
 		case registry.Pushable:
 			icon = "✅"
-		case registry.Unreachable, registry.RateLimited, registry.Unexpected, "skipped":
+		case registry.Unreachable, registry.RateLimited, registry.Unexpected, registry.NotProbed:
 			icon = "❔"
 		}
 		fmt.Fprintf(b, "| `%s` | %s %s | %s |\n", cell(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/registry"
 )
 
 var terminalMark = map[gate.Status]string{
@@ -36,11 +37,12 @@ func Terminal(run gate.Run) string {
 			fmt.Fprintf(&b, "  [%s] %-14s %s\n", terminalMark[c.Status], c.Name, c.Detail)
 		}
 		for _, r := range v.Images {
-			mark := "FAIL"
-			if r.Outcome == "pushable" {
+			mark := "??  "
+			switch r.Outcome {
+			case registry.Pushable:
 				mark = "ok  "
-			} else if r.Outcome != "denied" {
-				mark = "??  "
+			case registry.Denied:
+				mark = "FAIL"
 			}
 			line := fmt.Sprintf("  [%s] push %s: %s", mark, r.Image, imageText(r))
 			if r.Message != "" {
