@@ -128,9 +128,6 @@ func TestContainer(t *testing.T) {
 	if _, err := exec.LookPath("buildah"); err != nil {
 		t.Skip("buildah is not installed (apt-get install buildah busybox-static); .ci/run installs it, so CI never skips this test")
 	}
-	if testing.Short() {
-		t.Skip("-short: the container test builds images")
-	}
 	start := time.Now()
 	b := buildah{root: t.TempDir()}
 	t.Cleanup(func() {

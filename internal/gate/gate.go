@@ -74,6 +74,11 @@ func Judge(ctx context.Context, e config.Entry, cfg config.Config, deps Deps) Ve
 	default:
 		j.inspect(ctx, e.Value, deps)
 	}
+	if len(cfg.Packages) > 0 && v.Images == nil {
+		// Every probed image gets a row, even when the token never got as
+		// far as the probe (empty, malformed, a refresh token).
+		j.skipImages("no usable token to probe with")
+	}
 
 	v.Passed = true
 	for _, f := range v.Findings {
