@@ -60,7 +60,7 @@ func Scenarios(expires string) []Scenario {
 			Setup: func(gh *GitHub, _ *Registry) {
 				gh.Add(Classic, Account{Login: "aibrix-bot", Scopes: "repo", Expiry: expires})
 			},
-			Want: StepWant{Code: 1, Errors: []string{"Missing scopes"},
+			Want: StepWant{Code: 1, Errors: []string{"Missing scopes"}, Contains: []string{"lacks the scope write:packages (it has repo)"},
 				Outputs: map[string]string{"valid": "false", "missing-scopes": "write:packages"},
 				Summary: []string{"| Missing scopes | write:packages |"}},
 		},
@@ -96,21 +96,24 @@ func Scenarios(expires string) []Scenario {
 			With:  only(map[string]string{"token": ""}),
 			Setup: none,
 			Want: StepWant{Code: 1, Errors: []string{"Token is empty"},
-				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"},
+				Summary: []string{"❌ token-gate: `token` failed", "| Token present | ❌ fail | empty |"}},
 		},
 		{
 			Name:  "empty token, on-missing warn",
 			With:  only(map[string]string{"token": "", "on-missing": "warn"}),
 			Setup: none,
 			Want: StepWant{Code: 0, Errors: []string{}, Warnings: []string{"Token is empty"},
-				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"},
+				Summary: []string{"`token` not checked", "| Token present | ⚠️ warn | empty; on-missing: warn |"}},
 		},
 		{
 			Name:  "empty token, on-missing skip",
 			With:  only(map[string]string{"token": "", "on-missing": "skip"}),
 			Setup: none,
 			Want: StepWant{Code: 0, Errors: []string{}, Warnings: []string{}, Notices: []string{"Token is empty, check skipped"},
-				Outputs: map[string]string{"valid": "false", "token-type": "none"}},
+				Outputs: map[string]string{"valid": "false", "token-type": "none"},
+				Summary: []string{"`token` not checked", "| Token present | ⏭️ skipped | empty; on-missing: skip |"}},
 		},
 		{
 			Name: "token health with reminders",
@@ -136,7 +139,8 @@ func Scenarios(expires string) []Scenario {
 			Setup: none,
 			Want: StepWant{Code: 2, Errors: []string{"token-gate: bad input"},
 				Outputs:  map[string]string{"valid": "false", "token-type": "classic-pat"},
-				Contains: []string{`Did you mean "write:packages"?`}},
+				Contains: []string{`Did you mean "write:packages"?`},
+				Summary:  []string{"## ❌ token-gate: bad input", "Nothing was sent to GitHub."}},
 		},
 	}
 }
