@@ -198,15 +198,14 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 	status := r.StatusCode
 	id := r.Header.Get("X-GitHub-Request-Id")
 	msg := message(err)
-	if msg == "" {
-		// A synthetic go-github error: it refused to send because an earlier
-		// answer exhausted the limit.
-		var rl *gh.RateLimitError
-		if errors.As(err, &rl) {
-			return &RateLimitError{Status: status, Reset: rl.Rate.Reset.Time, Message: rl.Message}
-		}
-	}
+	// go-github also answers with a RateLimitError of its own making, without
+	// a request, once an earlier answer exhausted the limit; its fake 403
+	// carries no headers, so its Rate is the only record of the reset.
+	var synthetic *gh.RateLimitError
+	isSynthetic := errors.As(err, &synthetic) && r.Header.Get("X-RateLimit-Remaining") == ""
 	switch {
+	case isSynthetic:
+		return &RateLimitError{Status: status, Reset: synthetic.Rate.Reset.Time, Message: msg}
 	case status == http.StatusUnauthorized:
 		return &BadCredentialsError{RequestID: id}
 	case status == http.StatusForbidden && ParseSSO(r.Header.Get("X-GitHub-SSO")).Required:

@@ -1,8 +1,14 @@
 package github
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -46,4 +52,20 @@ func FuzzParseSSO(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestClassifySyntheticRateLimit covers go-github's own RateLimitError, made
+// without a request after an answer with Remaining: 0: a rate limit, never a
+// refusal of the token.
+func TestClassifySyntheticRateLimit(t *testing.T) {
+	t.Parallel()
+	reset := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC)
+	fakeResp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{}}
+	err := &gh.RateLimitError{Rate: gh.Rate{Limit: 5000, Remaining: 0, Reset: gh.Timestamp{Time: reset}}, Response: fakeResp,
+		Message: "API rate limit of 5000 still exceeded until 2026-11-25 13:00:00 +0000 UTC, not making remote request."}
+	got := Classify(context.Background(), &gh.Response{Response: fakeResp}, err)
+	var rl *RateLimitError
+	if !errors.As(got, &rl) || rl.Secondary || !rl.Reset.Equal(reset) {
+		t.Errorf("Classify = %#v, want a primary RateLimitError resetting at %v", got, reset)
+	}
 }
