@@ -62,9 +62,15 @@ func (c *Command) action(ctx context.Context) int {
 	if err != nil {
 		msg := sec.redact(err.Error())
 		a.WithFieldsMap(map[string]string{"title": "token-gate: bad input"}).Errorf("%s", msg)
-		kind := badInputKind(raw)
-		c.writeFiles(a, sec, []report.Output{{Name: "valid", Value: "false"}, {Name: "token-type", Value: string(kind)}},
-			fmt.Sprintf("## ❌ token-gate: bad input\n\n%s\n\nNothing was sent to GitHub.\n", msg), true)
+		// Every output exists on every run: those of a run that judged
+		// nothing, with the kind the prefix alone tells.
+		outputs := report.Outputs(gate.Run{})
+		for i := range outputs {
+			if outputs[i].Name == "token-type" {
+				outputs[i].Value = string(badInputKind(raw))
+			}
+		}
+		c.writeFiles(a, sec, outputs, fmt.Sprintf("## ❌ token-gate: bad input\n\n%s\n\nNothing was sent to GitHub.\n", msg))
 		return ExitUsage
 	}
 
@@ -81,7 +87,7 @@ func (c *Command) action(ctx context.Context) int {
 			fields.Noticef("%s", msg)
 		}
 	}
-	if !c.writeFiles(a, sec, report.Outputs(run), report.Summary(run), false) {
+	if !c.writeFiles(a, sec, report.Outputs(run), report.Summary(run)) {
 		// Later steps would read missing outputs as empty: fail loudly.
 		return ExitFail
 	}
@@ -92,24 +98,14 @@ func (c *Command) action(ctx context.Context) int {
 // panics when GITHUB_OUTPUT or GITHUB_STEP_SUMMARY is unset or unwritable
 // (github-tokens.md §6), so both are guarded and a failure is annotated. It
 // reports whether the outputs were written.
-func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []report.Output, summary string, partial bool) bool {
+func (c *Command) writeFiles(a *githubactions.Action, sec *secrets, outputs []report.Output, summary string) bool {
 	ok := true
 	if c.getenv("GITHUB_OUTPUT") != "" {
 		if err := guard(func() {
-			written := map[string]bool{}
 			for _, o := range outputs {
 				// SetOutput's heredoc delimiter is fixed, so a value must stay
 				// on one line.
 				a.SetOutput(o.Name, oneLine(sec.redact(o.Value)))
-				written[o.Name] = true
-			}
-			if partial {
-				// Every output exists on every run, empty when unknown.
-				for _, o := range report.Outputs(gate.Run{}) {
-					if !written[o.Name] {
-						a.SetOutput(o.Name, "")
-					}
-				}
 			}
 		}); err != nil {
 			a.WithFieldsMap(map[string]string{"title": "token-gate: outputs not written"}).Errorf("%s", sec.redact(err.Error()))

@@ -7,6 +7,7 @@ package fake
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -245,14 +246,6 @@ func readBody(r *http.Request) string {
 	if r.Body == nil {
 		return ""
 	}
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := r.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return b.String()
+	data, _ := io.ReadAll(r.Body)
+	return string(data)
 }

@@ -79,14 +79,6 @@ func Judge(ctx context.Context, e config.Entry, cfg config.Config, deps Deps) Ve
 		// far as the probe (empty, malformed, a refresh token).
 		j.skipImages("no usable token to probe with")
 	}
-
-	v.Passed = true
-	for _, f := range v.Findings {
-		if f.Severity == Error {
-			v.Passed = false
-		}
-	}
-	v.Valid = v.Passed && v.Kind != token.None
 	return v
 }
 
@@ -137,15 +129,15 @@ func (j judge) fixScopes(current []string) []string {
 
 func (j judge) inspect(ctx context.Context, tok string, deps Deps) {
 	v := j.v
-	v.check("Token kind", Pass, v.Kind.Describe())
-
 	// ghcr.io takes only classic PATs and Actions' own GITHUB_TOKEN
 	// (github-tokens.md §4; github/roadmap#558 is still open).
 	wrongForPackages := (v.Kind == token.FineGrainedPAT || v.Kind == token.UserToServer) && j.packagesWanted()
 	if wrongForPackages {
-		v.Checks[len(v.Checks)-1].Status = Fail
+		v.check("Token kind", Fail, v.Kind.Describe())
 		v.add(Error, "Token kind not accepted by GitHub Packages", fmt.Sprintf("%s is a %s, but GitHub Packages (ghcr.io) accepts only classic personal access tokens. Use a classic PAT with write:packages (%s), or GITHUB_TOKEN with `permissions: packages: write`, and update the secret %s at %s.",
 			j.name, v.Kind.Describe(), j.links.NewClassicToken(j.fixScopes(nil), j.name), j.name, j.links.Secrets()))
+	} else {
+		v.check("Token kind", Pass, v.Kind.Describe())
 	}
 
 	client, err := github.NewClient(j.cfg.APIURL, tok, deps.Transport, deps.Policy)

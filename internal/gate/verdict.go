@@ -5,6 +5,7 @@
 package gate
 
 import (
+	"slices"
 	"time"
 
 	"github.com/token-gate/token-gate/internal/registry"
@@ -72,12 +73,16 @@ type Verdict struct {
 	Checks   []Check
 	Findings []Finding
 	Images   []registry.Result
-	// Passed decides the exit status; Valid is the `valid` output. They differ
-	// for an empty token under on-missing warn or skip, which passes the gate
-	// but is not a valid token.
-	Passed bool
-	Valid  bool
 }
+
+// Passed reports whether no finding is an error; it decides the exit status.
+func (v Verdict) Passed() bool {
+	return !slices.ContainsFunc(v.Findings, func(f Finding) bool { return f.Severity == Error })
+}
+
+// Valid is the `valid` output. It differs from Passed for an empty token
+// under on-missing warn or skip, which passes the gate but is not a token.
+func (v Verdict) Valid() bool { return v.Passed() && v.Kind != token.None }
 
 // ExpiryState says what is known of a token's expiry.
 type ExpiryState string
@@ -184,7 +189,7 @@ type Reminder struct {
 // Passed reports whether every token passed.
 func (r Run) Passed() bool {
 	for _, v := range r.Verdicts {
-		if !v.Passed {
+		if !v.Passed() {
 			return false
 		}
 	}
@@ -194,7 +199,7 @@ func (r Run) Passed() bool {
 // Valid reports whether every token is valid: the `valid` output.
 func (r Run) Valid() bool {
 	for _, v := range r.Verdicts {
-		if !v.Valid {
+		if !v.Valid() {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,9 +115,7 @@ func (p *Prober) Probe(ctx context.Context, img Image) Result {
 		}
 		auth = "Bearer " + tok
 	case "basic":
-		req, _ := http.NewRequest(http.MethodGet, base, nil)
-		req.SetBasicAuth(p.Username, p.Secret)
-		auth = req.Header.Get("Authorization")
+		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.Username+":"+p.Secret))
 	case "":
 		// The registry asked for no credentials at all; the upload decides.
 	default:

@@ -1,10 +1,14 @@
 package registry
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/transport"
 )
 
 func TestParseImage(t *testing.T) {
@@ -149,4 +153,32 @@ func FuzzParseImage(f *testing.F) {
 			t.Errorf("%q: %+v does not round-trip: %+v, %v", s, img, again, err)
 		}
 	})
+}
+
+// TestProbeBasicChallenge covers a registry that asks for Basic auth instead
+// of the token flow: the upload carries the credentials directly.
+func TestProbeBasicChallenge(t *testing.T) {
+	t.Parallel()
+	const secret = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, ok := r.BasicAuth()
+		switch {
+		case r.URL.Path == "/v2/" && !ok:
+			w.Header().Set("WWW-Authenticate", `Basic realm="Registry Realm"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		case r.Method == http.MethodPost && r.URL.Path == "/v2/o/n/blobs/uploads/" && ok && user == "token-gate" && pass == secret:
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			w.WriteHeader(http.StatusForbidden)
+		}
+	}))
+	defer srv.Close()
+	img, err := ParseImage(strings.TrimPrefix(srv.URL, "http://") + "/o/n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Prober{Client: NewClient(nil, transport.DefaultPolicy, []Image{img}), Username: "token-gate", Secret: secret, Parallel: 1}
+	if got := p.Probe(t.Context(), img); got.Outcome != Pushable {
+		t.Errorf("outcome %s (%d at %s: %s), want pushable", got.Outcome, got.Status, got.Step, got.Message)
+	}
 }

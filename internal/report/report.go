@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -74,9 +75,10 @@ func Annotations(run gate.Run) []Annotation {
 		}
 		out = append(out, these...)
 	}
+	const cut = " … (cut; see the step summary)"
 	for i := range out {
 		if len(out[i].Message) > MaxMessage {
-			out[i].Message = out[i].Message[:MaxMessage-len(" … (cut; see the step summary)")] + " … (cut; see the step summary)"
+			out[i].Message = strings.ToValidUTF8(out[i].Message[:MaxMessage-len(cut)], "") + cut
 		}
 	}
 	return out
@@ -144,7 +146,7 @@ func JSON(run gate.Run) []TokenReport {
 			Login:         v.Login,
 			Scopes:        nonNil(v.Scopes),
 			MissingScopes: nonNil(v.MissingScopes),
-			Valid:         v.Valid,
+			Valid:         v.Valid(),
 			Problems:      v.Problems(),
 		}
 		if v.HasExpiry() {
@@ -167,32 +169,26 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// ByDaysLeft orders verdicts for the inventory: failures first, then the
-// soonest expiry, then those that never expire; input order breaks ties.
+// ByDaysLeft orders verdicts for the inventory: failures first (those with no
+// known expiry before those with one), then the soonest expiry, then those
+// that never expire; input order breaks ties.
 func ByDaysLeft(vs []gate.Verdict) []gate.Verdict {
-	out := slices.Clone(vs)
-	rank := func(v gate.Verdict) (int, int) {
+	key := func(v gate.Verdict) (group, expiryKnown, days int) {
 		switch {
-		case !v.Passed:
-			return 0, v.DaysRemaining
+		case !v.Passed() && v.HasExpiry():
+			return 0, 1, v.DaysRemaining
+		case !v.Passed():
+			return 0, 0, 0
 		case v.HasExpiry():
-			return 1, v.DaysRemaining
+			return 1, 0, v.DaysRemaining
 		}
-		return 2, 0
+		return 2, 0, 0
 	}
+	out := slices.Clone(vs)
 	slices.SortStableFunc(out, func(a, b gate.Verdict) int {
-		ra, da := rank(a)
-		rb, db := rank(b)
-		if ra != rb {
-			return ra - rb
-		}
-		if ra == 0 && a.HasExpiry() != b.HasExpiry() {
-			if a.HasExpiry() {
-				return 1
-			}
-			return -1
-		}
-		return da - db
+		ga, ea, da := key(a)
+		gb, eb, db := key(b)
+		return cmp.Or(cmp.Compare(ga, gb), cmp.Compare(ea, eb), cmp.Compare(da, db))
 	})
 	return out
 }
@@ -200,7 +196,7 @@ func ByDaysLeft(vs []gate.Verdict) []gate.Verdict {
 func verdictWord(v gate.Verdict) string {
 	warned := slices.ContainsFunc(v.Findings, func(f gate.Finding) bool { return f.Severity == gate.Warning })
 	switch {
-	case !v.Passed:
+	case !v.Passed():
 		return "failed"
 	case v.Kind == token.None:
 		return "not checked"

@@ -72,7 +72,7 @@ func single(b *strings.Builder, v gate.Verdict) {
 func inventory(b *strings.Builder, vs []gate.Verdict) {
 	failed := 0
 	for _, v := range vs {
-		if !v.Passed {
+		if !v.Passed() {
 			failed++
 		}
 	}
