@@ -123,14 +123,34 @@ func TestActionScenarios(t *testing.T) {
 				errors: []string{}, warnings: []string{}, notices: []string{"Token never expires"}},
 		},
 		{
-			name: "SSO not authorized prints the authorization URL",
-			with: map[string]string{"token": fake.Classic, "token-name": secretName},
+			// SAML SSO bites on the organization's resources, never on GET
+			// /user (docs/facts.md, "Where organization rules bite"): the
+			// check passes /user, the registry refuses, and one question
+			// about the package finds the cause.
+			name: "SSO: /user passes, the refused image's package answers 403 X-GitHub-SSO",
+			with: map[string]string{"token": fake.Classic, "token-name": secretName, "packages": "REGISTRY/aibrix/runtime"},
 			setup: func(e *env) {
-				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", SSO: "https://github.com/orgs/aibrix/sso?authorization_request=AbC123"})
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", Expiry: inTwoMonths})
+				e.gh.SetOrg("aibrix", fake.Org{SSO: true})
+				e.reg.Accept(fake.Classic)
+				e.reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
 			},
-			want: want{code: 1, outputs: map[string]string{"valid": "false"}, errors: []string{"Token not authorized for SSO"},
-				requests: []string{"GET /api/v3/user"},
-				contains: []string{"https://github.com/orgs/aibrix/sso?authorization_request=AbC123"}},
+			want: want{code: 1, outputs: map[string]string{"valid": "false", "not-pushable": "REGISTRY/aibrix/runtime"},
+				errors:   []string{"Token not authorized for SSO", "Cannot push REGISTRY/aibrix/runtime"},
+				requests: []string{"GET /api/v3/user", "GET /api/v3/orgs/aibrix/packages/container/runtime"},
+				contains: []string{"https://github.com/orgs/aibrix/sso?authorization_request=", "valid for one hour", "Configure SSO → Authorize next to aibrix",
+					"the SAML single sign-on of aibrix has not authorized " + secretName},
+				summary: []string{"| SSO and org policy | ❌ fail | the SAML SSO of aibrix has not authorized the token |"}},
+		},
+		{
+			name: "SSO cannot be seen without packages, and the check table says so",
+			with: map[string]string{"token": fake.Classic},
+			setup: func(e *env) {
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", Expiry: inTwoMonths})
+				e.gh.SetOrg("aibrix", fake.Org{SSO: true})
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true"}, errors: []string{}, requests: []string{"GET /api/v3/user"},
+				summary: []string{"| SSO and org policy | ⏭️ skipped | not checked; list the images in `packages` |"}},
 		},
 		{
 			name: "primary rate limit on 403 is a rate limit, not a bad token, and is not retried",
@@ -320,7 +340,21 @@ func TestActionScenarios(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			tc.setup(e)
-			r := e.runAction(t, tc.with)
+			// REGISTRY in a case stands for the fake registry's host.
+			sub := strings.NewReplacer("REGISTRY", e.reg.Host).Replace
+			with := map[string]string{}
+			for k, v := range tc.with {
+				with[k] = sub(v)
+			}
+			for k, v := range tc.want.outputs {
+				tc.want.outputs[k] = sub(v)
+			}
+			for _, list := range [][]string{tc.want.errors, tc.want.contains, tc.want.summary} {
+				for i := range list {
+					list[i] = sub(list[i])
+				}
+			}
+			r := e.runAction(t, with)
 			if r.Code != tc.want.code {
 				t.Errorf("exit status = %d, want %d\nstdout:\n%s", r.Code, tc.want.code, r.Stdout)
 			}

@@ -1,8 +1,9 @@
 // Package command is token-gate's entry point below main: it reads the
-// environment it is given, runs the gate, and writes the report, either as a
-// Docker container action (GITHUB_ACTIONS=true) or as a terminal command. It
-// never reads the process environment itself and never exits the process, so
-// tests run it in-process with everything injected.
+// environment it is given, gathers what the services say, has the gate judge
+// it, and writes the report, either as a Docker container action
+// (GITHUB_ACTIONS=true) or as a terminal command. It never reads the process
+// environment itself and never exits the process, so tests run it in-process
+// with everything injected.
 package command
 
 import (
@@ -16,6 +17,10 @@ import (
 
 	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/gather"
+	"github.com/token-gate/token-gate/internal/github"
+	"github.com/token-gate/token-gate/internal/reminder"
+	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/transport"
 )
@@ -41,6 +46,8 @@ type Command struct {
 	Policy    transport.Policy
 	Now       func() time.Time
 	Timeout   time.Duration
+	// ReminderPace overrides the pause between issue writes (tests).
+	ReminderPace time.Duration
 }
 
 // Main runs the command and returns its exit status.
@@ -63,16 +70,57 @@ func (c *Command) getenv(k string) string {
 	return v
 }
 
-// run judges every token and, when asked, keeps the reminder issues.
-func (c *Command) run(ctx context.Context, cfg config.Config, mask func(string)) gate.Run {
+// maskInputs records every credential among the raw inputs before anything
+// is parsed or printed: the token, github-token, and what each `tokens` line
+// may hold.
+func maskInputs(sec *secret.Set, raw config.Raw) {
+	sec.Add(raw[config.InToken])
+	sec.Add(raw[config.InGitHubToken])
+	for _, l := range config.TokenLines(raw[config.InTokens]) {
+		for _, s := range l.Secrets() {
+			sec.Add(s)
+		}
+	}
+}
+
+// run gathers, judges and, when asked, keeps the reminder issues, all inside
+// the run's time bound. What it returns is already redacted.
+func (c *Command) run(ctx context.Context, cfg config.Config, sec *secret.Set) gate.Run {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	deps := gate.Deps{Transport: c.Transport, Policy: c.Policy, Now: c.Now, Mask: mask}
-	run := gate.Run{Verdicts: gate.JudgeAll(ctx, cfg, deps)}
+	deps := gather.Deps{Transport: c.Transport, Policy: c.Policy, Mask: sec.Add, MaskBasic: sec.AddBasic}
+	found := gather.All(ctx, cfg, deps)
+	run := gate.Run{Verdicts: gate.JudgeAll(cfg, found, c.Now())}
 	if cfg.Reminder {
-		run.Reminders, run.Findings = syncReminders(ctx, cfg, run.Verdicts, deps)
+		run.Reminders, run.Findings = c.reminders(ctx, cfg, run.Verdicts, sec)
 	}
-	return run
+	return run.Redacted(sec.Redact)
+}
+
+// reminders keeps the reminder issues with github-token, which config has
+// already checked is none of the tokens being judged.
+func (c *Command) reminders(ctx context.Context, cfg config.Config, vs []gate.Verdict, sec *secret.Set) ([]gate.Reminder, []gate.Finding) {
+	client, err := github.NewClient(cfg.APIURL, cfg.GitHubToken, c.Transport, c.Policy)
+	if err != nil {
+		return nil, []gate.Finding{{Code: gate.CodeRemindersFailed, Severity: gate.Warning, Title: "Reminder issues not updated", Message: err.Error()}}
+	}
+	pace := reminder.DefaultPace
+	if c.ReminderPace > 0 {
+		pace = c.ReminderPace
+	}
+	owner, repo, _ := strings.Cut(cfg.Repository, "/")
+	return reminder.Sync(ctx, client.REST(), reminder.Options{
+		Owner:          owner,
+		Repo:           repo,
+		Labels:         cfg.ReminderLabels,
+		Mentions:       cfg.ReminderMentions,
+		RequiredScopes: cfg.RequiredScopes,
+		Links:          gate.Links{Server: cfg.ServerURL, Repository: cfg.Repository},
+		RunID:          cfg.RunID,
+		Now:            c.Now(),
+		Redact:         sec.Redact,
+		Pace:           pace,
+	}, vs)
 }
 
 func exitStatus(run gate.Run) int {
@@ -103,10 +151,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-func oneLine(s string) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
 func errorf(w io.Writer, format string, args ...any) {

@@ -29,6 +29,7 @@ func TestPushProbe(t *testing.T) {
 		errors      []string
 		contains    []string
 		regRequests []string // METHOD PATH at the registry; nil skips
+		ghRequests  []string // METHOD PATH at GitHub; nil skips
 		summary     []string
 	}
 	tests := []struct {
@@ -59,13 +60,99 @@ func TestPushProbe(t *testing.T) {
 			images: func(h string) string { return h + "/aibrix/gateway-plugins\n" + h + "/aibrix/runtime" },
 			setup: func(e *env, tok string) {
 				e.gh.Add(tok, good)
+				e.gh.AddPackage("aibrix/runtime")
 				e.reg.Accept(tok)
 				e.reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
 			},
 			want: func(h string) want {
 				return want{code: 1, pushable: h + "/aibrix/gateway-plugins", notPushable: h + "/aibrix/runtime", errors: []string{"Cannot push " + h + "/aibrix/runtime"},
 					contains: []string{secretName + " may not push to " + h + "/aibrix/runtime", `answered 403 at the upload step: "permission_denied: The token provided does not match expected scopes"`,
-						"write:packages", "Manage access", "Configure SSO", "settings/tokens/new?scopes="}}
+						"The package exists and the account can read it, so the refusal is about write access", "write:packages", `"Manage access" at https://github.com/orgs/aibrix/packages/container/runtime/settings`},
+					ghRequests: []string{"GET /api/v3/user", "GET /api/v3/orgs/aibrix/packages/container/runtime"}}
+			},
+		},
+		{
+			name:   "a refused image whose package does not exist yet: GitHub's 404 says what creating it needs",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/brand-new" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/brand-new", "permission_denied: write_package")
+			},
+			want: func(h string) want {
+				return want{code: 1, notPushable: h + "/aibrix/brand-new", errors: []string{"Cannot push " + h + "/aibrix/brand-new"},
+					contains: []string{"GitHub says the package does not exist or the account cannot see it (404", "the first push creates it", "allowed to create packages in aibrix", `"Manage access"`}}
+			},
+		},
+		{
+			name:   "an organization that forbids classic PATs: the policy, not the token, and the two ways out",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/runtime\n" + h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.gh.SetOrg("aibrix", fake.Org{ForbidsClassic: true})
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/runtime", "permission_denied: write_package")
+				e.reg.Deny("aibrix/gateway-plugins", "permission_denied: write_package")
+			},
+			want: func(h string) want {
+				return want{code: 1, notPushable: h + "/aibrix/runtime," + h + "/aibrix/gateway-plugins",
+					errors: []string{"Organization forbids classic tokens", "Cannot push " + h + "/aibrix/runtime", "Cannot push " + h + "/aibrix/gateway-plugins"},
+					contains: []string{"aibrix forbids access via a personal access token (classic)", "not a fault of the token", "accepts no fine-grained token",
+						"an owner of aibrix allows classic tokens", "GITHUB_TOKEN and `permissions: packages: write`"},
+					// One answer covers the organization: one question for two images.
+					ghRequests: []string{"GET /api/v3/user", "GET /api/v3/orgs/aibrix/packages/container/runtime"}}
+			},
+		},
+		{
+			name:   "an organization that caps token lifetime: the limit GitHub names",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/runtime" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.gh.SetOrg("aibrix", fake.Org{MaxLifetimeDays: 30})
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/runtime", "permission_denied: write_package")
+			},
+			want: func(h string) want {
+				return want{code: 1, notPushable: h + "/aibrix/runtime", errors: []string{"Token lifetime exceeds the organization's limit", "Cannot push " + h + "/aibrix/runtime"},
+					contains: []string{"aibrix refuses " + secretName + " because its lifetime is longer than 30 days", "with an expiry of at most 30 days"},
+					summary:  []string{"| SSO and org policy | ❌ fail | a policy of aibrix refuses the token |"}}
+			},
+		},
+		{
+			name:   "when GitHub cannot be asked why, the refusal lists every cause in order",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/runtime" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				limited := fake.PrimaryRateLimit(http.StatusForbidden, now.Add(time.Hour))
+				e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+					return strings.Contains(r.URL.Path, "/packages/") && limited(w, r, attempt)
+				})
+				e.reg.Accept(tok)
+				e.reg.Deny("aibrix/runtime", "permission_denied: The token provided does not match expected scopes")
+			},
+			want: func(h string) want {
+				return want{code: 1, notPushable: h + "/aibrix/runtime", errors: []string{"Cannot push " + h + "/aibrix/runtime"},
+					contains: []string{"Check, in order: the token has write:packages", "Manage access", "Configure SSO", "settings/tokens/new?scopes="},
+					summary:  []string{"| SSO and org policy | ❔ unverified | GitHub could not be asked why the registry refused |"}}
+			},
+		},
+		{
+			name:   "images that all pass make no diagnosis request",
+			tok:    fake.Classic,
+			images: func(h string) string { return h + "/aibrix/runtime, " + h + "/aibrix/gateway-plugins" },
+			setup: func(e *env, tok string) {
+				e.gh.Add(tok, good)
+				e.gh.SetOrg("aibrix", fake.Org{SSO: true})
+				e.reg.Accept(tok)
+			},
+			want: func(h string) want {
+				return want{code: 0, pushable: h + "/aibrix/runtime," + h + "/aibrix/gateway-plugins", errors: []string{},
+					ghRequests: []string{"GET /api/v3/user"},
+					summary:    []string{"| SSO and org policy | ✅ pass | every image accepted the token |"}}
 			},
 		},
 		{
@@ -129,6 +216,7 @@ func TestPushProbe(t *testing.T) {
 			images: func(h string) string { return h + "/aibrix/gateway-plugins" },
 			setup: func(e *env, tok string) {
 				e.gh.Add(tok, fake.Account{NoScopes: true, Installation: true})
+				e.gh.AddPackage("aibrix/gateway-plugins")
 				e.reg.Accept(tok)
 				e.reg.Deny("aibrix/gateway-plugins", "installation not allowed to Write organization package")
 			},
@@ -213,6 +301,11 @@ func TestPushProbe(t *testing.T) {
 			for _, s := range w.summary {
 				if !strings.Contains(r.Summary, s) {
 					t.Errorf("summary lacks %q:\n%s", s, r.Summary)
+				}
+			}
+			if w.ghRequests != nil {
+				if diff := cmp.Diff(w.ghRequests, paths(e.gh.Requests())); diff != "" {
+					t.Errorf("GitHub requests (-want +got):\n%s", diff)
 				}
 			}
 			if w.regRequests != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/report"
+	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/version"
 )
 
@@ -33,60 +34,85 @@ Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.
 Flags:
 `
 
-func (c *Command) terminal(ctx context.Context) int {
+// flagInputs are the inputs the terminal takes as flags of the same name.
+// The token inputs are absent on purpose: a token on the command line ends up
+// in shell history and ps.
+var flagInputs = []struct{ name, help string }{
+	{config.InTokenName, "how messages name the token, e.g. the secret it will be saved as"},
+	{config.InRequiredScopes, "classic scopes the token must hold, separated by commas or spaces; '' disables the check"},
+	{config.InWarnWithinDays, "warn when the token expires in fewer days than this; 0 turns it off"},
+	{config.InFailWithinDays, "fail when the token expires in fewer days than this; 0 fails only a token that no longer works"},
+	{config.InOnMissing, "fail, warn or skip: what an empty token does"},
+	{config.InAPIURL, "the REST API base (default $GITHUB_API_URL, else https://api.github.com); GHES is https://HOST/api/v3"},
+	{config.InPackages, "images to probe for push rights, REGISTRY/OWNER/NAME, separated by commas or spaces"},
+}
+
+// terminalOptions are the parsed command line: the same raw inputs the
+// action reads, plus what only a terminal has.
+type terminalOptions struct {
+	raw         config.Raw
+	tokensFile  string
+	fromStdin   bool
+	asJSON      bool
+	showVersion bool
+	showHelp    bool
+}
+
+// parseFlags turns the command line into raw inputs. It reads no token.
+func parseFlags(args []string) (terminalOptions, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("token-gate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	apiDefault := c.getenv("GITHUB_API_URL")
-	if apiDefault == "" {
-		apiDefault = config.Defaults[config.InAPIURL]
+	values := map[string]*string{}
+	for _, f := range flagInputs {
+		values[f.name] = fs.String(f.name, config.Default(f.name), f.help)
 	}
-	flags := map[string]*string{}
-	str := func(name, def, help string) { flags[name] = fs.String(name, def, help) }
-	str(config.InTokenName, "token", "how messages name the token, e.g. the secret it will be saved as")
-	str(config.InRequiredScopes, config.Defaults[config.InRequiredScopes], "classic scopes the token must hold, separated by commas or spaces; '' disables the check")
-	str(config.InWarnWithinDays, config.Defaults[config.InWarnWithinDays], "warn when the token expires in fewer days than this; 0 turns it off")
-	str(config.InFailWithinDays, config.Defaults[config.InFailWithinDays], "fail when the token expires in fewer days than this; 0 fails only a token that no longer works")
-	str(config.InOnMissing, config.Defaults[config.InOnMissing], "fail, warn or skip: what an empty token does")
-	str(config.InAPIURL, apiDefault, "the REST API base (default $GITHUB_API_URL, else https://api.github.com); GHES is https://HOST/api/v3")
-	str(config.InPackages, "", "images to probe for push rights, REGISTRY/OWNER/NAME, separated by commas or spaces")
-	tokensFile := fs.String("tokens-file", "", "a file of more tokens to check, one NAME=VALUE per line")
-	fromStdin := fs.Bool("token-stdin", false, "read the token from standard input")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	showVersion := fs.Bool("version", false, "print the version")
+	var o terminalOptions
+	fs.StringVar(&o.tokensFile, "tokens-file", "", "a file of more tokens to check, one NAME=VALUE per line")
+	fs.BoolVar(&o.fromStdin, "token-stdin", false, "read the token from standard input")
+	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version")
 
-	for _, arg := range c.Args {
+	for _, arg := range args {
 		name := strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-")
-		if strings.HasPrefix(arg, "-") && (name == "token" || name == "github-token") {
-			errorf(c.Stderr, "there is no --%s flag: a token on the command line ends up in shell history and ps. Set GH_TOKEN, or pipe it in with --token-stdin.", name)
-			return ExitUsage
+		if strings.HasPrefix(arg, "-") && (name == config.InToken || name == config.InGitHubToken) {
+			return o, fs, fmt.Errorf("there is no --%s flag: a token on the command line ends up in shell history and ps. Set GH_TOKEN, or pipe it in with --token-stdin", name)
 		}
 	}
-	if err := fs.Parse(c.Args); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			c.usage(fs)
-			return ExitPass
+			o.showHelp = true
+			return o, fs, nil
 		}
-		errorf(c.Stderr, "%v (see --help)", err)
-		return ExitUsage
+		return o, fs, fmt.Errorf("%v (see --help)", err)
 	}
-	if *showVersion {
+	if fs.NArg() > 0 {
+		return o, fs, fmt.Errorf("unexpected argument %s; the token is read from GH_TOKEN, GITHUB_TOKEN or --token-stdin, never from the command line (see --help)", secret.Quote(clipArg(fs.Arg(0))))
+	}
+	o.raw = config.Raw{}
+	fs.Visit(func(f *flag.Flag) {
+		if p, ok := values[f.Name]; ok {
+			o.raw[f.Name] = *p
+		}
+	})
+	return o, fs, nil
+}
+
+func (c *Command) terminal(ctx context.Context) int {
+	o, fs, err := parseFlags(c.Args)
+	switch {
+	case err != nil:
+		errorf(c.Stderr, "%s", err)
+		return ExitUsage
+	case o.showHelp:
+		c.usage(fs)
+		return ExitPass
+	case o.showVersion:
 		fmt.Fprintln(c.Stdout, "token-gate", version.String())
 		return ExitPass
 	}
-	if fs.NArg() > 0 {
-		errorf(c.Stderr, "unexpected argument %q; the token is read from GH_TOKEN, GITHUB_TOKEN or --token-stdin, never from the command line (see --help)", clipArg(fs.Arg(0)))
-		return ExitUsage
-	}
-
-	raw := config.Raw{}
-	fs.Visit(func(f *flag.Flag) {
-		if p, ok := flags[f.Name]; ok {
-			raw[f.Name] = *p
-		}
-	})
-	raw[config.InAPIURL] = *flags[config.InAPIURL]
+	raw := o.raw
 	switch {
-	case *fromStdin:
+	case o.fromStdin:
 		data, err := io.ReadAll(io.LimitReader(c.Stdin, 1<<20))
 		if err != nil {
 			errorf(c.Stderr, "reading the token from standard input: %v", err)
@@ -98,8 +124,8 @@ func (c *Command) terminal(ctx context.Context) int {
 	default:
 		raw[config.InToken] = c.getenv("GITHUB_TOKEN")
 	}
-	if *tokensFile != "" {
-		data, err := os.ReadFile(*tokensFile)
+	if o.tokensFile != "" {
+		data, err := os.ReadFile(o.tokensFile)
 		if err != nil {
 			errorf(c.Stderr, "flag --tokens-file: %v", err)
 			return ExitUsage
@@ -107,22 +133,23 @@ func (c *Command) terminal(ctx context.Context) int {
 		raw[config.InTokens] = string(data)
 	}
 
-	sec := &secrets{}
-	sec.add(raw[config.InToken])
-	for _, v := range tokensValues(raw[config.InTokens]) {
-		sec.add(v)
-	}
-	cfg, err := config.Parse(raw, c.getenv, true)
+	sec := secret.NewSet(nil)
+	maskInputs(sec, raw)
+	cfg, err := config.Parse(raw, c.getenv)
 	if err != nil {
-		errorf(c.Stderr, "%s", sec.redact(err.Error()))
+		var ie *config.InputError
+		if errors.As(err, &ie) {
+			ie.Flag = true
+		}
+		errorf(c.Stderr, "%s", report.TerminalText(sec.Redact(err.Error())))
 		return ExitUsage
 	}
-	run := c.run(ctx, cfg, func(v string) { sec.add(v) })
-	if *asJSON {
+	run := c.run(ctx, cfg, sec)
+	if o.asJSON {
 		data, _ := json.MarshalIndent(report.JSON(run), "", "  ")
-		fmt.Fprintln(c.Stdout, sec.redact(string(data)))
+		fmt.Fprintln(c.Stdout, string(data))
 	} else {
-		fmt.Fprint(c.Stdout, sec.redact(report.Terminal(run)))
+		fmt.Fprint(c.Stdout, report.Terminal(run))
 	}
 	return exitStatus(run)
 }

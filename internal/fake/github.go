@@ -1,7 +1,9 @@
-// Package fake holds test doubles of GitHub's REST API and of ghcr.io that
-// answer with the status codes, headers and bodies the real services send
-// (github-tokens.md §2 and §4). They listen on 127.0.0.1 only and are used by
-// tests alone; nothing in the token-gate binary imports this package.
+// Package fake holds test doubles of GitHub's REST API, of container
+// registries and of the Actions runner. Every answer they give is a recorded
+// answer of the real service (testdata/answers, each naming its public
+// source), so a test cannot pass on an answer the real service never gives.
+// They listen on 127.0.0.1 only and are used by tests alone; nothing in the
+// token-gate binary imports this package.
 package fake
 
 import (
@@ -10,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -39,12 +42,42 @@ type Account struct {
 	// Expiry is GitHub-Authentication-Token-Expiration verbatim; empty leaves
 	// it out (a token that never expires).
 	Expiry string
-	// SSO makes /user answer 403 with X-GitHub-SSO: required; url=SSO.
-	SSO string
 	// Installation makes /user answer 403 "Resource not accessible by
 	// integration", as it does for ghs_ tokens.
 	Installation bool
+	// Classic marks a personal access token (classic), which organization
+	// policies may forbid; set by Add from the prefix.
+	classic bool
 }
+
+// Org is how an organization treats tokens on its own resources. SSO and
+// PAT policies never show on GET /user (docs/facts.md, "Where organization
+// rules bite").
+type Org struct {
+	// SSO: the organization enforces SAML SSO and has not authorized the
+	// classic and OAuth tokens.
+	SSO bool
+	// ForbidsClassic: the organization bans classic PATs.
+	ForbidsClassic bool
+	// MaxLifetimeDays: the organization refuses tokens living longer.
+	MaxLifetimeDays int
+}
+
+// Mode changes how the whole fake answers.
+type Mode int
+
+// The modes.
+const (
+	ModeGitHub Mode = iota
+	// ModeGHESNoRateLimit answers GET /rate_limit as a GHES with rate
+	// limiting off (its default) does.
+	ModeGHESNoRateLimit
+	// ModeGHESWhitelisted answers GET /rate_limit as an older GHES does for
+	// users exempt from limits.
+	ModeGHESWhitelisted
+	// ModePortal answers every request with a captive portal's page.
+	ModePortal
+)
 
 // Fault overrides an answer: return true when it wrote one.
 type Fault func(w http.ResponseWriter, r *http.Request, attempt int) bool
@@ -58,9 +91,14 @@ type GitHub struct {
 
 	mu       sync.Mutex
 	accounts map[string]Account
+	orgs     map[string]Org
+	packages map[string]bool // OWNER/NAME
+	mode     Mode
 	fault    Fault
 	delay    time.Duration
 	requests []Request
+	inFlight int
+	maxIn    int
 	// Issues is the issues API fake, for reminders.
 	Issues *Issues
 }
@@ -77,7 +115,7 @@ type Request struct {
 
 // NewGitHub starts a fake GitHub API that stops when the test ends.
 func NewGitHub(t Cleaner) *GitHub {
-	g := &GitHub{accounts: map[string]Account{}, Issues: newIssues()}
+	g := &GitHub{accounts: map[string]Account{}, orgs: map[string]Org{}, packages: map[string]bool{}, Issues: newIssues()}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.Server.Close)
 	g.URL = g.Server.URL + "/api/v3"
@@ -88,7 +126,29 @@ func NewGitHub(t Cleaner) *GitHub {
 func (g *GitHub) Add(tok string, a Account) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	a.classic = strings.HasPrefix(tok, "ghp_")
 	g.accounts[tok] = a
+}
+
+// SetOrg sets how an organization treats tokens.
+func (g *GitHub) SetOrg(name string, o Org) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.orgs[strings.ToLower(name)] = o
+}
+
+// AddPackage makes a container package OWNER/NAME exist and be visible.
+func (g *GitHub) AddPackage(repository string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.packages[repository] = true
+}
+
+// SetMode changes how the whole fake answers.
+func (g *GitHub) SetMode(m Mode) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.mode = m
 }
 
 // SetFault installs f in front of every answer.
@@ -112,6 +172,13 @@ func (g *GitHub) Requests() []Request {
 	return append([]Request(nil), g.requests...)
 }
 
+// MaxInFlight is the most requests the fake held at once.
+func (g *GitHub) MaxInFlight() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.maxIn
+}
+
 func bearer(r *http.Request) string {
 	a := r.Header.Get("Authorization")
 	for _, p := range []string{"Bearer ", "bearer ", "token "} {
@@ -127,9 +194,16 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.requests = append(g.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()})
 	attempt := len(g.requests)
-	fault, delay := g.fault, g.delay
+	g.inFlight++
+	g.maxIn = max(g.maxIn, g.inFlight)
+	fault, delay, mode := g.fault, g.delay, g.mode
 	acct, ok := g.accounts[bearer(r)]
 	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.inFlight--
+		g.mu.Unlock()
+	}()
 
 	if delay > 0 {
 		select {
@@ -138,71 +212,121 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if mode == ModePortal {
+		Recorded("captive-portal-200").Write(w)
+		return
+	}
 	w.Header().Set("X-GitHub-Request-Id", fmt.Sprintf("5498:3F219F:18172B2:275A386:%08X", attempt))
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if fault != nil && fault(w, r, attempt) {
 		return
 	}
 	path, found := strings.CutPrefix(r.URL.Path, "/api/v3")
 	if !found {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+		Recorded("not-found-404").Write(w)
 		return
 	}
 	if !ok {
-		BadCredentials(w)
+		Recorded("bad-credentials-401").Write(w)
 		return
 	}
-	rate(w.Header(), 5000, 4999)
+	// GitHub sends the token's scopes and expiry on every authenticated
+	// answer (docs/facts.md, "Headers").
 	if !acct.NoScopes {
 		w.Header().Set("X-OAuth-Scopes", acct.Scopes)
-		w.Header().Set("X-Accepted-OAuth-Scopes", "")
 	}
 	if acct.Expiry != "" {
 		w.Header().Set("GitHub-Authentication-Token-Expiration", acct.Expiry)
 	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
 	switch {
 	case r.Method == http.MethodGet && path == "/user":
-		switch {
-		case acct.Installation:
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user", "status": "403"})
-		case acct.SSO != "":
-			w.Header().Set("X-GitHub-SSO", "required; url="+acct.SSO)
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.", "documentation_url": "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/"})
-		default:
-			writeJSON(w, http.StatusOK, map[string]any{"login": acct.Login, "id": 1, "type": "User", "site_admin": false})
+		if acct.Installation {
+			Recorded("installation-user-403").Write(w)
+			return
 		}
+		userAnswer(acct.Login).Write(w)
 	case r.Method == http.MethodGet && path == "/rate_limit":
-		writeJSON(w, http.StatusOK, map[string]any{
-			"resources": map[string]any{"core": map[string]int{"limit": 5000, "remaining": 4999, "reset": 1767225600, "used": 1}},
-			"rate":      map[string]int{"limit": 5000, "remaining": 4999, "reset": 1767225600, "used": 1},
-		})
+		switch mode {
+		case ModeGHESNoRateLimit:
+			Recorded("ghes-rate-limit-off-404").Write(w)
+		case ModeGHESWhitelisted:
+			Recorded("ghes-rate-limit-whitelisted-404").Write(w)
+		default:
+			Recorded("rate-limit-200").Write(w)
+		}
+	case r.Method == http.MethodGet && path == "/user/orgs":
+		g.serveOrgList(w)
+	case r.Method == http.MethodGet && len(parts) == 5 && parts[0] == "orgs" && parts[2] == "packages" && parts[3] == "container":
+		g.servePackage(w, acct, parts[1], parts[4])
+	case r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "user" && parts[1] == "packages" && parts[2] == "container":
+		g.servePackage(w, acct, acct.Login, parts[3])
 	case strings.HasPrefix(path, "/repos/"):
 		g.Issues.serve(w, r, path, body)
 	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+		Recorded("not-found-404").Write(w)
 	}
 }
 
-func rate(h http.Header, limit, remaining int) {
-	h.Set("X-RateLimit-Limit", fmt.Sprint(limit))
-	h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
-	h.Set("X-RateLimit-Used", fmt.Sprint(limit-remaining))
-	h.Set("X-RateLimit-Reset", "1767225600")
-	h.Set("X-RateLimit-Resource", "core")
+// userAnswer is the recorded user with this account's login.
+func userAnswer(login string) Answer {
+	a := Recorded("user-200")
+	var user map[string]any
+	if err := json.Unmarshal([]byte(a.Body), &user); err != nil {
+		panic(err)
+	}
+	user["login"] = login
+	data, _ := json.Marshal(user)
+	a.Body = string(data)
+	return a
+}
+
+// servePackage answers GET a package: an organization's SSO and PAT policies
+// first, since they apply to all its resources, then whether the package
+// exists (docs/facts.md, "Where organization rules bite").
+func (g *GitHub) servePackage(w http.ResponseWriter, acct Account, owner, escapedName string) {
+	name, _ := url.PathUnescape(escapedName)
+	g.mu.Lock()
+	org, isOrg := g.orgs[strings.ToLower(owner)]
+	exists := g.packages[owner+"/"+name]
+	g.mu.Unlock()
+	switch {
+	case isOrg && org.SSO && !acct.Installation:
+		Recorded("sso-required-403").Fill("ORG", owner).Write(w)
+	case isOrg && org.ForbidsClassic && acct.classic:
+		Recorded("org-forbids-classic-403").Fill("ORG", owner).Write(w)
+	case isOrg && org.MaxLifetimeDays > 0 && !acct.Installation:
+		Recorded("org-lifetime-403").Fill("ORG", owner).Fill("90 days", fmt.Sprintf("%d days", org.MaxLifetimeDays)).Write(w)
+	case exists:
+		Recorded("package-200").Fill("ORG", owner).Fill("NAME", name).Write(w)
+	default:
+		Recorded("package-404").Write(w)
+	}
+}
+
+// serveOrgList answers a list endpoint: SSO-protected organizations are left
+// out and named in X-GitHub-SSO: partial-results.
+func (g *GitHub) serveOrgList(w http.ResponseWriter) {
+	g.mu.Lock()
+	sso := false
+	for _, o := range g.orgs {
+		sso = sso || o.SSO
+	}
+	g.mu.Unlock()
+	a := Recorded("sso-partial-results-200")
+	if !sso {
+		a = a.With("X-GitHub-SSO", "")
+	}
+	a.Write(w)
 }
 
 // BadCredentials writes GitHub's 401.
-func BadCredentials(w http.ResponseWriter) {
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
-}
+func BadCredentials(w http.ResponseWriter) { Recorded("bad-credentials-401").Write(w) }
 
 // PrimaryRateLimit is a fault answering as an exhausted primary limit does,
 // resetting at reset.
 func PrimaryRateLimit(status int, reset time.Time) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		rate(w.Header(), 60, 0)
-		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(reset.Unix()))
-		writeJSON(w, status, map[string]string{"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.", "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"})
+		Recorded("primary-rate-limit-403").WithStatus(status).With("X-RateLimit-Reset", fmt.Sprint(reset.Unix())).Write(w)
 		return true
 	}
 }
@@ -211,20 +335,28 @@ func PrimaryRateLimit(status int, reset time.Time) Fault {
 // retryAfter < 0 leaves Retry-After out.
 func SecondaryRateLimit(status, retryAfter int) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		a := Recorded("secondary-rate-limit-403").WithStatus(status).With("Retry-After", "")
 		if retryAfter >= 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(retryAfter))
+			a = a.With("Retry-After", fmt.Sprint(retryAfter))
 		}
-		writeJSON(w, status, map[string]string{"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"})
+		a.Write(w)
 		return true
 	}
 }
 
-// ServerError is a fault answering status to every request.
+// TooManyRequests is a fault answering 429 with Retry-After and quota left,
+// and a body that does not say "secondary".
+func TooManyRequests(retryAfter int) Fault {
+	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		Recorded("too-many-requests-429").With("Retry-After", fmt.Sprint(retryAfter)).Write(w)
+		return true
+	}
+}
+
+// ServerError is a fault answering status with GitHub's error page.
 func ServerError(status int) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(status)
-		fmt.Fprint(w, "<html><body><h1>Unicorn!</h1></body></html>")
+		Recorded("unicorn-502").WithStatus(status).Write(w)
 		return true
 	}
 }
@@ -234,12 +366,6 @@ func ServerError(status int) Fault {
 func Hang(w http.ResponseWriter, r *http.Request, _ int) bool {
 	<-r.Context().Done()
 	return true
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 func readBody(r *http.Request) string {

@@ -10,25 +10,28 @@ import (
 	"time"
 )
 
-// Registry fakes ghcr.io's side of a push: the /v2/ challenge, the token
-// service behind HTTP Basic auth, and the blob-upload endpoint behind the
-// bearer token it issued.
+// Registry fakes a container registry's side of a push, ghcr.io's by default:
+// the /v2/ challenge, the token service behind HTTP Basic auth, and the
+// blob-upload endpoint behind the bearer token it issued. Its answers are the
+// recorded registry-* answers.
 type Registry struct {
 	Server *httptest.Server
 	// Host is host:port, to prefix image references with.
 	Host string
 
 	mu sync.Mutex
-	// accepted are the GitHub tokens the token service takes.
-	accepted map[string]bool
+	// accepted are the credentials the token service takes: password →
+	// username ("" accepts any user name, as ghcr.io does).
+	accepted map[string]string
 	// denied maps a repository to the message its upload is refused with.
 	denied map[string]string
-	// TokenStatus, when set, is the token service's answer to everyone.
+	// tokenStatus, when set, is the token service's answer to everyone.
 	tokenStatus int
 	// uploadStatus, when set, is the upload's answer to everyone.
 	uploadStatus int
 	uploadDelay  time.Duration
 	realm        string
+	service      string
 	issued       []string
 	requests     []Request
 	inFlight     int
@@ -37,18 +40,21 @@ type Registry struct {
 
 // NewRegistry starts a fake registry that stops when the test ends.
 func NewRegistry(t Cleaner) *Registry {
-	reg := &Registry{accepted: map[string]bool{}, denied: map[string]string{}}
+	reg := &Registry{accepted: map[string]string{}, denied: map[string]string{}, service: "ghcr.io"}
 	reg.Server = httptest.NewServer(http.HandlerFunc(reg.serve))
 	t.Cleanup(reg.Server.Close)
 	reg.Host = strings.TrimPrefix(reg.Server.URL, "http://")
 	return reg
 }
 
-// Accept makes the token service take tok.
-func (reg *Registry) Accept(tok string) {
+// Accept makes the token service take tok with any user name.
+func (reg *Registry) Accept(tok string) { reg.AcceptUser("", tok) }
+
+// AcceptUser makes the token service take user:tok only.
+func (reg *Registry) AcceptUser(user, tok string) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	reg.accepted[tok] = true
+	reg.accepted[tok] = user
 }
 
 // Deny makes uploads to repository fail with 403 DENIED and msg.
@@ -79,11 +85,19 @@ func (reg *Registry) SetUploadDelay(d time.Duration) {
 	reg.uploadDelay = d
 }
 
-// SetRealm points the challenge's realm at another URL.
+// SetRealm points the challenge's realm at another URL, and names the
+// service.
 func (reg *Registry) SetRealm(u string) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	reg.realm = u
+}
+
+// SetService names the service in the challenge.
+func (reg *Registry) SetService(s string) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.service = s
 }
 
 // Issued returns every registry token handed out, for leak scans.
@@ -107,48 +121,54 @@ func (reg *Registry) MaxInFlight() int {
 	return reg.maxInFlight
 }
 
-func registryError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"errors": []map[string]string{{"code": code, "message": msg}}})
-}
-
 func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	reg.requests = append(reg.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), At: time.Now()})
 	reg.mu.Unlock()
-	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 	switch {
 	case r.URL.Path == "/v2/" && r.Method == http.MethodGet:
 		reg.mu.Lock()
-		realm := reg.realm
+		realm, service := reg.realm, reg.service
 		reg.mu.Unlock()
 		if realm == "" {
 			realm = "http://" + r.Host + "/token"
 		}
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="ghcr.io",scope="repository:user/image:pull"`, realm))
-		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		Recorded("registry-challenge-401").With("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="%s",scope="repository:user/image:pull"`, realm, service)).Write(w)
 	case r.URL.Path == "/token" && r.Method == http.MethodGet:
-		reg.serveToken(w, r)
+		reg.ServeToken(w, r)
 	case strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasSuffix(r.URL.Path, "/blobs/uploads/") && r.Method == http.MethodPost:
 		reg.serveUpload(w, r)
 	default:
-		registryError(w, http.StatusNotFound, "NOT_FOUND", "not found")
+		registryError("NOT_FOUND", "not found").WithStatus(http.StatusNotFound).Write(w)
 	}
 }
 
-func (reg *Registry) serveToken(w http.ResponseWriter, r *http.Request) {
-	_, pass, ok := r.BasicAuth()
+func registryError(code, msg string) Answer {
+	return Recorded("registry-upload-denied-403").Fill("DENIED", code).Fill("MESSAGE", msg)
+}
+
+// ServeToken is the token service: Basic credentials in, an opaque token for
+// the requested scope out. A registry whose token service lives on another
+// host (Docker Hub's) serves it from there.
+func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
 	reg.mu.Lock()
-	status, accepted := reg.tokenStatus, reg.accepted[pass]
+	status := reg.tokenStatus
+	wantUser, accepted := reg.accepted[pass]
 	reg.mu.Unlock()
+	if accepted && wantUser != "" && wantUser != user {
+		accepted = false
+	}
 	if status >= 500 {
-		w.WriteHeader(status)
+		Recorded("unicorn-502").WithStatus(status).Write(w)
 		return
 	}
 	if status != 0 || !ok || !accepted {
-		if status == 0 {
-			status = http.StatusUnauthorized
+		a := Recorded("registry-token-401")
+		if status != 0 {
+			a = a.WithStatus(status)
 		}
-		registryError(w, status, "UNAUTHORIZED", "unauthenticated: User cannot be authenticated with the token provided.")
+		a.Write(w)
 		return
 	}
 	scope := r.URL.Query().Get("scope")
@@ -158,7 +178,7 @@ func (reg *Registry) serveToken(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	reg.issued = append(reg.issued, tok)
 	reg.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+	Recorded("registry-token-200").Fill("TOKEN", tok).Write(w)
 }
 
 func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
@@ -192,19 +212,16 @@ func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case status >= 500:
-		w.WriteHeader(status)
+		Recorded("unicorn-502").WithStatus(status).Write(w)
 	case status != 0:
-		registryError(w, status, "DENIED", "permission_denied: write_package")
+		registryError("DENIED", "permission_denied: write_package").WithStatus(status).Write(w)
 	case !issued:
-		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		registryError("UNAUTHORIZED", "authentication required").WithStatus(http.StatusUnauthorized).Write(w)
 	case denied:
-		registryError(w, http.StatusForbidden, "DENIED", deniedMsg)
+		registryError("DENIED", deniedMsg).Write(w)
 	case scope != "repository:"+repo+":pull,push":
-		registryError(w, http.StatusForbidden, "DENIED", "requested access to the resource is denied")
+		registryError("DENIED", "requested access to the resource is denied").Write(w)
 	default:
-		w.Header().Set("Location", "/v2/"+repo+"/blobs/uploads/fake-upload-uuid")
-		w.Header().Set("Docker-Upload-UUID", "fake-upload-uuid")
-		w.Header().Set("Range", "0-0")
-		w.WriteHeader(http.StatusAccepted)
+		Recorded("registry-upload-202").Fill("NAME", repo).Write(w)
 	}
 }

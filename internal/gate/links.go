@@ -4,11 +4,11 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/image"
 )
 
 // Links builds the pages a fix needs, so that an error saves its reader a
-// search (github-tokens.md §9).
+// search (docs/facts.md, "Links that fix").
 type Links struct {
 	Server     string // GITHUB_SERVER_URL: https://github.com or the GHES host
 	Repository string // OWNER/REPO, empty in a terminal
@@ -43,13 +43,12 @@ func (l Links) Secrets() string {
 // PackageSettings is where a package's "Manage Actions access" and "Manage
 // access" live. Whether OWNER is an organisation or a user is unknown here;
 // the organisation form is given, and the wording names the user form.
-func (l Links) PackageSettings(img registry.Image) string {
-	owner, name, _ := strings.Cut(img.Repository, "/")
-	return l.Server + "/orgs/" + owner + "/packages/container/" + url.PathEscape(name) + "/settings"
+func (l Links) PackageSettings(img image.Image) string {
+	return l.Server + "/orgs/" + img.Owner() + "/packages/container/" + url.PathEscape(img.Name()) + "/settings"
 }
 
-// packageSettingsWords names both forms of the settings page.
-func (l Links) packageSettingsWords(img registry.Image) string {
-	owner, _, _ := strings.Cut(img.Repository, "/")
+// PackageSettingsWords names both forms of the settings page.
+func (l Links) PackageSettingsWords(img image.Image) string {
+	owner := img.Owner()
 	return l.PackageSettings(img) + " (for a personal package, /users/" + owner + "/ instead of /orgs/" + owner + "/)"
 }

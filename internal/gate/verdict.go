@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
 
@@ -22,16 +22,20 @@ const (
 	Notice  Severity = "notice"
 )
 
-// Finding is one thing the user must hear: what is wrong and the fix.
+// Finding is one thing the user must hear: what is wrong and the fix. Code is
+// stable and is what code branches on; Title is for people and may change.
 type Finding struct {
+	Code     Code
 	Severity Severity
 	Title    string
 	Message  string
-	// Inconclusive marks an error that says the check could not be made
-	// (GitHub or the registry unreachable, a rate limit), not that the token
-	// is bad. Reminders leave such tokens alone.
-	Inconclusive bool
 }
+
+// Inconclusive reports an error that says the check could not be made
+// (GitHub or the registry unreachable, a rate limit, an answer that was not
+// GitHub's, an empty token), not that the token is bad. Reminders leave such
+// tokens alone.
+func (f Finding) Inconclusive() bool { return f.Code.inconclusive() }
 
 // Status is the result of one check in the summary table.
 type Status string
@@ -72,7 +76,7 @@ type Verdict struct {
 	Expiring bool
 	Checks   []Check
 	Findings []Finding
-	Images   []registry.Result
+	Images   []facts.ImageResult
 }
 
 // Passed reports whether no finding is an error; it decides the exit status.
@@ -98,13 +102,13 @@ const (
 func (v Verdict) HasExpiry() bool { return v.Expiry == ExpiryKnown }
 
 // Pushable lists the images the token proved it may push to, in input order.
-func (v Verdict) Pushable() []string { return v.imagesWith(registry.Pushable) }
+func (v Verdict) Pushable() []string { return v.imagesWith(facts.Pushable) }
 
 // NotPushable lists the images the registry refused, in input order. Images
 // the probe could not decide (unreachable, rate-limited) are in neither list.
-func (v Verdict) NotPushable() []string { return v.imagesWith(registry.Denied) }
+func (v Verdict) NotPushable() []string { return v.imagesWith(facts.Denied) }
 
-func (v Verdict) imagesWith(o registry.Outcome) []string {
+func (v Verdict) imagesWith(o facts.Outcome) []string {
 	out := []string{}
 	for _, r := range v.Images {
 		if r.Outcome == o {
@@ -125,12 +129,13 @@ func (v Verdict) Problems() []string {
 	return out
 }
 
-func (v *Verdict) add(s Severity, title, msg string) {
-	v.Findings = append(v.Findings, Finding{Severity: s, Title: title, Message: msg})
+func (v *Verdict) add(c Code, s Severity, title, msg string) {
+	v.Findings = append(v.Findings, Finding{Code: c, Severity: s, Title: title, Message: msg})
 }
 
-func (v *Verdict) addInconclusive(title, msg string) {
-	v.Findings = append(v.Findings, Finding{Severity: Error, Title: title, Message: msg, Inconclusive: true})
+// Has reports whether the verdict holds a finding with code c.
+func (v Verdict) Has(c Code) bool {
+	return slices.ContainsFunc(v.Findings, func(f Finding) bool { return f.Code == c })
 }
 
 // Health is a verdict reduced to what a reminder needs to know.
@@ -152,7 +157,7 @@ func (v Verdict) Health() Health {
 		if f.Severity != Error {
 			continue
 		}
-		if !f.Inconclusive {
+		if !f.Inconclusive() {
 			return Failed
 		}
 		inconclusive = true
@@ -204,4 +209,61 @@ func (r Run) Valid() bool {
 		}
 	}
 	return len(r.Verdicts) > 0
+}
+
+// Redacted returns a copy of the run with f applied to every string a report
+// could print. Redaction happens here, on values, before anything is
+// serialised, so it can never break the structure of JSON or of outputs.
+func (r Run) Redacted(f func(string) string) Run {
+	out := Run{Verdicts: make([]Verdict, len(r.Verdicts)), Findings: redactFindings(r.Findings, f)}
+	for i, v := range r.Verdicts {
+		v.TokenName = f(v.TokenName)
+		v.Login = f(v.Login)
+		v.Scopes = redactAll(v.Scopes, f)
+		v.MissingScopes = redactAll(v.MissingScopes, f)
+		v.Findings = redactFindings(v.Findings, f)
+		checks := make([]Check, len(v.Checks))
+		for k, c := range v.Checks {
+			c.Detail = f(c.Detail)
+			checks[k] = c
+		}
+		v.Checks = checks
+		if v.Images != nil {
+			images := make([]facts.ImageResult, len(v.Images))
+			for k, img := range v.Images {
+				img.Message = f(img.Message)
+				images[k] = img
+			}
+			v.Images = images
+		}
+		out.Verdicts[i] = v
+	}
+	for _, rem := range r.Reminders {
+		rem.Name, rem.URL = f(rem.Name), f(rem.URL)
+		out.Reminders = append(out.Reminders, rem)
+	}
+	return out
+}
+
+func redactFindings(fs []Finding, f func(string) string) []Finding {
+	if fs == nil {
+		return nil
+	}
+	out := make([]Finding, len(fs))
+	for i, x := range fs {
+		x.Title, x.Message = f(x.Title), f(x.Message)
+		out[i] = x
+	}
+	return out
+}
+
+func redactAll(ss []string, f func(string) string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = f(s)
+	}
+	return out
 }

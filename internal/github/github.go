@@ -1,6 +1,7 @@
 // Package github owns token-gate's conversation with the GitHub REST API: the
-// one request that reveals what a token is, and the typed errors that GitHub's
-// answers become. It decides nothing about whether a token passes.
+// one request that reveals what a token is, the one question asked about a
+// refused image's package, and how GitHub's answers become the facts
+// package's values. It decides nothing about whether a token passes.
 package github
 
 import (
@@ -16,28 +17,12 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"golang.org/x/oauth2"
 
+	"github.com/token-gate/token-gate/internal/destination"
+	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/transport"
 )
-
-// Facts is what one successful answer says about a token.
-type Facts struct {
-	Login string
-	// ScopesReported tells an absent X-OAuth-Scopes (the kind has no scopes)
-	// from an empty one (a classic token with none); github-tokens.md §2.
-	ScopesReported bool
-	Scopes         []string
-	// ExpiresAt is zero when the header is absent: the token never expires.
-	ExpiresAt time.Time
-	// ExpiryUnreadable holds a header value that did not parse, so the report
-	// can say the expiry could not be verified instead of calling it "never".
-	ExpiryUnreadable string
-	RateRemaining    int
-	RateLimit        int
-	RequestID        string
-	// Endpoint is the path that answered, for the report.
-	Endpoint string
-}
 
 // Client asks GitHub about one token.
 type Client struct {
@@ -47,7 +32,7 @@ type Client struct {
 // NewClient returns a client that sends tok only to apiURL's host.
 // apiURL is the REST base: https://api.github.com, or https://HOST/api/v3 on
 // GHES; go-github appends /api/v3/ to any other host that lacks it
-// (github-tokens.md §2, "go-github v62 gotchas").
+// (docs/facts.md, "go-github v62").
 func NewClient(apiURL *url.URL, tok string, base http.RoundTripper, policy transport.Policy) (*Client, error) {
 	httpClient := transport.NewClient(base, policy, apiURL.Host)
 	httpClient = transport.Wrap(httpClient, func(next http.RoundTripper) http.RoundTripper {
@@ -67,8 +52,9 @@ func (c *Client) REST() *gh.Client { return c.api }
 
 // Inspect makes the single request that fits kind: GET /user for every kind
 // that may call it, GET /rate_limit for installation tokens, which /user
-// refuses with a 403 that does not mean the token is bad (github-tokens.md §2).
-func (c *Client) Inspect(ctx context.Context, kind token.Kind) (Facts, error) {
+// refuses with a 403 that does not mean the token is bad (docs/facts.md,
+// "What the REST API reveals").
+func (c *Client) Inspect(ctx context.Context, kind token.Kind) facts.GitHub {
 	var resp *gh.Response
 	var err error
 	var login string
@@ -76,123 +62,101 @@ func (c *Client) Inspect(ctx context.Context, kind token.Kind) (Facts, error) {
 	if kind == token.Installation {
 		endpoint = "/rate_limit"
 		_, resp, err = c.api.RateLimit.Get(ctx)
+		if rateLimitingOff(resp, err) {
+			// GHES with rate limiting off (its default) answers 404 "Rate
+			// limiting is not enabled.". Only an authenticated request gets
+			// that far; a bad token gets 401 (docs/facts.md, "GHES").
+			a := facts.Account{Endpoint: endpoint, RateLimitingOff: true}
+			fill(&a, resp.Response)
+			return facts.GitHub{Account: a}
+		}
 	} else {
 		var u *gh.User
 		u, resp, err = c.api.Users.Get(ctx, "")
 		login = u.GetLogin()
+		if err == nil && login == "" {
+			// A 200 that is JSON but not a user: a proxy's or portal's page.
+			return facts.GitHub{Err: unexpected(resp.Response)}
+		}
 	}
 	if err != nil {
-		return Facts{}, Classify(ctx, resp, err)
+		return facts.GitHub{Err: Classify(ctx, resp, err)}
 	}
-	f := Facts{Login: login, Endpoint: endpoint}
-	fillFacts(&f, resp.Response)
-	return f, nil
+	a := facts.Account{Login: login, Endpoint: endpoint}
+	fill(&a, resp.Response)
+	return facts.GitHub{Account: a}
 }
 
-func fillFacts(f *Facts, r *http.Response) {
+func rateLimitingOff(resp *gh.Response, err error) bool {
+	var er *gh.ErrorResponse
+	return resp != nil && resp.StatusCode == http.StatusNotFound && errors.As(err, &er) &&
+		strings.Contains(strings.ToLower(er.Message), "rate limiting is not enabled")
+}
+
+func fill(a *facts.Account, r *http.Response) {
+	// Absent and empty differ: http.Header.Get cannot tell them apart
+	// (docs/facts.md, "Headers").
 	if v, ok := r.Header["X-Oauth-Scopes"]; ok {
-		f.ScopesReported = true
-		f.Scopes = token.ParseScopesHeader(strings.Join(v, ","))
+		a.ScopesReported = true
+		a.Scopes = token.ParseScopesHeader(strings.Join(v, ","))
 	}
 	if v := r.Header.Get("GitHub-Authentication-Token-Expiration"); v != "" {
 		if t, err := token.ParseExpiration(v); err == nil {
-			f.ExpiresAt = t
+			a.ExpiresAt = t
 		} else {
-			f.ExpiryUnreadable = v
+			a.ExpiryUnreadable = v
 		}
 	}
-	f.RateLimit, _ = strconv.Atoi(r.Header.Get("X-RateLimit-Limit"))
-	f.RateRemaining, _ = strconv.Atoi(r.Header.Get("X-RateLimit-Remaining"))
-	f.RequestID = r.Header.Get("X-GitHub-Request-Id")
+	a.RequestID = r.Header.Get("X-GitHub-Request-Id")
 }
 
-// BadCredentialsError is a 401: the token is expired, revoked or mistyped.
-type BadCredentialsError struct{ RequestID string }
-
-func (e *BadCredentialsError) Error() string {
-	return "GitHub answered 401 Bad credentials" + requestIDSuffix(e.RequestID)
-}
-
-// SSOError is a 403 carrying X-GitHub-SSO: required.
-type SSOError struct {
-	AuthorizeURL string
-	Message      string
-	RequestID    string
-}
-
-func (e *SSOError) Error() string {
-	return "GitHub answered 403: the token is not authorized for the organization's SAML SSO" + requestIDSuffix(e.RequestID)
-}
-
-// RateLimitError is a primary or secondary rate limit. It is never a verdict
-// on the token.
-type RateLimitError struct {
-	Status     int
-	Secondary  bool
-	Reset      time.Time     // primary: when the limit resets; zero if unknown
-	RetryAfter time.Duration // secondary: GitHub's requested wait; zero if none given
-	Message    string
-	RequestID  string
-}
-
-func (e *RateLimitError) Error() string {
-	kind := "primary"
-	if e.Secondary {
-		kind = "secondary"
+// Diagnose asks GitHub one question about a refused image's package, whose
+// answer says why the registry refused it: SSO and organization policies
+// apply to an organization's own resources, not to GET /user, so only a
+// question about the owner's package can see them (docs/facts.md, "Where
+// organization rules bite"). An owner equal to login is the account's own
+// (GET /user/packages/...); any other is asked as an organization.
+func (c *Client) Diagnose(ctx context.Context, img image.Image, login string) facts.Diagnosis {
+	var pkg *gh.Package
+	var resp *gh.Response
+	var err error
+	var d facts.Diagnosis
+	if login != "" && strings.EqualFold(img.Owner(), login) {
+		// Users.GetPackage does not escape the name, which may hold slashes.
+		d.Endpoint = "/user/packages/container/" + url.PathEscape(img.Name())
+		pkg, resp, err = c.api.Users.GetPackage(ctx, "", "container", url.PathEscape(img.Name()))
+	} else {
+		d.Endpoint = "/orgs/" + img.Owner() + "/packages/container/" + url.PathEscape(img.Name())
+		pkg, resp, err = c.api.Organizations.GetPackage(ctx, img.Owner(), "container", img.Name())
 	}
-	return fmt.Sprintf("GitHub answered %d: %s rate limit exceeded%s", e.Status, kind, requestIDSuffix(e.RequestID))
-}
-
-// UnreachableError is a 5xx or network failure that persisted through the
-// retries, or a run that ran out of time.
-type UnreachableError struct {
-	Status    int // 0 for a network error
-	RequestID string
-	Err       error
-}
-
-func (e *UnreachableError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("GitHub answered %d %s%s", e.Status, http.StatusText(e.Status), requestIDSuffix(e.RequestID))
+	switch {
+	case err != nil:
+		d.Err = Classify(ctx, resp, err)
+		if sso, ok := d.Err.(*facts.SSOError); ok && sso.Org == "" {
+			sso.Org = img.Owner()
+		}
+	case pkg.GetName() == "" && pkg.GetID() == 0:
+		d.Err = unexpected(resp.Response)
+	default:
+		d.Found, d.HTMLURL = true, pkg.GetHTMLURL()
 	}
-	return fmt.Sprintf("GitHub could not be reached: %v", e.Err)
+	return d
 }
 
-func (e *UnreachableError) Unwrap() error { return e.Err }
-
-// APIError is any other refusal, quoted as GitHub worded it.
-type APIError struct {
-	Status    int
-	Message   string
-	URL       string
-	RequestID string
-}
-
-func (e *APIError) Error() string {
-	return fmt.Sprintf("GitHub answered %d %s for %s: %s%s", e.Status, http.StatusText(e.Status), e.URL, e.Message, requestIDSuffix(e.RequestID))
-}
-
-func requestIDSuffix(id string) string {
-	if id == "" {
-		return ""
-	}
-	return " (X-GitHub-Request-Id " + id + ")"
-}
-
-// Classify turns go-github's answer into one of this package's errors. It reads
-// the status and headers itself because go-github v62 neither classifies 429
-// as a rate limit nor spots a secondary limit but by its documentation URL
-// (github-tokens.md §2, "go-github v62 gotchas").
+// Classify turns go-github's answer into one of the facts package's errors.
+// It reads the status and headers itself because go-github v62 neither
+// classifies 429 as a rate limit nor spots a secondary limit but by its
+// documentation URL (docs/facts.md, "go-github v62").
 func Classify(ctx context.Context, resp *gh.Response, err error) error {
-	var dest *transport.DestinationError
+	var dest *destination.Error
 	if errors.As(err, &dest) {
-		return dest
+		return &facts.RefusedError{Reason: dest.Error()}
 	}
 	if resp == nil || resp.Response == nil {
 		if ctx.Err() != nil {
-			return &UnreachableError{Err: fmt.Errorf("no complete answer within the run's time limit (%w)", ctx.Err())}
+			return &facts.UnreachableError{Err: fmt.Errorf("no complete answer within the run's time limit (%w)", ctx.Err())}
 		}
-		return &UnreachableError{Err: unwrapURLError(err)}
+		return &facts.UnreachableError{Err: unwrapURLError(err)}
 	}
 	r := resp.Response
 	status := r.StatusCode
@@ -203,34 +167,57 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 	// carries no headers, so its Rate is the only record of the reset.
 	var synthetic *gh.RateLimitError
 	isSynthetic := errors.As(err, &synthetic) && r.Header.Get("X-RateLimit-Remaining") == ""
+	limited := status == http.StatusForbidden || status == http.StatusTooManyRequests
+	retryAfter, hasRetryAfter := transport.RetryAfter(r)
 	switch {
 	case isSynthetic:
-		return &RateLimitError{Status: status, Reset: synthetic.Rate.Reset.Time, Message: msg}
+		return &facts.RateLimitError{Status: status, Reset: synthetic.Rate.Reset.Time, Message: msg}
 	case status == http.StatusUnauthorized:
-		return &BadCredentialsError{RequestID: id}
+		return &facts.BadCredentialsError{RequestID: id}
+	case status >= 500:
+		return &facts.UnreachableError{Status: status, RequestID: id}
+	case status < 300 || !isJSON(r):
+		// A success that did not decode, or a refusal that is not GitHub's
+		// JSON: a captive portal, a proxy's page, a truncated body.
+		return unexpected(r)
 	case status == http.StatusForbidden && ParseSSO(r.Header.Get("X-GitHub-SSO")).Required:
-		return &SSOError{AuthorizeURL: ParseSSO(r.Header.Get("X-GitHub-SSO")).URL, Message: msg, RequestID: id}
-	case (status == http.StatusForbidden || status == http.StatusTooManyRequests) && r.Header.Get("X-RateLimit-Remaining") == "0":
-		rl := &RateLimitError{Status: status, Message: msg, RequestID: id}
+		return &facts.SSOError{Org: ssoOrg(r.Header.Get("X-GitHub-SSO")), AuthorizeURL: ParseSSO(r.Header.Get("X-GitHub-SSO")).URL, Message: msg, RequestID: id}
+	case limited && r.Header.Get("X-RateLimit-Remaining") == "0":
+		rl := &facts.RateLimitError{Status: status, Message: msg, RequestID: id}
 		if secs, perr := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
 			rl.Reset = time.Unix(secs, 0).UTC()
 		}
 		return rl
-	case (status == http.StatusForbidden || status == http.StatusTooManyRequests) &&
-		(transport.IsSecondaryRateLimit([]byte(msg)) || status == http.StatusTooManyRequests):
-		rl := &RateLimitError{Status: status, Secondary: true, Message: msg, RequestID: id}
-		if secs, perr := strconv.Atoi(r.Header.Get("Retry-After")); perr == nil {
-			rl.RetryAfter = time.Duration(secs) * time.Second
+	case limited && (hasRetryAfter || status == http.StatusTooManyRequests || transport.IsSecondaryRateLimit([]byte(msg))):
+		// A Retry-After with quota left is a secondary limit whatever the
+		// body says (docs/facts.md, "Error answers").
+		return &facts.RateLimitError{Status: status, Secondary: true, Message: msg, RequestID: id, RetryAfter: retryAfter}
+	case status == http.StatusForbidden:
+		if p := ParsePolicy(msg); p != nil {
+			p.RequestID = id
+			return p
 		}
-		return rl
-	case status >= 500:
-		return &UnreachableError{Status: status, RequestID: id}
 	}
 	where := ""
 	if r.Request != nil {
 		where = r.Request.URL.Path
 	}
-	return &APIError{Status: status, Message: msg, URL: where, RequestID: id}
+	return &facts.APIError{Status: status, Message: msg, URL: where, RequestID: id}
+}
+
+// isJSON reports whether an answer is in GitHub's JSON. An answer without a
+// Content-Type is given the benefit of the doubt.
+func isJSON(r *http.Response) bool {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	return ct == "" || strings.Contains(ct, "json")
+}
+
+func unexpected(r *http.Response) *facts.UnexpectedAnswerError {
+	e := &facts.UnexpectedAnswerError{Status: r.StatusCode, ContentType: r.Header.Get("Content-Type"), Start: transport.BodyStart(r, 60)}
+	if r.Request != nil {
+		e.URL = r.Request.URL.Path
+	}
+	return e
 }
 
 func message(err error) string {
@@ -258,6 +245,44 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// ParsePolicy reads the 403 messages in which an organization's policy, not
+// the token, refuses access (docs/facts.md, "Error answers"):
+//
+//	ORG forbids access via a personal access token (classic). Please use ...
+//	The 'ORG' organization forbids access via a fine-grained personal access
+//	tokens if the token's lifetime is greater than 90 days. Please adjust ...
+//
+// It returns nil for any other message.
+func ParsePolicy(msg string) *facts.PolicyError {
+	before, _, ok := strings.Cut(msg, " forbids access via ")
+	if !ok {
+		return nil
+	}
+	org := strings.TrimSpace(before)
+	if inner, ok := strings.CutPrefix(org, "The '"); ok {
+		org, _, _ = strings.Cut(inner, "'")
+	}
+	p := &facts.PolicyError{Org: org, Message: msg}
+	lower := strings.ToLower(msg)
+	switch {
+	case strings.Contains(lower, "lifetime"):
+		p.Kind = facts.PolicyLifetime
+		if _, after, ok := strings.Cut(lower, "greater than "); ok {
+			digits := strings.TrimLeftFunc(after, func(r rune) bool { return r == ' ' })
+			end := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' })
+			if end < 0 {
+				end = len(digits)
+			}
+			p.MaxDays, _ = strconv.Atoi(digits[:end])
+		}
+	case strings.Contains(lower, "(classic)"):
+		p.Kind = facts.PolicyNoClassicPAT
+	default:
+		return nil
+	}
+	return p
+}
+
 // SSO is a parsed X-GitHub-SSO header.
 type SSO struct {
 	Required bool
@@ -267,7 +292,7 @@ type SSO struct {
 }
 
 // ParseSSO reads X-GitHub-SSO: `required; url=...` or
-// `partial-results; organizations=1,2` (github-tokens.md §2).
+// `partial-results; organizations=1,2` (docs/facts.md, "Headers").
 func ParseSSO(v string) SSO {
 	var s SSO
 	parts := strings.Split(v, ";")
@@ -297,4 +322,18 @@ func ParseSSO(v string) SSO {
 		}
 	}
 	return s
+}
+
+// ssoOrg reads the organization from the authorization URL GitHub sends,
+// https://github.com/orgs/ORG/sso?authorization_request=...
+func ssoOrg(header string) string {
+	u, err := url.Parse(ParseSSO(header).URL)
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) >= 3 && parts[0] == "orgs" && parts[2] == "sso" {
+		return parts[1]
+	}
+	return ""
 }

@@ -11,6 +11,8 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/facts"
 )
 
 func TestParseSSO(t *testing.T) {
@@ -64,8 +66,8 @@ func TestClassifySyntheticRateLimit(t *testing.T) {
 	err := &gh.RateLimitError{Rate: gh.Rate{Limit: 5000, Remaining: 0, Reset: gh.Timestamp{Time: reset}}, Response: fakeResp,
 		Message: "API rate limit of 5000 still exceeded until 2026-11-25 13:00:00 +0000 UTC, not making remote request."}
 	got := Classify(context.Background(), &gh.Response{Response: fakeResp}, err)
-	var rl *RateLimitError
+	var rl *facts.RateLimitError
 	if !errors.As(got, &rl) || rl.Secondary || !rl.Reset.Equal(reset) {
-		t.Errorf("Classify = %#v, want a primary RateLimitError resetting at %v", got, reset)
+		t.Errorf("Classify = %#v, want a primary facts.RateLimitError resetting at %v", got, reset)
 	}
 }

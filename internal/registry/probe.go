@@ -12,35 +12,26 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/token-gate/token-gate/internal/destination"
+	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/transport"
 )
 
-// Outcome is what a probe proved.
-type Outcome string
-
-// The outcomes. Only Pushable and Denied are proofs; the others say the probe
-// could not decide, and the gate must not pretend it did.
-const (
-	Pushable    Outcome = "pushable"
-	Denied      Outcome = "denied"
-	Unreachable Outcome = "unreachable"
-	RateLimited Outcome = "rate-limited"
-	Unexpected  Outcome = "unexpected"
-	// NotProbed is an image the gate did not probe, because the token had
-	// already failed in a way that decides the push (revoked, wrong kind).
-	NotProbed Outcome = "not probed"
-)
-
 // Result is the probe of one image.
-type Result struct {
-	Image   Image
-	Outcome Outcome
-	// Step is where the probe stopped: "challenge", "token" or "upload".
-	Step   string
-	Status int
-	// Message is the registry's own words, quoted to the user unchanged.
-	Message string
-}
+type Result = facts.ImageResult
+
+// Image is a parsed image reference.
+type Image = image.Image
+
+// The outcomes a probe can have.
+const (
+	Pushable    = facts.Pushable
+	Denied      = facts.Denied
+	Unreachable = facts.Unreachable
+	RateLimited = facts.RateLimited
+	Unexpected  = facts.Unexpected
+)
 
 // Prober probes images for push rights with one credential.
 type Prober struct {
@@ -233,7 +224,7 @@ func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (st
 }
 
 func networkResult(img Image, step string, err error) Result {
-	var dest *transport.DestinationError
+	var dest *destination.Error
 	if errors.As(err, &dest) {
 		return Result{Image: img, Outcome: Unexpected, Step: step, Message: dest.Error()}
 	}
@@ -254,9 +245,8 @@ func statusResult(img Image, step string, status int, body []byte) Result {
 	case status >= 500:
 		r.Outcome = Unreachable
 	default:
-		// A package that does not exist yet lands here; what the registry
-		// answers is undocumented (github-tokens.md §4), so the report quotes
-		// it instead of guessing.
+		// Anything else (a 404, say) is no proof either way; the report
+		// quotes it.
 		r.Outcome = Unexpected
 	}
 	return r

@@ -1,23 +1,27 @@
-// Package reminder owns the reminder issues: one open issue per failing or
-// soon-expiring token, found again on later runs by a hidden marker, edited
-// in place, commented on when the verdict changes, and closed when the token
-// is healthy again. It never writes a token anywhere: issues are built from
-// the verdict, which holds none.
+// Package reminder owns the reminder issues: exactly one open issue per
+// failing or soon-expiring token, found again on later runs by a hidden
+// marker, edited only when what it says has changed, commented on when the
+// verdict changes, and closed when the token is healthy again. Every title,
+// body and comment passes through the run's redaction before it is sent.
 package reminder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/github"
+	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/token"
 )
 
@@ -31,40 +35,72 @@ type Options struct {
 	Links          gate.Links
 	RunID          string
 	Now            time.Time
+	// Redact scrubs every credential of the run from text before it is
+	// sent: an issue on a public repository is a published page.
+	Redact func(string) string
+	// Pace is the least time between two writes: GitHub asks for at least a
+	// second between mutations (docs/facts.md, "Issues API").
+	Pace time.Duration
+	// MaxPages bounds the listing of open issues, 100 a page.
+	MaxPages int
 }
 
-// marker is the hidden line later runs find an issue by. It also records the
-// health the issue last described, so a change can be commented on once.
-var marker = regexp.MustCompile(`<!-- token-gate: ([A-Za-z_][A-Za-z0-9_]*)(?: state=([a-z]+))? -->`)
+// DefaultPace and DefaultMaxPages are what a run uses.
+const (
+	DefaultPace     = time.Second
+	DefaultMaxPages = 10
+)
 
-func markerFor(name string, h gate.Health) string {
-	return fmt.Sprintf("<!-- token-gate: %s state=%s -->", name, h)
+// The hidden marker later runs find an issue by. It records the health the
+// issue last described, so a change is commented on once, and a digest of
+// what the issue says, so an unchanged issue is not written again.
+var (
+	marker = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`<!-- token-gate: ([A-Za-z_][A-Za-z0-9_]*)(?: state=([a-z]+))? -->`)
+	})
+	digestMarker = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`<!-- token-gate-digest: ([0-9a-f]+) -->`)
+	})
+)
+
+func markerFor(name string, h gate.Health, digest string) string {
+	return fmt.Sprintf("<!-- token-gate: %s state=%s -->\n<!-- token-gate-digest: %s -->", name, h, digest)
 }
 
 // Sync makes the open reminder issues match the verdicts, and reports what it
-// did. A refusal by the issues API becomes a warning; the verdicts stand.
+// did. A refusal by the issues API becomes one warning; the verdicts stand.
 func Sync(ctx context.Context, client *gh.Client, opts Options, verdicts []gate.Verdict) ([]gate.Reminder, []gate.Finding) {
-	s := syncer{c: client, o: opts}
-	open, err := s.list(ctx)
+	if opts.Redact == nil {
+		opts.Redact = func(s string) string { return s }
+	}
+	if opts.MaxPages <= 0 {
+		opts.MaxPages = DefaultMaxPages
+	}
+	s := &syncer{c: client, o: opts}
+	open, truncated, err := s.list(ctx)
 	if err != nil {
 		return nil, []gate.Finding{s.refused("list the open reminder issues", err)}
 	}
+	var findings []gate.Finding
+	if truncated {
+		findings = append(findings, gate.Finding{Code: gate.CodeRemindersFailed, Severity: gate.Warning, Title: "Reminder issues not all listed",
+			Message: fmt.Sprintf("More than %d open issues matched the reminder labels, so the listing stopped there. Reminders that were not found are not opened again, to avoid duplicates. Give reminders a label of their own (reminder-labels) so the listing stays short.", opts.MaxPages*100)})
+	}
 	var done []gate.Reminder
 	for _, v := range verdicts {
-		r, err := s.one(ctx, v, open[v.TokenName])
+		rs, err := s.one(ctx, v, open[strings.ToUpper(v.TokenName)], truncated)
+		done = append(done, rs...)
 		if err != nil {
-			return done, []gate.Finding{s.refused("update the reminder for "+v.TokenName, err)}
-		}
-		if r != nil {
-			done = append(done, *r)
+			return done, append(findings, s.refused("update the reminder for "+v.TokenName, err))
 		}
 	}
-	return done, nil
+	return done, findings
 }
 
 type syncer struct {
-	c *gh.Client
-	o Options
+	c         *gh.Client
+	o         Options
+	lastWrite time.Time
 }
 
 type openIssue struct {
@@ -73,95 +109,165 @@ type openIssue struct {
 	title  string
 	body   string
 	state  gate.Health
+	digest string
 }
 
-// list reads every open issue with the labels once, following pagination,
-// rather than searching once per token.
-func (s syncer) list(ctx context.Context) (map[string]openIssue, error) {
-	out := map[string]openIssue{}
-	opt := &gh.IssueListByRepoOptions{State: "open", Labels: s.o.Labels, ListOptions: gh.ListOptions{PerPage: 100}}
-	for {
+// list reads the open issues with the labels, oldest first (GitHub lists
+// newest first unless asked), following pagination up to MaxPages. For each
+// token the oldest reminder is kept; the others are duplicates.
+func (s *syncer) list(ctx context.Context) (map[string][]openIssue, bool, error) {
+	out := map[string][]openIssue{}
+	opt := &gh.IssueListByRepoOptions{State: "open", Labels: s.o.Labels, Sort: "created", Direction: "asc", ListOptions: gh.ListOptions{PerPage: 100}}
+	for page := 1; ; page++ {
 		issues, resp, err := s.c.Issues.ListByRepo(ctx, s.o.Owner, s.o.Repo, opt)
 		if err != nil {
-			return nil, github.Classify(ctx, resp, err)
+			return nil, false, github.Classify(ctx, resp, err)
 		}
 		for _, i := range issues {
 			if i.IsPullRequest() {
 				continue
 			}
-			m := marker.FindStringSubmatch(i.GetBody())
+			m := marker().FindStringSubmatch(i.GetBody())
 			if m == nil {
 				continue
 			}
-			if _, dup := out[m[1]]; dup {
-				continue // the oldest listed first wins; a duplicate is left alone
+			key := strings.ToUpper(m[1])
+			digest := ""
+			if d := digestMarker().FindStringSubmatch(i.GetBody()); d != nil {
+				digest = d[1]
 			}
-			out[m[1]] = openIssue{number: i.GetNumber(), url: i.GetHTMLURL(), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2])}
+			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: i.GetHTMLURL(), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2]), digest: digest})
 		}
 		if resp.NextPage == 0 {
-			return out, nil
+			return out, false, nil
+		}
+		if page >= s.o.MaxPages {
+			return out, true, nil
 		}
 		opt.Page = resp.NextPage
 	}
 }
 
-func (s syncer) one(ctx context.Context, v gate.Verdict, existing openIssue) (*gate.Reminder, error) {
+// one brings the reminders of one token in line with its verdict.
+func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, truncated bool) ([]gate.Reminder, error) {
+	var done []gate.Reminder
+	var kept openIssue
+	if len(existing) > 0 {
+		kept = existing[0]
+		for _, dup := range existing[1:] {
+			comment := fmt.Sprintf("Closing as a duplicate of #%d, the reminder token-gate keeps for `%s`.", kept.number, v.TokenName)
+			if err := s.closeIssue(ctx, dup.number, comment, "not_planned"); err != nil {
+				return done, err
+			}
+			done = append(done, gate.Reminder{Name: v.TokenName, Action: "closed-duplicate", Number: dup.number, URL: dup.url})
+		}
+	}
 	health := v.Health()
 	switch {
 	case health == gate.Unknown:
 		// Unreachable, rate limited or no token: nothing new is known, so the
 		// issue, if any, keeps what it said.
-		return nil, nil
-	case health == gate.Healthy && existing.number == 0:
-		return nil, nil
+		return done, nil
+	case health == gate.Healthy && kept.number == 0:
+		return done, nil
 	case health == gate.Healthy:
-		return s.close(ctx, v, existing)
+		expiry := "it does not expire"
+		if v.HasExpiry() {
+			expiry = fmt.Sprintf("it now expires on %s (%d days left)", v.ExpiresAt.Format("2006-01-02"), v.DaysRemaining)
+		}
+		comment := fmt.Sprintf("`%s` passes again and %s. Closing this reminder. %s", v.TokenName, expiry, s.runLink())
+		if err := s.closeIssue(ctx, kept.number, comment, "completed"); err != nil {
+			return done, err
+		}
+		return append(done, gate.Reminder{Name: v.TokenName, Action: "closed", Number: kept.number, URL: kept.url}), nil
 	}
-	title, body := s.render(v, health)
-	if existing.number == 0 {
-		req := &gh.IssueRequest{Title: &title, Body: &body, Labels: &s.o.Labels}
+	title, body, digest := s.render(v, health)
+	if kept.number == 0 {
+		if truncated {
+			return done, nil // it may exist beyond the listing; the warning says so
+		}
+		req := &gh.IssueRequest{Title: &title, Body: &body}
+		if len(s.o.Labels) > 0 {
+			// An empty list would be sent as "labels": null, which GitHub
+			// refuses with 422 (docs/facts.md, "Issues API").
+			labels := s.o.Labels
+			req.Labels = &labels
+		}
+		if err := s.pace(ctx); err != nil {
+			return done, err
+		}
 		i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
 		if err != nil {
-			return nil, github.Classify(ctx, resp, err)
+			return done, github.Classify(ctx, resp, err)
 		}
-		return &gate.Reminder{Name: v.TokenName, Action: "opened", Number: i.GetNumber(), URL: i.GetHTMLURL()}, nil
+		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: i.GetNumber(), URL: i.GetHTMLURL()}), nil
 	}
-	if existing.title != title || existing.body != body {
-		if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, existing.number, &gh.IssueRequest{Title: &title, Body: &body}); err != nil {
-			return nil, github.Classify(ctx, resp, err)
+	if kept.digest == digest && kept.state == health {
+		return done, nil // it already says all this
+	}
+	if err := s.pace(ctx); err != nil {
+		return done, err
+	}
+	if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueRequest{Title: &title, Body: &body}); err != nil {
+		return done, github.Classify(ctx, resp, err)
+	}
+	if kept.state != "" && kept.state != health {
+		comment := s.o.Redact(fmt.Sprintf("The verdict changed from **%s** to **%s**: %s", kept.state, health, headline(v)))
+		if err := s.pace(ctx); err != nil {
+			return done, err
+		}
+		if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueComment{Body: &comment}); err != nil {
+			return done, github.Classify(ctx, resp, err)
 		}
 	}
-	if existing.state != "" && existing.state != health {
-		comment := fmt.Sprintf("The verdict changed from **%s** to **%s**: %s", existing.state, health, headline(v))
-		if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, existing.number, &gh.IssueComment{Body: &comment}); err != nil {
-			return nil, github.Classify(ctx, resp, err)
-		}
-	}
-	return &gate.Reminder{Name: v.TokenName, Action: "updated", Number: existing.number, URL: existing.url}, nil
+	return append(done, gate.Reminder{Name: v.TokenName, Action: "updated", Number: kept.number, URL: kept.url}), nil
 }
 
-func (s syncer) close(ctx context.Context, v gate.Verdict, existing openIssue) (*gate.Reminder, error) {
-	expiry := "it does not expire"
-	if v.HasExpiry() {
-		expiry = fmt.Sprintf("it now expires on %s (%d days left)", v.ExpiresAt.Format("2006-01-02"), v.DaysRemaining)
+func (s *syncer) closeIssue(ctx context.Context, number int, comment, reason string) error {
+	comment = s.o.Redact(comment)
+	if err := s.pace(ctx); err != nil {
+		return err
 	}
-	comment := fmt.Sprintf("`%s` passes again and %s. Closing this reminder. %s", v.TokenName, expiry, s.runLink())
-	if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, existing.number, &gh.IssueComment{Body: &comment}); err != nil {
-		return nil, github.Classify(ctx, resp, err)
+	if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueComment{Body: &comment}); err != nil {
+		return github.Classify(ctx, resp, err)
 	}
-	closed, reason := "closed", "completed"
-	if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, existing.number, &gh.IssueRequest{State: &closed, StateReason: &reason}); err != nil {
-		return nil, github.Classify(ctx, resp, err)
+	closed := "closed"
+	if err := s.pace(ctx); err != nil {
+		return err
 	}
-	return &gate.Reminder{Name: v.TokenName, Action: "closed", Number: existing.number, URL: existing.url}, nil
+	if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueRequest{State: &closed, StateReason: &reason}); err != nil {
+		return github.Classify(ctx, resp, err)
+	}
+	return nil
+}
+
+// errOutOfTime is a write skipped because it would end past the run's bound.
+var errOutOfTime = errors.New("the run's time bound would pass before the next write")
+
+// pace waits until Pace has passed since the last write, unless that would
+// run past the context's deadline.
+func (s *syncer) pace(ctx context.Context) error {
+	wait := time.Until(s.lastWrite.Add(s.o.Pace))
+	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(max(wait, 0)+s.o.Pace).After(deadline) {
+		return errOutOfTime
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return errOutOfTime
+		case <-t.C:
+		}
+	}
+	s.lastWrite = time.Now()
+	return nil
 }
 
 // headline is the title's claim: what is wrong and when.
 func headline(v gate.Verdict) string {
-	for _, f := range v.Findings {
-		if f.Severity == gate.Error && f.Title == "Token expired or revoked" {
-			return v.TokenName + " is expired or revoked"
-		}
+	if v.Has(gate.CodeBadCredentials) {
+		return v.TokenName + " is expired or revoked"
 	}
 	if v.HasExpiry() && v.Expiring {
 		date := v.ExpiresAt.Format("2006-01-02")
@@ -181,13 +287,14 @@ func headline(v gate.Verdict) string {
 	return v.TokenName + " needs attention"
 }
 
-func (s syncer) render(v gate.Verdict, h gate.Health) (title, body string) {
-	title = headline(v)
+// render builds the issue. The digest covers everything but the footer (the
+// date and the run), so an unchanged verdict leaves the issue unwritten.
+func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest string) {
+	title = s.o.Redact(headline(v))
 	var b strings.Builder
-	b.WriteString(markerFor(v.TokenName, h) + "\n")
 	fmt.Fprintf(&b, "`%s` is a %s", v.TokenName, v.Kind.Describe())
 	if v.Login != "" {
-		fmt.Fprintf(&b, " of @%s", v.Login)
+		fmt.Fprintf(&b, " of %s", report.Markdown("@"+v.Login))
 	}
 	b.WriteString(" that this repository's workflows use.")
 	switch {
@@ -201,25 +308,11 @@ func (s syncer) render(v gate.Verdict, h gate.Health) (title, body string) {
 		if f.Severity == gate.Notice {
 			continue
 		}
-		fmt.Fprintf(&b, "- **%s** (%s): %s\n", f.Title, f.Severity, f.Message)
+		fmt.Fprintf(&b, "- **%s** (%s): %s\n", report.Markdown(f.Title), f.Severity, report.Markdown(f.Message))
 	}
 	b.WriteString("\n### Fix\n\n")
-	if v.Kind == token.ClassicPAT || v.Kind == token.Unknown {
-		scopes := slices.Clone(s.o.RequiredScopes)
-		for _, sc := range v.Scopes {
-			if !slices.Contains(scopes, sc) {
-				scopes = append(scopes, sc)
-			}
-		}
-		if len(scopes) == 0 {
-			scopes = []string{"write:packages"}
-		}
-		fmt.Fprintf(&b, "1. Regenerate the token at %s, or create a new one with the same scopes: %s\n", s.o.Links.Tokens(), s.o.Links.NewClassicToken(scopes, v.TokenName))
-	} else {
-		fmt.Fprintf(&b, "1. Issue a new %s.\n", v.Kind.Describe())
-	}
-	fmt.Fprintf(&b, "2. Update the secret `%s` at %s.\n", v.TokenName, s.o.Links.Secrets())
-	b.WriteString("3. Re-run the token check; this issue closes itself once the token passes outside the warning window.\n")
+	fmt.Fprintf(&b, "1. %s\n", gate.Renew(v.Kind, v.TokenName, s.o.Links, token.ReplacementScopes(s.o.RequiredScopes, v.Scopes)))
+	b.WriteString("2. Re-run the token check; this issue closes itself once the token passes outside the warning window.\n")
 	if len(s.o.Mentions) > 0 {
 		b.WriteString("\ncc")
 		for _, m := range s.o.Mentions {
@@ -227,23 +320,39 @@ func (s syncer) render(v gate.Verdict, h gate.Health) (title, body string) {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n_Kept by token-gate. Last checked %s. %s_\n", s.o.Now.UTC().Format("2006-01-02"), s.runLink())
-	return title, b.String()
+	content := s.o.Redact(title + "\n" + b.String())
+	sum := sha256.Sum256([]byte(content))
+	digest = hex.EncodeToString(sum[:6])
+	body = markerFor(v.TokenName, h, digest) + "\n" + s.o.Redact(b.String()) +
+		fmt.Sprintf("\n_Kept by token-gate. Last written %s. %s_\n", s.o.Now.UTC().Format("2006-01-02"), s.runLink())
+	return title, body, digest
 }
 
-func (s syncer) runLink() string {
+func (s *syncer) runLink() string {
 	if s.o.RunID == "" || s.o.Links.Repository == "" {
 		return ""
 	}
 	return fmt.Sprintf("[Run %s](%s/%s/actions/runs/%s)", s.o.RunID, s.o.Links.Server, s.o.Links.Repository, s.o.RunID)
 }
 
-func (s syncer) refused(what string, err error) gate.Finding {
+// refused turns a refusal by the issues API into one warning that says what
+// to do; the token verdicts stand, and nothing is retried.
+func (s *syncer) refused(what string, err error) gate.Finding {
 	msg := fmt.Sprintf("token-gate could not %s: %v. The token verdicts above stand.", what, err)
-	var api *github.APIError
-	var bad *github.BadCredentialsError
-	if errors.As(err, &api) && api.Status == 403 || errors.As(err, &bad) {
+	var (
+		api *facts.APIError
+		bad *facts.BadCredentialsError
+		rl  *facts.RateLimitError
+	)
+	switch {
+	case errors.Is(err, errOutOfTime):
+		msg += " The remaining reminder writes were skipped to keep the run inside its time bound; the next run catches up."
+	case errors.As(err, &rl):
+		msg += " GitHub's rate limit on issue writes stopped it; the next run catches up (nothing is retried, so no duplicate is opened)."
+	case errors.As(err, &api) && (api.Status == 404 || api.Status == 410):
+		msg += " Issues are disabled in this repository, or it is not the repository meant: enable Issues in the repository's settings, or set reminder: off."
+	case errors.As(err, &api) && api.Status == 403 || errors.As(err, &bad):
 		msg += " Give the job `permissions: issues: write` (and keep github-token at its default, ${{ github.token }})."
 	}
-	return gate.Finding{Severity: gate.Warning, Title: "Reminder issues not updated", Message: msg}
+	return gate.Finding{Code: gate.CodeRemindersFailed, Severity: gate.Warning, Title: "Reminder issues not updated", Message: s.o.Redact(msg)}
 }

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/token-gate/token-gate/internal/gate"
-	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
 
 // PerSeverityLimit is the runner's cap of annotations per step for each of
-// error, warning and notice (github-tokens.md §6).
+// error, warning and notice (docs/facts.md, "Workflow commands").
 const PerSeverityLimit = 10
 
 // MaxMessage is the runner's cut-off for one annotation message.
@@ -240,8 +240,8 @@ func scopesText(v gate.Verdict) string {
 	return strings.Join(v.Scopes, ", ")
 }
 
-func imageText(r registry.Result) string {
-	if r.Outcome == registry.Pushable {
+func imageText(r facts.ImageResult) string {
+	if r.Outcome == facts.Pushable {
 		return "pushable (upload accepted with 202)"
 	}
 	if r.Status != 0 {

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/gate"
-	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/facts"
 )
 
 var statusIcon = map[gate.Status]string{
@@ -43,7 +43,7 @@ func Summary(run gate.Run) string {
 	if len(run.Findings) > 0 {
 		b.WriteString("\n### Run\n\n")
 		for _, f := range run.Findings {
-			fmt.Fprintf(&b, "- **%s** (%s): %s\n", cell(f.Title), f.Severity, text(f.Message))
+			fmt.Fprintf(&b, "- **%s** (%s): %s\n", cell(f.Title), f.Severity, Markdown(f.Message))
 		}
 	}
 	return b.String()
@@ -51,7 +51,7 @@ func Summary(run gate.Run) string {
 
 func single(b *strings.Builder, v gate.Verdict) {
 	word := verdictWord(v)
-	fmt.Fprintf(b, "## %s token-gate: `%s` %s\n\n", verdictIcon[word], cell(v.TokenName), word)
+	fmt.Fprintf(b, "## %s token-gate: %s %s\n\n", verdictIcon[word], code(v.TokenName), word)
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(b, "| Kind | %s (`%s`) |\n", v.Kind.Describe(), v.Kind)
 	fmt.Fprintf(b, "| Login | %s |\n", cell(orDash(v.Login)))
@@ -85,12 +85,12 @@ func inventory(b *strings.Builder, vs []gate.Verdict) {
 	sorted := ByDaysLeft(vs)
 	for _, v := range sorted {
 		word := verdictWord(v)
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s %s |\n",
-			cell(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s %s |\n",
+			code(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word)
 	}
 	for _, v := range sorted {
 		if len(v.Images) > 0 {
-			fmt.Fprintf(b, "\n#### `%s`: packages\n", cell(v.TokenName))
+			fmt.Fprintf(b, "\n#### %s: packages\n", code(v.TokenName))
 			images(b, v.Images)
 		}
 	}
@@ -104,7 +104,7 @@ func inventory(b *strings.Builder, vs []gate.Verdict) {
 	problems(b, all)
 }
 
-func images(b *strings.Builder, rs []registry.Result) {
+func images(b *strings.Builder, rs []facts.ImageResult) {
 	if len(rs) == 0 {
 		return
 	}
@@ -112,12 +112,12 @@ func images(b *strings.Builder, rs []registry.Result) {
 	for _, r := range rs {
 		icon := "❌"
 		switch r.Outcome {
-		case registry.Pushable:
+		case facts.Pushable:
 			icon = "✅"
-		case registry.Unreachable, registry.RateLimited, registry.Unexpected, registry.NotProbed:
+		case facts.Unreachable, facts.RateLimited, facts.Unexpected, facts.NotProbed:
 			icon = "❔"
 		}
-		fmt.Fprintf(b, "| `%s` | %s %s | %s |\n", cell(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))
+		fmt.Fprintf(b, "| %s | %s %s | %s |\n", code(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))
 	}
 }
 
@@ -128,19 +128,7 @@ func problems(b *strings.Builder, fs []gate.Finding) {
 	b.WriteString("\n### Findings\n\n")
 	for _, f := range fs {
 		icon := map[gate.Severity]string{gate.Error: "❌", gate.Warning: "⚠️", gate.Notice: "ℹ️"}[f.Severity]
-		fmt.Fprintf(b, "- %s **%s**: %s\n", icon, text(f.Title), text(f.Message))
+		fmt.Fprintf(b, "- %s **%s**: %s\n", icon, Markdown(f.Title), Markdown(f.Message))
 	}
 }
 
-// cell makes text safe inside a Markdown table cell: no pipes, no line breaks,
-// no raw HTML from a registry's or GitHub's message.
-func cell(s string) string {
-	s = text(s)
-	return strings.ReplaceAll(s, "|", `\|`)
-}
-
-// text keeps untrusted text from becoming markup.
-func text(s string) string {
-	r := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;")
-	return r.Replace(s)
-}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/gate"
-	"github.com/token-gate/token-gate/internal/registry"
+	"github.com/token-gate/token-gate/internal/facts"
 )
 
 var terminalMark = map[gate.Status]string{
@@ -34,14 +34,14 @@ func Terminal(run gate.Run) string {
 		}
 		b.WriteString("\n\n")
 		for _, c := range v.Checks {
-			fmt.Fprintf(&b, "  [%s] %-14s %s\n", terminalMark[c.Status], c.Name, c.Detail)
+			fmt.Fprintf(&b, "  [%s] %-18s %s\n", terminalMark[c.Status], c.Name, c.Detail)
 		}
 		for _, r := range v.Images {
 			mark := "??  "
 			switch r.Outcome {
-			case registry.Pushable:
+			case facts.Pushable:
 				mark = "ok  "
-			case registry.Denied:
+			case facts.Denied:
 				mark = "FAIL"
 			}
 			line := fmt.Sprintf("  [%s] push %s: %s", mark, r.Image, imageText(r))
@@ -63,7 +63,7 @@ func Terminal(run gate.Run) string {
 	for _, r := range run.Reminders {
 		fmt.Fprintf(&b, "\nreminder %s for %s: %s\n", r.Action, r.Name, r.URL)
 	}
-	return b.String()
+	return TerminalText(b.String())
 }
 
 // wrap breaks s into lines of at most width columns, indented; a word longer

@@ -8,7 +8,7 @@ import (
 
 // implies is the normalisation GitHub applies to classic scopes: a token
 // granted `user, user:email` reports only `user`, so a check must expand
-// before it compares (github-tokens.md §3, docs "Scopes for OAuth apps").
+// before it compares (docs/facts.md "Scopes"; GitHub docs "Scopes for OAuth apps").
 var implies = map[string][]string{
 	"repo":                  {"repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"},
 	"admin:repo_hook":       {"write:repo_hook", "read:repo_hook"},
@@ -25,7 +25,7 @@ var implies = map[string][]string{
 	"audit_log":             {"read:audit_log"},
 }
 
-// leaves are the scopes that imply nothing further (github-tokens.md §3).
+// leaves are the scopes that imply nothing further (docs/facts.md "Scopes").
 var leaves = []string{
 	"admin:org_hook", "gist", "notifications", "delete_repo", "read:packages",
 	"delete:packages", "workflow", "read:audit_log", "site_admin", "copilot",
@@ -131,11 +131,30 @@ func Expand(granted []string) map[string]bool {
 		for _, c := range implies[s] {
 			add(c)
 		}
+		// The general rule GitHub's own CLI applies (cli/cli api/client.go,
+		// PR #2965): admin:X implies write:X and read:X, and write:X implies
+		// read:X, for every X, whether or not the table names it.
+		// Only names GitHub has are added: admin:org_hook implies nothing.
+		for _, implied := range generalImplications(s) {
+			if known[implied] {
+				add(implied)
+			}
+		}
 	}
 	for _, s := range granted {
 		add(s)
 	}
 	return have
+}
+
+func generalImplications(s string) []string {
+	if x, ok := strings.CutPrefix(s, "admin:"); ok {
+		return []string{"write:" + x, "read:" + x}
+	}
+	if x, ok := strings.CutPrefix(s, "write:"); ok {
+		return []string{"read:" + x}
+	}
+	return nil
 }
 
 // Missing returns the required scopes that granted does not cover, in the
@@ -163,8 +182,26 @@ func Unrequested(required, granted []string) []string {
 	return out
 }
 
+// ReplacementScopes are the scopes to put on a replacement classic token: the
+// required ones, then those the token has now so that rotating loses
+// nothing, except high-risk scopes nobody required (a fix link must not ask
+// for delete_repo right under the warning to remove it). With neither, the
+// push scope.
+func ReplacementScopes(required, granted []string) []string {
+	out := slices.Clone(required)
+	for _, s := range granted {
+		if !slices.Contains(out, s) && !slices.Contains(HighRisk, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"write:packages"}
+	}
+	return out
+}
+
 // NeedsPackages reports whether any required scope is a packages scope, which
-// only classic PATs and GITHUB_TOKEN can satisfy on ghcr.io (github-tokens.md §4).
+// only classic PATs and GITHUB_TOKEN can satisfy on ghcr.io (docs/facts.md "GitHub Packages").
 func NeedsPackages(required []string) bool {
 	for _, s := range required {
 		if strings.HasSuffix(s, ":packages") {

@@ -14,7 +14,7 @@ import (
 // Kind is a token's kind, spelled as the `token-type` output spells it.
 type Kind string
 
-// The kinds, from github-tokens.md §1.
+// The kinds, from docs/facts.md "Token kinds".
 const (
 	ClassicPAT     Kind = "classic-pat"
 	FineGrainedPAT Kind = "fine-grained-pat"
@@ -24,7 +24,38 @@ const (
 	Refresh        Kind = "refresh"
 	Unknown        Kind = "unknown"
 	None           Kind = "none"
+
+	// Registry credentials, for a registry other than GitHub's.
+	DockerHubPAT Kind = "docker-hub-pat"
+	DockerHubOAT Kind = "docker-hub-oat"
+	Registry     Kind = "registry"
 )
+
+// RegistryKindOf names a credential for a registry other than GitHub's, from
+// its prefix: Docker Hub's personal (dckr_pat_) and organization (dckr_oat_)
+// access tokens (docs/facts.md, "Docker Hub"), or any other.
+func RegistryKindOf(tok string) Kind {
+	switch {
+	case tok == "":
+		return None
+	case strings.HasPrefix(tok, "dckr_pat_"):
+		return DockerHubPAT
+	case strings.HasPrefix(tok, "dckr_oat_"):
+		return DockerHubOAT
+	}
+	return Registry
+}
+
+// RefusedByPackages reports kinds that GitHub Packages never accepts: it
+// takes only classic PATs and Actions' own GITHUB_TOKEN (docs/facts.md,
+// "GitHub Packages"; github/roadmap#558 is still open).
+func (k Kind) RefusedByPackages() bool {
+	return k == FineGrainedPAT || k == UserToServer
+}
+
+// Renewable reports kinds that are regenerated on the classic tokens page
+// with a prefilled form; every other kind is issued anew where it was made.
+func (k Kind) Renewable() bool { return k == ClassicPAT || k == Unknown }
 
 // prefixes maps each documented prefix to its kind. "github_pat_" must not be
 // mistaken for anything shorter, so order does not matter: no prefix is a
@@ -40,6 +71,33 @@ var prefixes = []struct {
 	{"ghs_", Installation},
 	{"ghr_", Refresh},
 }
+
+// PrefixOf returns the documented prefix v starts with, or "".
+func PrefixOf(v string) string {
+	for _, p := range prefixes {
+		if strings.HasPrefix(v, p.prefix) {
+			return p.prefix
+		}
+	}
+	for _, p := range []string{"dckr_pat_", "dckr_oat_"} {
+		if strings.HasPrefix(v, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// MinLength is the shortest value that may be a token. Every documented
+// token is far longer (GitHub's are 40 characters and up, docs/facts.md
+// "Token kinds"); a shorter secret is a mistake, and masking or redacting a
+// common short word would garble the output.
+const MinLength = 8
+
+// MaxLength bounds a token: GitHub asked integrators to plan for 255
+// characters, and stateless installation tokens run to about 520
+// (docs/facts.md "Token kinds"). 4 KiB leaves room for growth while refusing
+// a file pasted by mistake.
+const MaxLength = 4096
 
 // KindOf decides a token's kind from its prefix alone. Length and character
 // set are never checked: stateless ghs_ tokens are about 520 characters and
@@ -85,15 +143,24 @@ func (k Kind) Describe() string {
 		return "GitHub App refresh token"
 	case None:
 		return "no token"
+	case DockerHubPAT:
+		return "Docker Hub personal access token"
+	case DockerHubOAT:
+		return "Docker Hub organization access token"
+	case Registry:
+		return "registry password or token"
 	}
 	return "token of unrecognised format"
 }
 
 // Clean trims surrounding whitespace, a pasted newline for instance, and
 // rejects what cannot be a token sent in a header. The error never quotes the
-// token.
+// token. An empty result is no error: the caller applies on-missing.
 func Clean(raw string) (string, error) {
 	tok := strings.TrimSpace(raw)
+	if len(tok) > MaxLength {
+		return "", fmt.Errorf("it is %d bytes long, more than any token (at most %d); copy the token alone again", len(tok), MaxLength)
+	}
 	for i, r := range tok {
 		switch {
 		case r > unicode.MaxASCII:
@@ -103,6 +170,9 @@ func Clean(raw string) (string, error) {
 		case unicode.IsControl(r):
 			return "", fmt.Errorf("it contains a control character at position %d; copy the token again from GitHub", i+1)
 		}
+	}
+	if tok != "" && len(tok) < MinLength {
+		return "", fmt.Errorf("it is only %d characters long, too short to be a token; copy the whole token again", len(tok))
 	}
 	return tok, nil
 }

@@ -10,12 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/token-gate/token-gate/internal/destination"
 )
 
 // Policy bounds the retries of one request.
@@ -57,7 +57,7 @@ func AllowPostRetry(ctx context.Context) context.Context {
 // Retrying retries network errors and 5xx answers with exponential backoff,
 // and waits out one short secondary rate limit. It never retries a 401, 403 or
 // 404: GitHub answers repeated bad credentials by locking out even good ones
-// (github-tokens.md §2, "Error answers").
+// (docs/facts.md, "Error answers").
 type Retrying struct {
 	Base   http.RoundTripper
 	Policy Policy
@@ -160,26 +160,52 @@ func (r *Retrying) once(req *http.Request, timeout time.Duration) (*http.Respons
 }
 
 // shortSecondaryLimit reports a secondary rate limit whose Retry-After is short
-// enough to wait out. GitHub marks these only in the message text and the
-// documentation URL, on a 403 or a 429 (github-tokens.md §2).
+// enough to wait out: a 403 or 429 with Retry-After and quota left
+// (docs/facts.md, "Error answers"). The body's wording is not required:
+// GitHub's 429s do not always say "secondary".
 func shortSecondaryLimit(resp *http.Response, max time.Duration) (time.Duration, bool) {
 	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return 0, false
 	}
+	if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		return 0, false // a primary limit: waiting seconds will not help
+	}
+	wait, ok := RetryAfter(resp)
+	if !ok || wait > max {
+		return 0, false
+	}
+	return wait, true
+}
+
+// RetryAfter reads a Retry-After given in seconds.
+func RetryAfter(resp *http.Response) (time.Duration, bool) {
 	secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After")))
 	if err != nil || secs < 0 {
 		return 0, false
 	}
-	wait := time.Duration(secs) * time.Second
-	if wait > max {
-		return 0, false
+	return time.Duration(secs) * time.Second, true
+}
+
+// BodyStart returns the first n characters of a body already read into
+// memory (as every answer through Retrying is), with anything unprintable
+// replaced, for quoting an answer that was not what was expected.
+func BodyStart(resp *http.Response, n int) string {
+	if resp.Body == nil {
+		return ""
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(4*n)))
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if !IsSecondaryRateLimit(body) {
-		return 0, false
+	out := make([]rune, 0, n)
+	for _, r := range strings.ToValidUTF8(string(body), "?") {
+		if len(out) == n {
+			break
+		}
+		if r < ' ' || r == 0x7f {
+			r = ' '
+		}
+		out = append(out, r)
 	}
-	return wait, true
+	return strings.TrimSpace(string(out))
 }
 
 // IsSecondaryRateLimit tells a secondary-limit answer by its body, the only
@@ -214,55 +240,13 @@ type Guard struct {
 
 // RoundTrip implements http.RoundTripper.
 func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := CheckDestination(req.URL, g.Hosts); err != nil {
+	if err := destination.Check(req.URL, g.Hosts); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
 		return nil, err
 	}
 	return g.Base.RoundTrip(req)
-}
-
-// DestinationError is a request the guard refused to send.
-type DestinationError struct {
-	URL    string
-	Reason string
-}
-
-func (e *DestinationError) Error() string {
-	return fmt.Sprintf("refused to send the token to %s: %s", e.URL, e.Reason)
-}
-
-// CheckDestination says whether a credential may be sent to u.
-func CheckDestination(u *url.URL, hosts []string) error {
-	where := u.Scheme + "://" + u.Host
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !IsLoopback(u.Hostname()) {
-			return &DestinationError{URL: where, Reason: "plain http is allowed only to loopback hosts"}
-		}
-	default:
-		return &DestinationError{URL: where, Reason: "only https is supported"}
-	}
-	for _, h := range hosts {
-		if strings.EqualFold(h, u.Host) {
-			return nil
-		}
-	}
-	return &DestinationError{URL: where, Reason: "not the configured API or registry host"}
-}
-
-// IsLoopback reports whether host names this machine: localhost, 127.0.0.0/8
-// or ::1. Docker itself speaks plain HTTP only to such registries
-// (github-tokens.md §4).
-func IsLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // NewClient returns a client whose requests go only to hosts, are retried per
@@ -277,7 +261,7 @@ func NewClient(base http.RoundTripper, policy Policy, hosts ...string) *http.Cli
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
 			}
-			return CheckDestination(req.URL, hosts)
+			return destination.Check(req.URL, hosts)
 		},
 	}
 }

@@ -1,22 +1,36 @@
-// Package registry owns the push-rights probe: image references, the Docker
-// registry token flow, and the empty upload that proves a token may push
-// without pushing anything (github-tokens.md §4, after radius-project/radius
-// PR #12623).
-package registry
+// Package image owns container image references: how `packages` entries are
+// read, which registry an entry means, and which registry is GitHub's own for
+// a given API server. It is pure, so config and the gate can use it without
+// touching the network.
+package image
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/transport"
+	"github.com/token-gate/token-gate/internal/destination"
 )
 
-// DefaultRegistry is where `OWNER/NAME` points.
-const DefaultRegistry = "ghcr.io"
+// GHCR is github.com's container registry.
+const GHCR = "ghcr.io"
 
-// MaxImages bounds the `packages` input.
+// MaxImages bounds the `packages` input, counted after duplicates (the same
+// repository under another tag or digest) are dropped.
 const MaxImages = 50
+
+// GitHubRegistry is the container registry of the GitHub server whose REST
+// API is at apiHost: ghcr.io for github.com, containers.HOST for a GitHub
+// Enterprise Server at HOST (docs/facts.md, "Registries"). A loopback API (a
+// local fake or mirror) keeps ghcr.io's name; tests name their loopback
+// registry explicitly.
+func GitHubRegistry(apiHost string) string {
+	host := strings.ToLower(destination.Hostname(apiHost))
+	if host == "api.github.com" || destination.IsLoopback(host) {
+		return GHCR
+	}
+	return "containers." + host
+}
 
 // Image is a parsed reference with any tag or digest dropped: push rights
 // belong to the repository, not the tag.
@@ -27,26 +41,22 @@ type Image struct {
 
 func (i Image) String() string { return i.Registry + "/" + i.Repository }
 
-// Scheme is plain http for a loopback registry, as Docker does for local
-// registries, and https for every other (github-tokens.md §4).
-func (i Image) Scheme() string {
-	if transport.IsLoopback(hostOnly(i.Registry)) {
-		return "http"
-	}
-	return "https"
+// Owner is the first path segment: the user or organization that owns the
+// package on GitHub's registry.
+func (i Image) Owner() string {
+	owner, _, _ := strings.Cut(i.Repository, "/")
+	return owner
 }
 
-func hostOnly(hostport string) string {
-	if strings.HasPrefix(hostport, "[") {
-		if end := strings.Index(hostport, "]"); end > 0 {
-			return hostport[1:end]
-		}
-	}
-	if h, _, ok := strings.Cut(hostport, ":"); ok {
-		return h
-	}
-	return hostport
+// Name is the package name under its owner; on GitHub it may hold slashes.
+func (i Image) Name() string {
+	_, name, _ := strings.Cut(i.Repository, "/")
+	return name
 }
+
+// Scheme is plain http for a loopback registry, as Docker does for local
+// registries, and https for every other (docs/facts.md, "Registries").
+func (i Image) Scheme() string { return destination.Scheme(i.Registry) }
 
 // The distribution spec's grammar for path components, tags and digests.
 var (
@@ -56,9 +66,9 @@ var (
 	hostRE      = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
 )
 
-// ParseImage reads `REGISTRY/OWNER/NAME[:tag|@digest]`, or `OWNER/NAME` for
-// ghcr.io. Its error says what is wrong; the caller names the input.
-func ParseImage(ref string) (Image, error) {
+// Parse reads `REGISTRY/OWNER/NAME[:tag|@digest]`, or `OWNER/NAME` on
+// defaultRegistry. Its error says what is wrong; the caller names the input.
+func Parse(ref, defaultRegistry string) (Image, error) {
 	if ref == "" {
 		return Image{}, fmt.Errorf("empty image reference")
 	}
@@ -82,7 +92,7 @@ func ParseImage(ref string) (Image, error) {
 		name = name[:colon]
 	}
 	parts := strings.Split(name, "/")
-	img := Image{Registry: DefaultRegistry}
+	img := Image{Registry: defaultRegistry}
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:[") || parts[0] == "localhost") {
 		if !hostRE.MatchString(parts[0]) {
 			return Image{}, fmt.Errorf("%q has a malformed registry host %q", ref, parts[0])

@@ -8,75 +8,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/transport"
 )
 
-func TestParseImage(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		ref     string
-		want    Image
-		wantErr string
-	}{
-		{"ghcr.io/aibrix/gateway-plugins", Image{"ghcr.io", "aibrix/gateway-plugins"}, ""},
-		{"aibrix/gateway-plugins", Image{"ghcr.io", "aibrix/gateway-plugins"}, ""},
-		{"ghcr.io/aibrix/gateway-plugins:v0.3.0", Image{"ghcr.io", "aibrix/gateway-plugins"}, ""},
-		{"ghcr.io/aibrix/runtime@sha256:0123abcd", Image{"ghcr.io", "aibrix/runtime"}, ""},
-		{"ghcr.io/aibrix/runtime:v1@sha256:0123abcd", Image{"ghcr.io", "aibrix/runtime"}, ""},
-		{"containers.ghe.example.com/org/team/app", Image{"containers.ghe.example.com", "org/team/app"}, ""},
-		{"127.0.0.1:5000/o/n:latest", Image{"127.0.0.1:5000", "o/n"}, ""},
-		{"localhost/o/n", Image{"localhost", "o/n"}, ""},
-		{"GHCR.io/o/n", Image{"ghcr.io", "o/n"}, ""},
-		{"ghcr.io/o/a.b_c__d-e--f", Image{"ghcr.io", "o/a.b_c__d-e--f"}, ""},
-		{"", Image{}, "empty"},
-		{"https://ghcr.io/o/n", Image{}, "URL scheme"},
-		{"ghcr.io/Aibrix/n", Image{}, "uppercase"},
-		{"ghcr.io/o/Name", Image{}, "uppercase"},
-		{"ghcr.io//n", Image{}, "empty path segment"},
-		{"ghcr.io/o/", Image{}, "empty path segment"},
-		{"ghcr.io/o/n:", Image{}, "malformed tag"},
-		{"ghcr.io/o/n@sha256", Image{}, "malformed digest"},
-		{"ghcr.io/n", Image{}, "names no owner"},
-		{"n", Image{}, "names no owner"},
-		{"ghcr.io/o/-n", Image{}, "invalid path segment"},
-		{"ghcr.io/o/n..x", Image{}, "invalid path segment"},
-		{"gh cr.io/o/n", Image{}, "whitespace"},
-		{"bad_host.io:x/o/n", Image{}, "malformed registry host"},
-	}
-	for _, tc := range tests {
-		got, err := ParseImage(tc.ref)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("ParseImage(%q) error = %v, want %q", tc.ref, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ParseImage(%q) = %+v, %v; want %+v", tc.ref, got, err, tc.want)
-		}
-	}
-}
 
-func TestScheme(t *testing.T) {
-	t.Parallel()
-	for ref, want := range map[string]string{
-		"ghcr.io/o/n":            "https",
-		"127.0.0.1:5000/o/n":     "http",
-		"127.8.9.1/o/n":          "http",
-		"localhost:5000/o/n":     "http",
-		"[::1]:5000/o/n":         "http",
-		"10.0.0.1:5000/o/n":      "https",
-		"localhost.evil.com/o/n": "https",
-	} {
-		img, err := ParseImage(ref)
-		if err != nil {
-			t.Fatalf("%s: %v", ref, err)
-		}
-		if got := img.Scheme(); got != want {
-			t.Errorf("%s: scheme %s, want %s", ref, got, want)
-		}
-	}
-}
 
 func TestParseChallenge(t *testing.T) {
 	t.Parallel()
@@ -134,26 +70,6 @@ func FuzzParseChallenge(f *testing.F) {
 	})
 }
 
-func FuzzParseImage(f *testing.F) {
-	for _, s := range []string{"ghcr.io/aibrix/gateway-plugins:v1", "aibrix/x", "127.0.0.1:5000/o/n@sha256:ab", "https://x/y", "A/b", "a//b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		img, err := ParseImage(s)
-		if err != nil {
-			return
-		}
-		// What parsed must name a registry and an owner/name in the spec's
-		// lowercase grammar, and must parse again to itself.
-		if img.Registry == "" || !strings.Contains(img.Repository, "/") || strings.ToLower(img.Repository) != img.Repository {
-			t.Errorf("%q parsed to %+v", s, img)
-		}
-		again, err := ParseImage(img.String())
-		if err != nil || again != img {
-			t.Errorf("%q: %+v does not round-trip: %+v, %v", s, img, again, err)
-		}
-	})
-}
 
 // TestProbeBasicChallenge covers a registry that asks for Basic auth instead
 // of the token flow: the upload carries the credentials directly.
@@ -173,7 +89,7 @@ func TestProbeBasicChallenge(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	img, err := ParseImage(strings.TrimPrefix(srv.URL, "http://") + "/o/n")
+	img, err := image.Parse(strings.TrimPrefix(srv.URL, "http://")+"/o/n", image.GHCR)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,343 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/token-gate/token-gate/internal/destination"
+	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/token"
+)
+
+// Input is one input: its name, action.yml's default (an expression there
+// for api-url and github-token, which the runner evaluates), and its parser.
+type Input struct {
+	Name    string
+	Default string
+	parse   func(p *parser, v string) error
+}
+
+// inputs is the one list of inputs. Order matters: a parser may use what an
+// earlier one set (packages need api-url's registry; token needs token-name
+// and tokens).
+var inputs = []Input{
+	{Name: InRequiredScopes, Default: "write:packages", parse: (*parser).requiredScopes},
+	{Name: InWarnWithinDays, Default: "14", parse: (*parser).warnDays},
+	{Name: InFailWithinDays, Default: "0", parse: (*parser).failDays},
+	{Name: InOnMissing, Default: "fail", parse: (*parser).onMissing},
+	{Name: InAPIURL, Default: "${{ github.api_url }}", parse: (*parser).apiURL},
+	{Name: InPackages, Default: "", parse: (*parser).packages},
+	{Name: InTokenName, Default: "token", parse: (*parser).parseTokenName},
+	{Name: InTokens, Default: "", parse: (*parser).tokens},
+	{Name: InToken, parse: (*parser).token},
+	{Name: InReminder, Default: "off", parse: (*parser).reminder},
+	{Name: InGitHubToken, Default: "${{ github.token }}", parse: (*parser).githubToken},
+	{Name: InReminderLabels, Default: "token-expiry", parse: (*parser).labels},
+	{Name: InReminderMentions, Default: "", parse: (*parser).mentions},
+}
+
+// Inputs lists every input, as action.yml must declare them.
+func Inputs() []Input { return slices.Clone(inputs) }
+
+// Default is the value an absent input takes: action.yml's, except where
+// action.yml's is an expression only the runner can evaluate. Those default
+// to empty, and an empty api-url then falls back to the runner's own.
+func Default(name string) string {
+	for _, in := range inputs {
+		if in.Name == name && !strings.Contains(in.Default, "${{") {
+			return in.Default
+		}
+	}
+	return ""
+}
+
+// parser carries one Parse: the raw inputs, the environment and the Config
+// being built.
+type parser struct {
+	raw       Raw
+	env       func(string) string
+	c         Config
+	tokenName string
+	others    []Entry // from `tokens`
+}
+
+var (
+	namePattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+	loginPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$`)
+	})
+)
+
+// IsSecretName reports whether s can name an Actions secret: letters, digits
+// and _, not starting with a digit.
+func IsSecretName(s string) bool { return namePattern().MatchString(s) }
+
+func (p *parser) requiredScopes(v string) error {
+	scopes, err := token.ParseRequiredScopes(v)
+	var ue *token.UnknownScopeError
+	switch {
+	case errors.As(err, &ue):
+		fix := "Use a classic scope name, such as write:packages or repo"
+		if ue.Suggestion != "" {
+			fix = fmt.Sprintf("Did you mean %q?", ue.Suggestion)
+		}
+		return bad(InRequiredScopes, ue.Scope, "not a GitHub classic scope", fix)
+	case err != nil:
+		return bad(InRequiredScopes, v, err.Error(), "")
+	}
+	p.c.RequiredScopes = scopes
+	return nil
+}
+
+func days(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil && n >= 0 && n <= 3650
+}
+
+func (p *parser) warnDays(v string) error {
+	n, ok := days(v)
+	if !ok {
+		return bad(InWarnWithinDays, v, "not a whole number of days >= 0", "Use a number such as 14, or 0 to turn the warning off")
+	}
+	p.c.WarnDays = n
+	return nil
+}
+
+func (p *parser) failDays(v string) error {
+	n, ok := days(v)
+	if !ok {
+		return bad(InFailWithinDays, v, "not a whole number of days >= 0", "Use a number such as 3, or 0 to fail only a token that no longer works")
+	}
+	if p.c.WarnDays != 0 && n > p.c.WarnDays {
+		return bad(InFailWithinDays, v,
+			fmt.Sprintf("greater than %s (%d), so the warning could never fire", InWarnWithinDays, p.c.WarnDays),
+			fmt.Sprintf("Make %s at most %d, or raise %s", InFailWithinDays, p.c.WarnDays, InWarnWithinDays))
+	}
+	p.c.FailDays = n
+	return nil
+}
+
+func (p *parser) onMissing(v string) error {
+	switch m := OnMissing(strings.ToLower(strings.TrimSpace(v))); m {
+	case MissingFail, MissingWarn, MissingSkip:
+		p.c.OnMissing = m
+		return nil
+	}
+	return bad(InOnMissing, v, "not one of fail, warn, skip", "Use fail (the default), warn or skip")
+}
+
+// apiURL reads api-url. Empty means the runner's own API (GITHUB_API_URL),
+// then github.com's: an `api-url: ''` must not send a GHES token to
+// github.com.
+func (p *parser) apiURL(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = strings.TrimSpace(p.env("GITHUB_API_URL"))
+	}
+	if v == "" {
+		v = DefaultAPIURL
+	}
+	const fix = "Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server"
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return bad(InAPIURL, redactURLText(v), "not an absolute URL", fix)
+	}
+	quoted := u.Redacted()
+	switch {
+	case u.User != nil:
+		return bad(InAPIURL, quoted, "holds credentials; the token goes in `token`", fix)
+	case u.RawQuery != "" || u.Fragment != "":
+		return bad(InAPIURL, quoted, "has a query or fragment", fix)
+	case !validPort(u.Port()):
+		return bad(InAPIURL, quoted, fmt.Sprintf("port %s is not between 1 and 65535", u.Port()), fix)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return bad(InAPIURL, quoted, fmt.Sprintf("scheme %q is not https", u.Scheme), fix)
+	case destination.CheckScheme(u) != nil:
+		return bad(InAPIURL, quoted, "plain http to a host that is not loopback would send the token in clear text", fix)
+	}
+	p.c.APIURL = u
+	p.c.GitHubRegistry = image.GitHubRegistry(u.Host)
+	return nil
+}
+
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// packages reads the images to probe. A GitHub token is sent only to its own
+// server's registry (and to loopback registries, for tests and local
+// mirrors), so any other registry is refused here, before anything is sent.
+func (p *parser) packages(v string) error {
+	const fix = "Write each image as REGISTRY/OWNER/NAME, e.g. ghcr.io/aibrix/gateway-plugins"
+	var out []image.Image
+	for _, ref := range token.SplitList(v) {
+		img, err := image.Parse(ref, p.c.GitHubRegistry)
+		if err != nil {
+			return bad(InPackages, "", err.Error(), fix)
+		}
+		if !validPort(portOf(img.Registry)) {
+			return bad(InPackages, ref, fmt.Sprintf("port %s is not between 1 and 65535", portOf(img.Registry)), fix)
+		}
+		if img.Registry != p.c.GitHubRegistry && !destination.IsLoopback(destination.Hostname(img.Registry)) {
+			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", img.Registry, p.c.GitHubRegistry, p.c.APIURL.Host),
+				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step", p.c.GitHubRegistry, img.Repository))
+		}
+		if !slices.Contains(out, img) {
+			out = append(out, img)
+		}
+	}
+	if len(out) > image.MaxImages {
+		return bad(InPackages, "", fmt.Sprintf("%d images listed; at most %d may be probed in one run", len(out), image.MaxImages), "Split them over several steps")
+	}
+	p.c.Packages = out
+	return nil
+}
+
+func portOf(hostport string) string {
+	return (&url.URL{Host: hostport}).Port()
+}
+
+func (p *parser) parseTokenName(v string) error {
+	name := strings.TrimSpace(v)
+	if name == "" {
+		name = "token"
+	}
+	// The name appears in code spans, issue markers and secret links, so it
+	// keeps the grammar of a secret name.
+	if !IsSecretName(name) {
+		return bad(InTokenName, name, "not a secret name (letters, digits and _, not starting with a digit)",
+			"Use the name of the secret that holds the token, e.g. GHCR_PUSH_TOKEN")
+	}
+	p.tokenName = name
+	return nil
+}
+
+func (p *parser) tokens(v string) error {
+	const fix = "Write one NAME=VALUE per line, e.g. DOCS_DEPLOY_TOKEN=${{ secrets.DOCS_DEPLOY_TOKEN }}"
+	seen := map[string]bool{}
+	for _, l := range TokenLines(v) {
+		switch {
+		case !l.HasEquals:
+			// The line may be a bare token; never quote it.
+			return bad(InTokens, "", fmt.Sprintf("line %d has no '=' (expected NAME=VALUE)", l.Number), fix)
+		case l.Suspect:
+			// A bare base64 secret ending in == reads as NAME= plus "=": the
+			// "name" is the secret, so neither is quoted.
+			return bad(InTokens, "", fmt.Sprintf("line %d is not NAME=VALUE with a secret name (letters, digits and _, not starting with a digit); it may be a bare secret, so it is not shown", l.Number), fix)
+		case seen[strings.ToUpper(l.Name)]:
+			// GitHub treats secret names without regard to case.
+			return bad(InTokens, "", fmt.Sprintf("line %d: %q appears twice (names are compared without regard to case)", l.Number, l.Name), "Give each token a distinct name")
+		}
+		seen[strings.ToUpper(l.Name)] = true
+		p.others = append(p.others, newEntry(l.Name, l.Value))
+		if len(p.others) > MaxTokens {
+			return bad(InTokens, "", fmt.Sprintf("more than %d tokens", MaxTokens), "Split them over several steps")
+		}
+	}
+	return nil
+}
+
+// token reads `token`. It may be empty when `tokens` is set; alone, an empty
+// one is judged by on-missing.
+func (p *parser) token(v string) error {
+	if strings.TrimSpace(v) == "" && len(p.others) > 0 {
+		p.c.Entries = p.others
+		return nil
+	}
+	e := newEntry(p.tokenName, v)
+	for _, other := range p.others {
+		if strings.EqualFold(other.Name, e.Name) {
+			return bad(InTokens, other.Name, "names the same token as `token-name`", "Give each token a distinct name")
+		}
+	}
+	p.c.Entries = append([]Entry{e}, p.others...)
+	return nil
+}
+
+func newEntry(name, raw string) Entry {
+	tok, err := token.Clean(raw)
+	if err != nil {
+		return Entry{Name: name, Bad: err.Error()}
+	}
+	return Entry{Name: name, Value: tok}
+}
+
+func (p *parser) reminder(v string) error {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "off", "":
+		return nil
+	case "issue":
+		p.c.Reminder = true
+		return nil
+	}
+	return bad(InReminder, v, "not one of off, issue", "Use off (the default) or issue")
+}
+
+func (p *parser) githubToken(v string) error {
+	p.c.GitHubToken = strings.TrimSpace(v)
+	return nil
+}
+
+func (p *parser) labels(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(p.c.ReminderLabels, s) {
+			p.c.ReminderLabels = append(p.c.ReminderLabels, s)
+		}
+	}
+	return nil
+}
+
+func (p *parser) mentions(v string) error {
+	for _, m := range token.SplitList(v) {
+		m = strings.TrimPrefix(m, "@")
+		if !loginPattern().MatchString(m) {
+			return bad(InReminderMentions, m, "not a GitHub login or team", "Write logins such as octocat or @octocat, separated by commas or spaces")
+		}
+		p.c.ReminderMentions = append(p.c.ReminderMentions, m)
+	}
+	return nil
+}
+
+// finish applies the rules that join several inputs, and reads the runner's
+// environment for links.
+func (p *parser) finish() error {
+	if p.c.Reminder {
+		if p.c.GitHubToken == "" {
+			return bad(InGitHubToken, "", "empty, but reminder: issue needs it to manage issues", "Leave github-token at its default (${{ github.token }}) and grant permissions: issues: write")
+		}
+		for _, e := range p.c.Entries {
+			if e.Value != "" && e.Value == p.c.GitHubToken {
+				return bad(InGitHubToken, "", "is the same token as "+e.Name+", one of the tokens being checked", "Use ${{ github.token }} for github-token")
+			}
+		}
+		if !strings.Contains(p.env("GITHUB_REPOSITORY"), "/") {
+			return bad(InReminder, "issue", "needs GITHUB_REPOSITORY (OWNER/REPO) to know where to open issues", "Run it inside GitHub Actions, or set GITHUB_REPOSITORY")
+		}
+	}
+	p.c.ServerURL = strings.TrimRight(p.env("GITHUB_SERVER_URL"), "/")
+	if p.c.ServerURL == "" {
+		p.c.ServerURL = serverFromAPI(p.c.APIURL)
+	}
+	p.c.Repository = p.env("GITHUB_REPOSITORY")
+	p.c.RunID = p.env("GITHUB_RUN_ID")
+	return nil
+}
+
+// serverFromAPI derives the web host for links when GITHUB_SERVER_URL is not
+// set (the terminal): api.github.com → github.com; HOST/api/v3 → HOST.
+func serverFromAPI(u *url.URL) string {
+	if strings.EqualFold(u.Host, "api.github.com") {
+		return "https://github.com"
+	}
+	return u.Scheme + "://" + u.Host
+}

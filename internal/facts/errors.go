@@ -1,0 +1,161 @@
+package facts
+
+import (
+	"fmt"
+	"time"
+)
+
+// BadCredentialsError is a 401: the token is expired, revoked or mistyped.
+type BadCredentialsError struct{ RequestID string }
+
+func (e *BadCredentialsError) Error() string {
+	return "GitHub answered 401 Bad credentials" + RequestIDNote(e.RequestID)
+}
+
+// SSOError is a 403 carrying X-GitHub-SSO: required; the organization's SAML
+// SSO has not authorized the token.
+type SSOError struct {
+	Org          string // the organization asked about, when known
+	AuthorizeURL string // valid for one hour; empty when GitHub sent none
+	Message      string
+	RequestID    string
+}
+
+func (e *SSOError) Error() string {
+	return "GitHub answered 403: the token is not authorized for the organization's SAML SSO" + RequestIDNote(e.RequestID)
+}
+
+// PolicyKind names an organization policy that refuses a token.
+type PolicyKind string
+
+// The organization policies GitHub names in a 403 (docs/facts.md "Errors").
+const (
+	PolicyNoClassicPAT PolicyKind = "classic-pat-forbidden"
+	PolicyLifetime     PolicyKind = "token-lifetime"
+)
+
+// PolicyError is a 403 in which an organization's policy, not the token,
+// refuses access.
+type PolicyError struct {
+	Kind      PolicyKind
+	Org       string
+	MaxDays   int // the lifetime limit GitHub named; 0 when not named
+	Message   string
+	RequestID string
+}
+
+func (e *PolicyError) Error() string {
+	return fmt.Sprintf("GitHub answered 403: %s%s", e.Message, RequestIDNote(e.RequestID))
+}
+
+// RateLimitError is a primary or secondary rate limit. It is never a verdict
+// on the token.
+type RateLimitError struct {
+	Status     int
+	Secondary  bool
+	Reset      time.Time     // primary: when the limit resets; zero if unknown
+	RetryAfter time.Duration // secondary: the requested wait; zero if none given
+	Message    string
+	RequestID  string
+}
+
+func (e *RateLimitError) Error() string {
+	kind := "primary"
+	if e.Secondary {
+		kind = "secondary"
+	}
+	return fmt.Sprintf("GitHub answered %d: %s rate limit exceeded%s", e.Status, kind, RequestIDNote(e.RequestID))
+}
+
+// UnreachableError is a 5xx or network failure that persisted through the
+// retries, or a run that ran out of time.
+type UnreachableError struct {
+	Status    int // 0 for a network error
+	RequestID string
+	Err       error
+}
+
+func (e *UnreachableError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("GitHub answered %d %s%s", e.Status, StatusText(e.Status), RequestIDNote(e.RequestID))
+	}
+	return fmt.Sprintf("GitHub could not be reached: %v", e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// APIError is any other refusal in GitHub's JSON, quoted as GitHub worded it.
+type APIError struct {
+	Status    int
+	Message   string
+	URL       string // the path asked
+	RequestID string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("GitHub answered %d %s for %s: %s%s", e.Status, StatusText(e.Status), e.URL, e.Message, RequestIDNote(e.RequestID))
+}
+
+// UnexpectedAnswerError is an answer that is not GitHub's JSON: a captive
+// portal, a proxy's HTML page, a truncated body. It says nothing about the
+// token.
+type UnexpectedAnswerError struct {
+	Status      int
+	ContentType string
+	Start       string // the first characters of the body, made printable
+	URL         string
+}
+
+func (e *UnexpectedAnswerError) Error() string {
+	return fmt.Sprintf("the answer to %s was not GitHub's JSON: %d %s, Content-Type %q, starting %q",
+		e.URL, e.Status, StatusText(e.Status), e.ContentType, e.Start)
+}
+
+// RefusedError is a request token-gate refused to send: a host the
+// credential does not belong to, or plain HTTP to a remote host.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return e.Reason }
+
+// RequestIDNote is how every message quotes X-GitHub-Request-Id, the value
+// GitHub support asks for; empty when there is none.
+func RequestIDNote(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (X-GitHub-Request-Id " + id + ")"
+}
+
+// StatusText names the statuses token-gate reports; it is net/http's wording,
+// kept here so that the rules need no HTTP package.
+func StatusText(code int) string {
+	switch code {
+	case 200:
+		return "OK"
+	case 202:
+		return "Accepted"
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 410:
+		return "Gone"
+	case 422:
+		return "Unprocessable Entity"
+	case 429:
+		return "Too Many Requests"
+	case 500:
+		return "Internal Server Error"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	}
+	return ""
+}
