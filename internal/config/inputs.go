@@ -214,6 +214,9 @@ func (p *parser) parseTokenName(v string) error {
 	}
 	// The name appears in code spans, issue markers and secret links, so it
 	// keeps the grammar of a secret name.
+	if token.PrefixOf(name) != "" {
+		return bad(InTokenName, name, "looks like a token, not a secret's name", "Put the token in `token` and the name of its secret here, e.g. GHCR_PUSH_TOKEN")
+	}
 	if !IsSecretName(name) {
 		return bad(InTokenName, name, "not a secret name (letters, digits and _, not starting with a digit)",
 			"Use the name of the secret that holds the token, e.g. GHCR_PUSH_TOKEN")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/destination"
+	"github.com/token-gate/token-gate/internal/secret"
 )
 
 // GHCR is github.com's container registry.
@@ -72,22 +73,24 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	if ref == "" {
 		return Image{}, fmt.Errorf("empty image reference")
 	}
+	// A token pasted into the wrong input is quoted only by its prefix.
+	q := secret.Quote(ref)
 	if strings.Contains(ref, "://") {
-		return Image{}, fmt.Errorf("%q has a URL scheme; write it as docker does, without one (e.g. ghcr.io/OWNER/NAME)", ref)
+		return Image{}, fmt.Errorf("%s has a URL scheme; write it as docker does, without one (e.g. ghcr.io/OWNER/NAME)", q)
 	}
 	if strings.ContainsFunc(ref, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return Image{}, fmt.Errorf("%q contains whitespace or a control character", ref)
+		return Image{}, fmt.Errorf("%s contains whitespace or a control character", q)
 	}
 	name := ref
 	if at := strings.Index(name, "@"); at >= 0 {
 		if !digestRE.MatchString(name[at+1:]) {
-			return Image{}, fmt.Errorf("%q has a malformed digest after '@'", ref)
+			return Image{}, fmt.Errorf("%s has a malformed digest after '@'", q)
 		}
 		name = name[:at]
 	}
 	if colon := strings.LastIndex(name, ":"); colon > strings.LastIndex(name, "/") {
 		if !tagRE.MatchString(name[colon+1:]) {
-			return Image{}, fmt.Errorf("%q has a malformed tag after ':'", ref)
+			return Image{}, fmt.Errorf("%s has a malformed tag after ':'", q)
 		}
 		name = name[:colon]
 	}
@@ -95,22 +98,22 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	img := Image{Registry: defaultRegistry}
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:[") || parts[0] == "localhost") {
 		if !hostRE.MatchString(parts[0]) {
-			return Image{}, fmt.Errorf("%q has a malformed registry host %q", ref, parts[0])
+			return Image{}, fmt.Errorf("%s has a malformed registry host %s", q, secret.Quote(parts[0]))
 		}
 		img.Registry = strings.ToLower(parts[0])
 		parts = parts[1:]
 	}
 	if len(parts) < 2 {
-		return Image{}, fmt.Errorf("%q names no owner; write it as REGISTRY/OWNER/NAME (e.g. ghcr.io/aibrix/gateway-plugins)", ref)
+		return Image{}, fmt.Errorf("%s names no owner; write it as REGISTRY/OWNER/NAME (e.g. ghcr.io/aibrix/gateway-plugins)", q)
 	}
 	for _, p := range parts {
 		switch {
 		case p == "":
-			return Image{}, fmt.Errorf("%q has an empty path segment", ref)
+			return Image{}, fmt.Errorf("%s has an empty path segment", q)
 		case strings.ToLower(p) != p:
-			return Image{}, fmt.Errorf("%q has uppercase letters in %q; image names must be lowercase (use %q)", ref, p, strings.ToLower(p))
+			return Image{}, fmt.Errorf("%s has uppercase letters in %s; image names must be lowercase (use %s)", q, secret.Quote(p), secret.Quote(strings.ToLower(p)))
 		case !componentRE.MatchString(p):
-			return Image{}, fmt.Errorf("%q has an invalid path segment %q (lowercase letters, digits and single separators . _ __ - only)", ref, p)
+			return Image{}, fmt.Errorf("%s has an invalid path segment %s (lowercase letters, digits and single separators . _ __ - only)", q, secret.Quote(p))
 		}
 	}
 	img.Repository = strings.Join(parts, "/")

@@ -1,0 +1,209 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/fake"
+)
+
+const classic = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+// TestInputsMatchActionYML keeps the one list of inputs and action.yml in
+// step: a renamed, added or removed input, or a changed default, fails here.
+func TestInputsMatchActionYML(t *testing.T) {
+	t.Parallel()
+	declared, err := fake.ActionInputs(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type in struct{ Name, Default string }
+	var fromYML, fromCode []in
+	for _, d := range declared {
+		fromYML = append(fromYML, in{d.Name, d.Default})
+	}
+	for _, i := range Inputs() {
+		fromCode = append(fromCode, in{i.Name, i.Default})
+	}
+	byName := func(a, b in) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(fromYML, byName)
+	slices.SortFunc(fromCode, byName)
+	if diff := cmp.Diff(fromYML, fromCode); diff != "" {
+		t.Errorf("action.yml (-) and config.Inputs (+) disagree:\n%s", diff)
+	}
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	manyImages := func(n int, tag bool) string {
+		var refs []string
+		for i := range n {
+			ref := fmt.Sprintf("ghcr.io/o/n%d", i)
+			if tag {
+				refs = append(refs, ref+":v1", ref+"@sha256:abcd")
+			}
+			refs = append(refs, ref)
+		}
+		return strings.Join(refs, "\n")
+	}
+	tests := []struct {
+		name  string
+		raw   Raw
+		env   map[string]string
+		check func(t *testing.T, c Config)
+		err   []string // substrings of the error; nil means none
+		never []string // substrings the error must not hold
+	}{
+		{name: "empty api-url is the runner's own API", raw: Raw{InToken: classic, InAPIURL: ""},
+			env: map[string]string{"GITHUB_API_URL": "https://ghe.example.com/api/v3"},
+			check: func(t *testing.T, c Config) {
+				if c.APIURL.String() != "https://ghe.example.com/api/v3" || c.GitHubRegistry != "containers.ghe.example.com" {
+					t.Errorf("api %s registry %s", c.APIURL, c.GitHubRegistry)
+				}
+			}},
+		{name: "empty api-url without a runner is github.com", raw: Raw{InToken: classic, InAPIURL: "  "},
+			check: func(t *testing.T, c Config) {
+				if c.APIURL.String() != DefaultAPIURL || c.GitHubRegistry != "ghcr.io" || c.ServerURL != "https://github.com" {
+					t.Errorf("api %s registry %s server %s", c.APIURL, c.GitHubRegistry, c.ServerURL)
+				}
+			}},
+		{name: "credentials in api-url are never quoted", raw: Raw{InToken: classic, InAPIURL: "https://user:SuperSecret99@ghe.example.com/api/v3"},
+			err: []string{"input `api-url`", "holds credentials", "https://user:xxxxx@ghe.example.com/api/v3"}, never: []string{"SuperSecret99"}},
+		{name: "credentials in an api-url that does not parse are never quoted", raw: Raw{InToken: classic, InAPIURL: "https://user:SuperSecret99@ghe example.com/%zz"},
+			err: []string{"input `api-url`"}, never: []string{"SuperSecret99"}},
+		{name: "a port above 65535 in api-url", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com:70000/api/v3"},
+			err: []string{"input `api-url`", "port 70000"}},
+		{name: "a port above 65535 in packages", raw: Raw{InToken: classic, InPackages: "127.0.0.1:99999/o/n"},
+			err: []string{"input `packages`", "port 99999"}},
+		{name: "a typo in the registry never receives the GitHub token", raw: Raw{InToken: classic, InPackages: "ghrc.io/aibrix/runtime"},
+			err: []string{"input `packages`", `"ghrc.io/aibrix/runtime"`, "ghrc.io is not ghcr.io", "sent to no other registry", "ghcr.io/aibrix/runtime"}},
+		{name: "on GHES, OWNER/NAME is on containers.HOST", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com/api/v3", InPackages: "aibrix/runtime"},
+			check: func(t *testing.T, c Config) {
+				if got := c.Packages[0].String(); got != "containers.ghe.example.com/aibrix/runtime" {
+					t.Errorf("image %s", got)
+				}
+			}},
+		{name: "on GHES, ghcr.io is another registry", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com/api/v3", InPackages: "ghcr.io/aibrix/runtime"},
+			err: []string{"ghcr.io is not containers.ghe.example.com"}},
+		{name: "50 images after tags and digests are dropped", raw: Raw{InToken: classic, InPackages: manyImages(50, true)},
+			check: func(t *testing.T, c Config) {
+				if len(c.Packages) != 50 {
+					t.Errorf("%d images", len(c.Packages))
+				}
+			}},
+		{name: "51 distinct images", raw: Raw{InToken: classic, InPackages: manyImages(51, false)}, err: []string{"51 images listed; at most 50"}},
+		{name: "a token pasted into packages is cut to its prefix", raw: Raw{InToken: "", InPackages: "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"},
+			err: []string{"input `packages`", `"github_pat_…"`}, never: []string{"11ABCDEFG"}},
+		{name: "token-name must be a secret name", raw: Raw{InToken: classic, InTokenName: "ghcr-token"},
+			err: []string{"input `token-name`", `"ghcr-token"`, "not a secret name"}},
+		{name: "token-name with a backtick", raw: Raw{InToken: classic, InTokenName: "A`B"}, err: []string{"input `token-name`"}},
+		{name: "a token pasted into token-name is cut", raw: Raw{InToken: classic, InTokenName: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+			err: []string{`"ghp_…"`}, never: []string{"abcdefghij"}},
+		{name: "tokens names compare without case", raw: Raw{InTokens: "A_TOKEN=" + classic + "\na_token=" + classic},
+			err: []string{"line 2", `"a_token" appears twice`}},
+		{name: "tokens name equal to token-name without case", raw: Raw{InToken: classic, InTokenName: "MY_TOKEN", InTokens: "my_token=" + classic},
+			err: []string{"same token as `token-name`"}},
+		{name: "a bare base64 secret in tokens is refused unquoted", raw: Raw{InTokens: "c2VjcmV0LXZhbHVlLXRoYXQtaXMtYmFzZTY0LWVuY29kZWQ=="},
+			err: []string{"line 1 is not NAME=VALUE", "not shown"}, never: []string{"c2VjcmV0"}},
+		{name: "NAME= is an empty secret, judged by on-missing", raw: Raw{InTokens: "EMPTY_ONE="},
+			check: func(t *testing.T, c Config) {
+				if len(c.Entries) != 1 || c.Entries[0].Name != "EMPTY_ONE" || c.Entries[0].Value != "" || c.Entries[0].Bad != "" {
+					t.Errorf("entries %+v", c.Entries)
+				}
+			}},
+		{name: "a 3-character token is malformed, not sent", raw: Raw{InToken: "abc"},
+			check: func(t *testing.T, c Config) {
+				if c.Entries[0].Bad == "" || !strings.Contains(c.Entries[0].Bad, "too short") {
+					t.Errorf("entry %+v", c.Entries[0])
+				}
+			}},
+		{name: "a token over 4 KiB is malformed, not sent", raw: Raw{InToken: "ghs_" + strings.Repeat("a", 5000)},
+			check: func(t *testing.T, c Config) {
+				if !strings.Contains(c.Entries[0].Bad, "more than any token") {
+					t.Errorf("entry %+v", c.Entries[0])
+				}
+			}},
+		{name: "a stateless ghs_ token of 520 characters with dots is fine", raw: Raw{InToken: "ghs_12345_" + strings.Repeat("eyJhbGciOi.", 46)},
+			check: func(t *testing.T, c Config) {
+				if c.Entries[0].Bad != "" {
+					t.Errorf("entry %+v", c.Entries[0])
+				}
+			}},
+		{name: "reminder-labels empty is no labels", raw: Raw{InToken: classic, InReminderLabels: ""},
+			check: func(t *testing.T, c Config) {
+				if c.ReminderLabels != nil {
+					t.Errorf("labels %q", c.ReminderLabels)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Parse(tc.raw, env(tc.env))
+			switch {
+			case tc.err == nil && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.err != nil && err == nil:
+				t.Fatalf("no error; want one saying %q", tc.err)
+			case err != nil:
+				for _, s := range tc.err {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q lacks %q", err, s)
+					}
+				}
+				for _, s := range tc.never {
+					if strings.Contains(err.Error(), s) {
+						t.Errorf("error %q holds %q", err, s)
+					}
+				}
+				return
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestTokenLines(t *testing.T) {
+	t.Parallel()
+	lines := TokenLines("# comment\n\nA=1234567890\r\nBARE_SECRET_LINE\nx-y=abc\nB64SECRET==\nEMPTY=\n")
+	got := []string{}
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%d %s eq=%v suspect=%v secrets=%q", l.Number, l.Name, l.HasEquals, l.Suspect, l.Secrets()))
+	}
+	want := []string{
+		`3 A eq=true suspect=false secrets=["1234567890"]`,
+		`4 BARE_SECRET_LINE eq=false suspect=false secrets=["BARE_SECRET_LINE" ""]`,
+		`5 x-y eq=true suspect=true secrets=["x-y=abc" "abc"]`,
+		`6 B64SECRET eq=true suspect=true secrets=["B64SECRET==" "="]`,
+		`7 EMPTY eq=true suspect=false secrets=[""]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func FuzzParseTokens(f *testing.F) {
+	f.Add("A=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nB=")
+	f.Add("c2VjcmV0==")
+	f.Fuzz(func(t *testing.T, v string) {
+		_, err := Parse(Raw{InTokens: v}, env(nil))
+		if err == nil {
+			return
+		}
+		// Whatever the lines hold, the error never quotes a value.
+		for _, l := range TokenLines(v) {
+			if len(l.Value) >= 8 && strings.Contains(err.Error(), l.Value) {
+				t.Errorf("error quotes a value: %v", err)
+			}
+		}
+	})
+}

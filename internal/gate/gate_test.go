@@ -1,0 +1,305 @@
+package gate
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/token-gate/token-gate/internal/config"
+	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/image"
+)
+
+// The rules, one case each, from canned facts to findings: no server, no
+// clock but this one.
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+const (
+	classic = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	fine    = "github_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	inst    = "ghs_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	oauth   = "gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	refresh = "ghr_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+)
+
+var (
+	runtimeImg = image.Image{Registry: "ghcr.io", Repository: "aibrix/runtime"}
+	gatewayImg = image.Image{Registry: "ghcr.io", Repository: "aibrix/gateway"}
+)
+
+func baseConfig() config.Config {
+	api, _ := url.Parse("https://api.github.com")
+	return config.Config{
+		RequiredScopes: []string{"repo", "write:packages"},
+		WarnDays:       14,
+		OnMissing:      config.MissingFail,
+		APIURL:         api,
+		GitHubRegistry: "ghcr.io",
+		ServerURL:      "https://github.com",
+		Repository:     "aibrix/aibrix",
+	}
+}
+
+func account(scopes ...string) *facts.GitHub {
+	return &facts.GitHub{Account: facts.Account{Login: "aibrix-bot", ScopesReported: true, Scopes: scopes, Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}}
+}
+
+func failed(err error) *facts.GitHub { return &facts.GitHub{Err: err} }
+
+type want struct {
+	codes  []string // SEVERITY:code, in order
+	checks map[string]Status
+	passed bool
+	health Health
+	says   []string // substrings of the messages
+	absent []string // substrings no message may hold
+}
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	withPackages := func(c *config.Config) { c.Packages = []image.Image{runtimeImg, gatewayImg} }
+	tests := []struct {
+		name  string
+		cfg   func(*config.Config)
+		value string
+		bad   string
+		facts facts.Token
+		want  want
+	}{
+		// Token, before any request.
+		{name: "malformed token", bad: "it contains whitespace at position 5", want: want{codes: []string{"error:malformed"}, health: Failed,
+			checks: map[string]Status{"Token format": Fail}, says: []string{"whitespace at position 5", "Nothing was sent"}}},
+		{name: "empty token, on-missing fail", want: want{codes: []string{"error:empty"}, health: Unknown, checks: map[string]Status{"Token present": Fail},
+			says: []string{"fork or as Dependabot"}}},
+		{name: "empty token, on-missing warn", cfg: func(c *config.Config) { c.OnMissing = config.MissingWarn },
+			want: want{codes: []string{"warning:empty"}, passed: true, health: Unknown, checks: map[string]Status{"Token present": Warn}}},
+		{name: "empty token, on-missing skip", cfg: func(c *config.Config) { c.OnMissing = config.MissingSkip },
+			want: want{codes: []string{"notice:empty"}, passed: true, health: Unknown, checks: map[string]Status{"Token present": Skipped}}},
+		{name: "refresh token", value: refresh, want: want{codes: []string{"error:wrong-kind"}, health: Failed,
+			says: []string{"cannot call the API", "settings/tokens/new?scopes=repo,write:packages"}}},
+		{name: "fine-grained PAT where packages are required", value: fine, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user"}}},
+			want: want{codes: []string{"error:kind-not-for-packages", "notice:never-expires"}, health: Failed, checks: map[string]Status{"Token kind": Fail, "Scopes": Fail}}},
+		{name: "fine-grained PAT without packages: scopes unverifiable", value: fine, cfg: func(c *config.Config) { c.RequiredScopes = []string{"repo"} },
+			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}}},
+			want:  want{codes: []string{"notice:scopes-unverifiable"}, passed: true, health: Healthy, checks: map[string]Status{"Scopes": Unverified}}},
+
+		// GitHub's answer.
+		{name: "passing classic token", value: classic, facts: facts.Token{GitHub: account("repo", "write:packages")},
+			want: want{passed: true, health: Healthy, checks: map[string]Status{"Token kind": Pass, "Credentials": Pass, "Scopes": Pass, "Expiry": Pass, "SSO and org policy": Skipped}}},
+		{name: "401 bad credentials", value: classic, facts: facts.Token{GitHub: failed(&facts.BadCredentialsError{RequestID: "R1"})},
+			want: want{codes: []string{"error:bad-credentials"}, health: Failed, checks: map[string]Status{"Credentials": Fail},
+				says: []string{"expired or revoked", "(X-GitHub-Request-Id R1)", "https://github.com/settings/tokens/new?scopes=repo,write:packages&description=TOKEN"}}},
+		{name: "SSO on the credentials request", value: classic, facts: facts.Token{GitHub: failed(&facts.SSOError{Org: "aibrix", AuthorizeURL: "https://github.com/orgs/aibrix/sso?authorization_request=A"})},
+			want: want{codes: []string{"error:sso"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail}, says: []string{"valid for one hour"}}},
+		{name: "organization policy on the credentials request", value: classic, facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Message: "aibrix forbids access via a personal access token (classic)."})},
+			want: want{codes: []string{"error:org-policy"}, health: Failed}},
+		{name: "primary rate limit", value: classic, facts: facts.Token{GitHub: failed(&facts.RateLimitError{Status: 403, Reset: now.Add(17 * time.Minute)})},
+			want: want{codes: []string{"error:rate-limit"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
+				says: []string{"primary rate limit", "in 17m0s", "says nothing about the token"}, absent: []string{"expired"}}},
+		{name: "secondary rate limit", value: classic, facts: facts.Token{GitHub: failed(&facts.RateLimitError{Status: 429, Secondary: true, RetryAfter: 2 * time.Minute})},
+			want: want{codes: []string{"error:rate-limit"}, health: Unknown, says: []string{"secondary rate limit", "wait 2m0s"}}},
+		{name: "GitHub unreachable", value: classic, facts: facts.Token{GitHub: failed(&facts.UnreachableError{Status: 502, RequestID: "R2"})},
+			want: want{codes: []string{"error:github-unreachable"}, health: Unknown, says: []string{"502 Bad Gateway", "unknown, not bad"}}},
+		{name: "an answer that is not GitHub's", value: classic, facts: facts.Token{GitHub: failed(&facts.UnexpectedAnswerError{Status: 200, ContentType: "text/html", Start: "<html>", URL: "/user"})},
+			want: want{codes: []string{"error:unexpected-answer"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
+				says: []string{"200 OK", "text/html", "<html>", "validity is unknown, not bad"}, absent: []string{"refused the token"}}},
+		{name: "404 from the API: wrong api-url", value: classic, facts: facts.Token{GitHub: failed(&facts.APIError{Status: 404, URL: "/user"})},
+			want: want{codes: []string{"error:wrong-api-url"}, health: Failed}},
+		{name: "another refusal", value: classic, facts: facts.Token{GitHub: failed(&facts.APIError{Status: 403, Message: "Forbidden", URL: "/user"})},
+			want: want{codes: []string{"error:github-refused"}, health: Failed}},
+		{name: "a destination refused before sending", value: classic, facts: facts.Token{GitHub: failed(&facts.RefusedError{Reason: "refused to send the token to http://evil"})},
+			want: want{codes: []string{"error:not-sent"}, health: Failed}},
+		{name: "GHES with rate limiting off: authenticated", value: inst, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit", RateLimitingOff: true}}},
+			want: want{codes: []string{"notice:scopes-not-apply"}, passed: true, health: Healthy, checks: map[string]Status{"Credentials": Pass, "Expiry": NotApplicable}}},
+
+		// Scopes.
+		{name: "missing scopes", value: classic, facts: facts.Token{GitHub: account("repo")},
+			want: want{codes: []string{"error:missing-scopes"}, health: Failed, checks: map[string]Status{"Scopes": Fail}, says: []string{"lacks the scope write:packages (it has repo)"}}},
+		{name: "implied scopes count, the general write/admin rule too", value: classic, cfg: func(c *config.Config) { c.RequiredScopes = []string{"read:org", "public_repo", "read:packages"} },
+			facts: facts.Token{GitHub: account("write:org", "repo", "write:packages")}, want: want{passed: true, health: Healthy, checks: map[string]Status{"Scopes": Pass}}},
+		{name: "classic PAT whose answer lacks X-OAuth-Scopes fails closed", value: classic,
+			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}}},
+			want:  want{codes: []string{"error:scopes-header-missing"}, health: Failed, checks: map[string]Status{"Scopes": Unverified}, says: []string{"always sends for this kind"}}},
+		{name: "high-risk scopes warn, and a fix link never asks for them", value: classic, cfg: func(c *config.Config) { c.FailDays = 7 },
+			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ScopesReported: true, Scopes: []string{"repo", "delete_repo"}, ExpiresAt: now.Add(2 * 24 * time.Hour)}}},
+			want: want{codes: []string{"error:missing-scopes", "warning:high-risk-scopes", "error:expires-soon"}, health: Failed,
+				says: []string{"scopes=repo,write:packages&"}, absent: []string{"delete_repo&description", "scopes=delete_repo", ",delete_repo,"}}},
+		{name: "installation token: scopes do not apply", value: inst, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}}},
+			want: want{codes: []string{"notice:scopes-not-apply"}, passed: true, health: Healthy, checks: map[string]Status{"Scopes": NotApplicable, "SSO and org policy": NotApplicable}}},
+		{name: "OAuth token: authorize the app again", value: oauth, facts: facts.Token{GitHub: account("read:packages")},
+			want: want{codes: []string{"error:missing-scopes"}, health: Failed, says: []string{"Authorize the OAuth app again"}}},
+
+		// Expiry thresholds.
+		{name: "never expires", value: classic, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ScopesReported: true, Scopes: []string{"repo", "write:packages"}}}},
+			want: want{codes: []string{"notice:never-expires"}, passed: true, health: Healthy}},
+		{name: "unreadable expiry", value: classic, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ScopesReported: true, Scopes: []string{"repo", "write:packages"}, ExpiryUnreadable: "soon"}}},
+			want: want{codes: []string{"warning:expiry-unreadable"}, passed: true, health: Healthy, checks: map[string]Status{"Expiry": Unverified}}},
+		{name: "expired", value: classic, facts: facts.Token{GitHub: expiring(-1)},
+			want: want{codes: []string{"error:expired"}, health: Failed, checks: map[string]Status{"Expiry": Fail}}},
+		{name: "inside fail-within-days", value: classic, cfg: func(c *config.Config) { c.FailDays = 7 }, facts: facts.Token{GitHub: expiring(3)},
+			want: want{codes: []string{"error:expires-soon"}, health: Failed, says: []string{"(3 days left), inside fail-within-days (7)"}}},
+		{name: "inside warn-within-days", value: classic, facts: facts.Token{GitHub: expiring(9)},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, says: []string{"(9 days left), inside warn-within-days (14)"}}},
+		{name: "on the warn boundary: 14 days is outside warn-within-days 14", value: classic, facts: facts.Token{GitHub: expiring(14)},
+			want: want{passed: true, health: Healthy}},
+		{name: "warn-within-days 0 turns the warning off", value: classic, cfg: func(c *config.Config) { c.WarnDays = 0 }, facts: facts.Token{GitHub: expiring(2)},
+			want: want{passed: true, health: Healthy}},
+
+		// Images.
+		{name: "images not probed after a 401", value: classic, cfg: withPackages, facts: facts.Token{GitHub: failed(&facts.BadCredentialsError{})},
+			want: want{codes: []string{"error:bad-credentials"}, health: Failed, checks: map[string]Status{"SSO and org policy": Skipped}}},
+		{name: "every image pushable", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Pushable, Status: 202}, {Image: gatewayImg, Outcome: facts.Pushable, Status: 202}}},
+			want: want{passed: true, health: Healthy, checks: map[string]Status{"SSO and org policy": Pass}}},
+		{name: "denied, the package exists: write access", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Found: true}}},
+			want: want{codes: []string{"error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Pass}, says: []string{"the refusal is about write access"}}},
+		{name: "denied, SSO: one SSO finding for the organization", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.SSOError{Org: "aibrix"}}, gatewayImg.String(): {Err: &facts.SSOError{Org: "aibrix"}}}},
+			want: want{codes: []string{"error:sso", "error:cannot-push", "error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail},
+				says: []string{"Configure SSO → Authorize next to aibrix"}}},
+		{name: "denied, lifetime policy", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "aibrix", MaxDays: 90}}}},
+			want: want{codes: []string{"error:lifetime-policy", "error:cannot-push"}, health: Failed, says: []string{"longer than 90 days"}}},
+		{name: "registry unreachable and rate limited are inconclusive", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Unreachable, Step: "upload", Status: 503}, {Image: gatewayImg, Outcome: facts.RateLimited, Step: "upload", Status: 429}}},
+			want: want{codes: []string{"error:registry-unreachable", "error:registry-rate-limit"}, health: Unknown, checks: map[string]Status{"SSO and org policy": Unverified}}},
+		{name: "an unexpected registry answer is no proof", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Unexpected, Step: "upload", Status: 404, Message: "not found"}, {Image: gatewayImg, Outcome: facts.Pushable}}},
+			want: want{codes: []string{"error:push-not-proven"}, health: Failed, says: []string{"A push would meet the same answer"}, absent: []string{"undocumented", "does not guess"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := baseConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			v := Judge(Input{Config: cfg, Entry: config.Entry{Name: "TOKEN", Value: tc.value, Bad: tc.bad}, Facts: tc.facts, Now: now})
+			got := []string{}
+			var msgs strings.Builder
+			for _, f := range v.Findings {
+				got = append(got, string(f.Severity)+":"+string(f.Code))
+				msgs.WriteString(f.Message + "\n")
+			}
+			if tc.want.codes == nil {
+				tc.want.codes = []string{}
+			}
+			if diff := cmp.Diff(tc.want.codes, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s\n%s", diff, msgs.String())
+			}
+			for name, status := range tc.want.checks {
+				found := false
+				for _, c := range v.Checks {
+					if c.Name == name {
+						found = true
+						if c.Status != status {
+							t.Errorf("check %q = %s (%s), want %s", name, c.Status, c.Detail, status)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no check %q in %+v", name, v.Checks)
+				}
+			}
+			if v.Passed() != tc.want.passed {
+				t.Errorf("Passed() = %v, want %v", v.Passed(), tc.want.passed)
+			}
+			if v.Health() != tc.want.health {
+				t.Errorf("Health() = %s, want %s", v.Health(), tc.want.health)
+			}
+			for _, s := range tc.want.says {
+				if !strings.Contains(msgs.String(), s) {
+					t.Errorf("no finding says %q:\n%s", s, msgs.String())
+				}
+			}
+			for _, s := range tc.want.absent {
+				if strings.Contains(msgs.String(), s) {
+					t.Errorf("a finding says %q:\n%s", s, msgs.String())
+				}
+			}
+			if len(cfg.Packages) > 0 && len(v.Images) != len(cfg.Packages) {
+				t.Errorf("%d image rows for %d images", len(v.Images), len(cfg.Packages))
+			}
+		})
+	}
+}
+
+func expiring(days int) *facts.GitHub {
+	g := account("repo", "write:packages")
+	g.Account.ExpiresAt = now.Add(time.Duration(days)*24*time.Hour + time.Hour)
+	if days < 0 {
+		g.Account.ExpiresAt = now.Add(time.Duration(days) * 24 * time.Hour)
+	}
+	return g
+}
+
+func denied(img image.Image) facts.ImageResult {
+	return facts.ImageResult{Image: img, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: write_package"}
+}
+
+// TestPlan covers what the gate tells the gather step to ask.
+func TestPlan(t *testing.T) {
+	t.Parallel()
+	cfg := baseConfig()
+	cfg.Packages = []image.Image{runtimeImg}
+	for _, tc := range []struct {
+		value, bad string
+		github     *facts.GitHub
+		asks       bool
+		blocker    string
+	}{
+		{value: classic, asks: true, blocker: ""},
+		{value: "", asks: false, blocker: "no usable token to probe with"},
+		{value: refresh, asks: false, blocker: "no usable token to probe with"},
+		{value: classic, bad: "whitespace", asks: false, blocker: "no usable token to probe with"},
+		{value: fine, asks: true, blocker: "token kind not accepted by ghcr.io"},
+		{value: classic, github: failed(&facts.BadCredentialsError{}), asks: true, blocker: "the token was refused by GitHub"},
+		{value: classic, github: failed(&facts.RateLimitError{}), asks: true, blocker: ""},
+	} {
+		e := config.Entry{Name: "T", Value: tc.value, Bad: tc.bad}
+		if got := AsksGitHub(cfg, e); got != tc.asks {
+			t.Errorf("AsksGitHub(%.6s, bad=%q) = %v, want %v", tc.value, tc.bad, got, tc.asks)
+		}
+		if got := ProbeBlocker(cfg, e, tc.github); got != tc.blocker {
+			t.Errorf("ProbeBlocker(%.6s) = %q, want %q", tc.value, got, tc.blocker)
+		}
+	}
+	local := image.Image{Registry: "127.0.0.1:5000", Repository: "o/n"}
+	other := image.Image{Registry: "registry.example.com", Repository: "o/n"}
+	for img, want := range map[image.Image]bool{runtimeImg: true, local: true, other: false} {
+		if got := NeedsDiagnosis(cfg, denied(img)); got != want {
+			t.Errorf("NeedsDiagnosis(%s) = %v, want %v", img, got, want)
+		}
+	}
+	if NeedsDiagnosis(cfg, facts.ImageResult{Image: runtimeImg, Outcome: facts.Pushable}) {
+		t.Error("a pushable image needs no diagnosis")
+	}
+}
+
+// TestRedacted checks that redaction reaches every string a report prints,
+// and changes nothing else.
+func TestRedacted(t *testing.T) {
+	t.Parallel()
+	const secret = "SECRET-VALUE"
+	v := Verdict{TokenName: "T", Login: "l" + secret, Scopes: []string{secret}, Checks: []Check{{Name: "c", Detail: secret}},
+		Findings: []Finding{{Code: CodeCannotPush, Severity: Error, Title: secret, Message: "said " + secret}},
+		Images:   []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Message: secret}}}
+	run := Run{Verdicts: []Verdict{v}, Findings: []Finding{{Message: secret}}, Reminders: []Reminder{{Name: "T", URL: secret}}}
+	red := run.Redacted(func(s string) string { return strings.ReplaceAll(s, secret, "***") })
+	if strings.Contains(strings.ReplaceAll(cmp.Diff(Run{}, red), "SECRET-VALUE\"", ""), secret) {
+		t.Errorf("a secret survived redaction:\n%+v", red)
+	}
+	if run.Verdicts[0].Findings[0].Message != "said "+secret {
+		t.Error("Redacted changed the original")
+	}
+	if red.Verdicts[0].Findings[0].Code != CodeCannotPush || red.Verdicts[0].Images[0].Outcome != facts.Denied {
+		t.Error("Redacted changed what is not text")
+	}
+}
