@@ -1,6 +1,7 @@
 # token-gate runs as a Docker container action, and the runner builds this
 # file at every job on a fresh machine with no layer cache
-# (github-tokens.md §5), so every second here is paid on every run.
+# (docs/facts.md, "How the runner starts the container"), so every second here
+# is paid on every run.
 
 # The Go image is a build argument so that a machine without a registry can
 # build from a local image (see internal/container).
@@ -21,7 +22,8 @@ RUN CGO_ENABLED=0 go build -trimpath \
 
 # scratch: a static binary and the CA bundle for HTTPS, nothing else. No
 # USER, since a non-root user cannot write the runner's GITHUB_OUTPUT file,
-# and no WORKDIR, since the runner sets --workdir itself (github-tokens.md §5).
+# and no WORKDIR, since the runner sets --workdir itself (docs/facts.md,
+# "How the runner starts the container").
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /token-gate /token-gate

@@ -133,7 +133,7 @@ func (p *parser) onMissing(v string) error {
 }
 
 // apiURL reads api-url. Empty means the runner's own API (GITHUB_API_URL),
-// then github.com's: an `api-url: ''` must not send a GHES token to
+// then github.com's: an `api-url: ”` must not send a GHES token to
 // github.com.
 func (p *parser) apiURL(v string) error {
 	v = strings.TrimSpace(v)

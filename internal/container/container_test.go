@@ -1,7 +1,7 @@
 // Package container tests the real image the way the Actions runner uses
 // it: it builds the project's own Dockerfile with buildah, the Go base image
 // supplied through the GO_IMAGE build argument, then runs the image with the
-// runner's flags, mounts and environment (github-tokens.md §5).
+// runner's flags, mounts and environment (docs/facts.md, "How the runner starts the container").
 package container
 
 import (

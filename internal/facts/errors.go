@@ -28,7 +28,7 @@ func (e *SSOError) Error() string {
 // PolicyKind names an organization policy that refuses a token.
 type PolicyKind string
 
-// The organization policies GitHub names in a 403 (docs/facts.md "Errors").
+// The organization policies GitHub names in a 403 (docs/facts.md, "Error answers").
 const (
 	PolicyNoClassicPAT PolicyKind = "classic-pat-forbidden"
 	PolicyLifetime     PolicyKind = "token-lifetime"

@@ -58,7 +58,7 @@ var expression = regexp.MustCompile(`\$\{\{\s*([a-z_.]+)\s*\}\}`)
 // action: every declared input as INPUT_<NAME> (upper-cased, hyphens kept),
 // defaults included with expressions evaluated from contexts, overridden by
 // with; plus GITHUB_ACTIONS, CI and the file-command paths under dir
-// (github-tokens.md §5).
+// (docs/facts.md, "How the runner starts the container").
 func RunnerEnv(actionYML string, with map[string]string, contexts map[string]string, dir string) (map[string]string, error) {
 	inputs, err := ActionInputs(actionYML)
 	if err != nil {
@@ -152,7 +152,7 @@ type Annotation struct {
 var commandLine = regexp.MustCompile(`^::([a-z-]+)(?: ([^:]*))?::(.*)$`)
 
 // ParseCommands reads the workflow commands in stdout and undoes their
-// escaping (github-tokens.md §6).
+// escaping (docs/facts.md, "Workflow commands").
 func ParseCommands(stdout string) []Annotation {
 	var out []Annotation
 	for _, line := range strings.Split(stdout, "\n") {

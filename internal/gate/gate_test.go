@@ -159,7 +159,7 @@ func TestJudge(t *testing.T) {
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Found: true}}},
 			want: want{codes: []string{"error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Pass}, says: []string{"the refusal is about write access"}}},
 		{name: "denied, SSO: one SSO finding for the organization", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
-			Images: []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
+			Images:    []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.SSOError{Org: "aibrix"}}, gatewayImg.String(): {Err: &facts.SSOError{Org: "aibrix"}}}},
 			want: want{codes: []string{"error:sso", "error:cannot-push", "error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail},
 				says: []string{"Configure SSO → Authorize next to aibrix"}}},

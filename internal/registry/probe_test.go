@@ -12,8 +12,6 @@ import (
 	"github.com/token-gate/token-gate/internal/transport"
 )
 
-
-
 func TestParseChallenge(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -69,7 +67,6 @@ func FuzzParseChallenge(f *testing.F) {
 		}
 	})
 }
-
 
 // TestProbeBasicChallenge covers a registry that asks for Basic auth instead
 // of the token flow: the upload carries the credentials directly.

@@ -15,7 +15,7 @@ var markdownEscaper = strings.NewReplacer(
 	"\r\n", " ", "\n", " ", "\r", " ",
 	"<", "&lt;", ">", "&gt;",
 	"[", `\[`, "]", `\]`,
-	
+
 	"@", "@\u200b",
 )
 

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/gate"
 )
 
 var statusIcon = map[gate.Status]string{
@@ -131,4 +131,3 @@ func problems(b *strings.Builder, fs []gate.Finding) {
 		fmt.Fprintf(b, "- %s **%s**: %s\n", icon, Markdown(f.Title), Markdown(f.Message))
 	}
 }
-

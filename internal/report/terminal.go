@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/gate"
 )
 
 var terminalMark = map[gate.Status]string{

@@ -101,7 +101,7 @@ const MaxLength = 4096
 
 // KindOf decides a token's kind from its prefix alone. Length and character
 // set are never checked: stateless ghs_ tokens are about 520 characters and
-// contain dots (github-tokens.md §1). Anything else, such as a 40-hex legacy
+// contain dots (docs/facts.md, "Token kinds"). Anything else, such as a 40-hex legacy
 // token, is Unknown and the API's answer decides.
 func KindOf(tok string) Kind {
 	if tok == "" {
@@ -178,7 +178,7 @@ func Clean(raw string) (string, error) {
 }
 
 // ParseExpiration reads GitHub-Authentication-Token-Expiration, which comes in
-// two formats (github-tokens.md §2, after go-github v62 parseTokenExpiration).
+// two formats (docs/facts.md, "Headers", after go-github v62 parseTokenExpiration).
 // The result is in UTC.
 func ParseExpiration(v string) (time.Time, error) {
 	v = strings.TrimSpace(v)

@@ -138,7 +138,7 @@ func TestDaysAndThresholds(t *testing.T) {
 }
 
 // TestImplications covers every row of the implication table in
-// github-tokens.md §3.
+// docs/facts.md, "Scopes".
 func TestImplications(t *testing.T) {
 	t.Parallel()
 	table := map[string][]string{

@@ -13,8 +13,6 @@ import (
 	"github.com/token-gate/token-gate/internal/destination"
 )
 
-
-
 // TestRedirectToAnotherHostCarriesNoToken checks that a redirect from the
 // configured host to any other is refused before a byte reaches the other.
 func TestRedirectToAnotherHostCarriesNoToken(t *testing.T) {
