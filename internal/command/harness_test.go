@@ -33,6 +33,7 @@ type env struct {
 	timeout   time.Duration
 	contexts  map[string]string
 	transport http.RoundTripper
+	pace      time.Duration
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,6 +52,7 @@ func newEnv(t *testing.T) *env {
 			"github.token":      fake.Token("ghs_", "actions"),
 		},
 		transport: http.DefaultTransport,
+		pace:      5 * time.Millisecond,
 	}
 }
 
@@ -79,6 +81,9 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 		Policy:    e.policy,
 		Now:       func() time.Time { return now },
 		Timeout:   e.timeout,
+		// GitHub's second between writes, shortened; TestReminderPacing
+		// checks the real spacing.
+		ReminderPace: e.pace,
 	}
 	code := cmd.Main(context.Background())
 	r, err := fake.ReadStep(code, stdout.String(), stderr.String(), vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"])

@@ -395,9 +395,6 @@ func TestProbeConcurrency(t *testing.T) {
 	}
 	one, _, _ := probe(1)
 	eight, e, _ := probe(8)
-	if eight >= 8*300*time.Millisecond/2 {
-		t.Errorf("8 probes took %s; serial would be %s", eight, 8*300*time.Millisecond)
-	}
 	if m := e.reg.MaxInFlight(); m < 2 || m > 4 {
 		t.Errorf("at most %d uploads were in flight at once; want between 2 and the bound of 4", m)
 	}

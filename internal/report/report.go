@@ -134,6 +134,16 @@ type TokenReport struct {
 	Problems      []string `json:"problems"`
 	Pushable      []string `json:"pushable,omitempty"`
 	NotPushable   []string `json:"not-pushable,omitempty"`
+	// Findings carry a stable code each, for scripts to branch on.
+	Findings []FindingReport `json:"findings"`
+}
+
+// FindingReport is one finding in the JSON report.
+type FindingReport struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	Message  string `json:"message"`
 }
 
 // JSON is the machine-readable report: one object per token.
@@ -156,6 +166,10 @@ func JSON(run gate.Run) []TokenReport {
 		}
 		if len(v.Images) > 0 {
 			r.Pushable, r.NotPushable = v.Pushable(), v.NotPushable()
+		}
+		r.Findings = []FindingReport{}
+		for _, f := range v.Findings {
+			r.Findings = append(r.Findings, FindingReport{Code: string(f.Code), Severity: string(f.Severity), Title: f.Title, Message: f.Message})
 		}
 		out = append(out, r)
 	}

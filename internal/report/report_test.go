@@ -18,17 +18,6 @@ func TestAnnotationMessagesAreCut(t *testing.T) {
 	}
 }
 
-func TestOutputsAreOneLine(t *testing.T) {
-	t.Parallel()
-	run := gate.Run{Verdicts: []gate.Verdict{{TokenName: "T", Kind: token.ClassicPAT,
-		Findings: []gate.Finding{{Severity: gate.Error, Title: "t", Message: "line one\nline two"}}}}}
-	for _, o := range Outputs(run) {
-		if strings.ContainsAny(o.Value, "\r\n") {
-			t.Errorf("output %s spans lines: %q; SetOutput's heredoc delimiter is fixed", o.Name, o.Value)
-		}
-	}
-}
-
 func TestSummaryEscapesUntrustedText(t *testing.T) {
 	t.Parallel()
 	run := gate.Run{Verdicts: []gate.Verdict{{TokenName: "T", Kind: token.ClassicPAT, Login: "a|b",
