@@ -83,7 +83,10 @@ func (r *Retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, &AttemptsError{Attempts: attempt, Err: err}
 			}
 		default:
-			if wait, ok := shortSecondaryLimit(resp, r.Policy.MaxRetryAfter); ok && !waitedRetryAfter {
+			// A POST that is not marked safe (an issue creation) is never
+			// sent twice, not even after a limit asked for a short wait: a
+			// second one could duplicate the issue.
+			if wait, ok := shortSecondaryLimit(resp, r.Policy.MaxRetryAfter); ok && retryable && !waitedRetryAfter {
 				waitedRetryAfter = true
 				if sleep(ctx, wait) != nil {
 					return resp, nil

@@ -113,3 +113,33 @@ func TestSecondaryRetryAfterWaitedOnce(t *testing.T) {
 		t.Errorf("did not wait out Retry-After: %s", took)
 	}
 }
+
+// TestPostNeverSentTwice checks that an unmarked POST (an issue creation) is
+// not sent again, neither after a 5xx nor after a short secondary limit.
+func TestPostNeverSentTwice(t *testing.T) {
+	t.Parallel()
+	for _, answer := range []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) },
+		func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"message":"You have exceeded a secondary rate limit and have been temporarily blocked from content creation."}`))
+		},
+	} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			answer(w)
+		}))
+		u, _ := url.Parse(srv.URL)
+		resp, err := NewClient(nil, Policy{Attempts: 3, Backoff: time.Millisecond, AttemptTimeout: time.Second, MaxRetryAfter: 10 * time.Second}, u.Host).Post(srv.URL, "application/json", strings.NewReader("{}"))
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if n.Load() != 1 {
+			t.Errorf("the POST was sent %d times; want once", n.Load())
+		}
+	}
+}
