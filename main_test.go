@@ -68,7 +68,7 @@ func TestProcess(t *testing.T) {
 			sc.Setup(gh, reg)
 			contexts := fake.Contexts(gh.URL)
 			r := runProcess(t, sc.With(reg.Host), contexts)
-			for _, p := range r.Check(sc.Want) {
+			for _, p := range r.Check(sc.Want.For(reg.Host)) {
 				t.Error(p)
 			}
 			if t.Failed() {

@@ -230,6 +230,82 @@ func TestActionScenarios(t *testing.T) {
 				contains: []string{"list the images in `packages`"}},
 		},
 		{
+			name: "GHES with rate limiting off: /rate_limit's 404 proves the token authenticated",
+			with: map[string]string{"token": inst},
+			setup: func(e *env) {
+				e.gh.Add(inst, fake.Account{NoScopes: true, Installation: true})
+				e.gh.SetMode(fake.ModeGHESNoRateLimit)
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true", "token-type": "installation"}, errors: []string{}, requests: []string{"GET /api/v3/rate_limit"},
+				summary: []string{"answered 404 Rate limiting is not enabled (GHES): authenticated"}},
+		},
+		{
+			name: "an older GHES exempting the user: /rate_limit's 404 passes too",
+			with: map[string]string{"token": inst},
+			setup: func(e *env) {
+				e.gh.Add(inst, fake.Account{NoScopes: true, Installation: true})
+				e.gh.SetMode(fake.ModeGHESWhitelisted)
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true"}, errors: []string{}},
+		},
+		{
+			name: "a bad token on GHES with rate limiting off is still a 401",
+			with: map[string]string{"token": inst},
+			setup: func(e *env) {
+				e.gh.SetMode(fake.ModeGHESNoRateLimit)
+			},
+			want: want{code: 1, errors: []string{"Token expired or revoked"}},
+		},
+		{
+			name: "a classic PAT whose answer lost X-OAuth-Scopes fails the scope check as unverified",
+			with: map[string]string{"token": fake.Classic, "required-scopes": "repo, write:packages"},
+			setup: func(e *env) {
+				// What a header-stripping proxy leaves of GitHub's answer.
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", NoScopes: true, Expiry: inTwoMonths})
+			},
+			want: want{code: 1, outputs: map[string]string{"valid": "false", "missing-scopes": ""}, errors: []string{"Scopes not verified"}, notices: []string{},
+				contains: []string{"carried no X-OAuth-Scopes header, which GitHub always sends for this kind"},
+				summary:  []string{"| Scopes | ❔ unverified | X-OAuth-Scopes missing from GitHub's answer |"}},
+		},
+		{
+			name: "a captive portal's 200 is an unexpected answer, not a refused token",
+			with: map[string]string{"token": fake.Classic},
+			setup: func(e *env) {
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+				e.gh.SetMode(fake.ModePortal)
+			},
+			want: want{code: 1, outputs: map[string]string{"valid": "false"}, errors: []string{"Unexpected answer from api-url"},
+				contains: []string{"200 OK", `Content-Type "text/html; charset=utf-8"`, "<html><head><title>Hotel Wi-Fi", "validity is unknown, not bad"}},
+		},
+		{
+			name: "an empty api-url is the runner's own API, never github.com",
+			with: map[string]string{"token": fake.Classic, "api-url": ""},
+			setup: func(e *env) {
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", Expiry: inTwoMonths})
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true", "login": "x"}, errors: []string{}, requests: []string{"GET /api/v3/user"}},
+		},
+		{
+			name: "a 429 with a short Retry-After and quota left is waited out once, whatever its body says",
+			with: map[string]string{"token": fake.Classic},
+			setup: func(e *env) {
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages", Expiry: inTwoMonths})
+				limited := fake.TooManyRequests(1)
+				e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+					return attempt == 1 && limited(w, r, attempt)
+				})
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true"}, errors: []string{}, requests: []string{"GET /api/v3/user", "GET /api/v3/user"}},
+		},
+		{
+			name: "write:org satisfies read:org, and admin:repo_hook satisfies read:repo_hook",
+			with: map[string]string{"token": fake.Classic, "required-scopes": "read:org read:repo_hook"},
+			setup: func(e *env) {
+				e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:org, admin:repo_hook", Expiry: inTwoMonths})
+			},
+			want: want{code: 0, outputs: map[string]string{"valid": "true", "missing-scopes": ""}, errors: []string{}},
+		},
+		{
 			name:  "refresh token fails without a request",
 			with:  map[string]string{"token": refresh},
 			setup: func(e *env) {},

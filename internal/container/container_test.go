@@ -197,7 +197,7 @@ func TestContainer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range r.Check(sc.Want) {
+			for _, p := range r.Check(sc.Want.For(reg.Host)) {
 				t.Error(p)
 			}
 			if len(r.Outputs) == 0 {

@@ -326,3 +326,27 @@ func RunStep(cmd *exec.Cmd, outputsFile, summaryFile string) (Step, error) {
 	}
 	return ReadStep(code, stdout.String(), stderr.String(), outputsFile, summaryFile)
 }
+
+// For returns the expectations with REGISTRY replaced by the fake registry's
+// host, whose port is known only at run time.
+func (w StepWant) For(registryHost string) StepWant {
+	sub := strings.NewReplacer("REGISTRY", registryHost).Replace
+	each := func(list []string) []string {
+		if list == nil {
+			return nil
+		}
+		out := make([]string, len(list))
+		for i, s := range list {
+			out[i] = sub(s)
+		}
+		return out
+	}
+	out := w
+	out.Outputs = map[string]string{}
+	for k, v := range w.Outputs {
+		out.Outputs[k] = sub(v)
+	}
+	out.Errors, out.Warnings, out.Notices = each(w.Errors), each(w.Warnings), each(w.Notices)
+	out.Contains, out.Summary = each(w.Contains), each(w.Summary)
+	return out
+}

@@ -92,6 +92,58 @@ func Scenarios(expires string) []Scenario {
 				Summary:  []string{"❌ denied (403 at upload)"}},
 		},
 		{
+			// SSO bites on the organization's own resources only
+			// (docs/facts.md, "Where organization rules bite").
+			Name: "SSO found on the refused image's package",
+			With: func(reg string) map[string]string {
+				return map[string]string{"token": Classic, "token-name": name, "packages": reg + "/aibrix/runtime"}
+			},
+			Setup: func(gh *GitHub, reg *Registry) {
+				gh.Add(Classic, good)
+				gh.SetOrg("aibrix", Org{SSO: true})
+				reg.Accept(Classic)
+				reg.Deny("aibrix/runtime", "permission_denied: write_package")
+			},
+			Want: StepWant{Code: 1, Errors: []string{"Token not authorized for SSO", "Cannot push REGISTRY/aibrix/runtime"},
+				Outputs:  map[string]string{"valid": "false", "not-pushable": "REGISTRY/aibrix/runtime"},
+				Contains: []string{"https://github.com/orgs/aibrix/sso?authorization_request="},
+				Summary:  []string{"| SSO and org policy | ❌ fail |"}},
+		},
+		{
+			Name: "GHES with rate limiting off passes an installation token",
+			With: only(map[string]string{"token": Token("ghs_", "ghes"), "required-scopes": ""}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Token("ghs_", "ghes"), Account{NoScopes: true, Installation: true})
+				gh.SetMode(ModeGHESNoRateLimit)
+			},
+			Want: StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "token-type": "installation"}},
+		},
+		{
+			Name: "a classic PAT whose answer lost X-OAuth-Scopes fails closed",
+			With: only(map[string]string{"token": Classic}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, Account{Login: "aibrix-bot", NoScopes: true, Expiry: expires})
+			},
+			Want: StepWant{Code: 1, Errors: []string{"Scopes not verified"}, Outputs: map[string]string{"valid": "false"}},
+		},
+		{
+			Name: "a captive portal is an unexpected answer",
+			With: only(map[string]string{"token": Classic}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, good)
+				gh.SetMode(ModePortal)
+			},
+			Want: StepWant{Code: 1, Errors: []string{"Unexpected answer from api-url"}, Contains: []string{"validity is unknown, not bad"}},
+		},
+		{
+			Name: "an empty api-url is the runner's own",
+			With: only(map[string]string{"token": Classic, "api-url": ""}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, good)
+			},
+			Want: StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "login": "aibrix-bot"}},
+		},
+		{
 			Name:  "empty token, on-missing fail",
 			With:  only(map[string]string{"token": ""}),
 			Setup: none,

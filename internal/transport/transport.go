@@ -156,11 +156,20 @@ func (r *Retrying) once(req *http.Request, timeout time.Duration) (*http.Respons
 		}
 		return nil, err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.Body = &memoryBody{Reader: bytes.NewReader(data), data: data}
 	resp.ContentLength = int64(len(data))
 	resp.Request = req
 	return resp, nil
 }
+
+// memoryBody is a body already read into memory. It keeps the bytes, so an
+// answer can still be quoted after a decoder has consumed it.
+type memoryBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*memoryBody) Close() error { return nil }
 
 // shortSecondaryLimit reports a secondary rate limit whose Retry-After is short
 // enough to wait out: a 403 or 429 with Retry-After and quota left
@@ -193,11 +202,16 @@ func RetryAfter(resp *http.Response) (time.Duration, bool) {
 // memory (as every answer through Retrying is), with anything unprintable
 // replaced, for quoting an answer that was not what was expected.
 func BodyStart(resp *http.Response, n int) string {
-	if resp.Body == nil {
+	var body []byte
+	switch b := resp.Body.(type) {
+	case nil:
 		return ""
+	case *memoryBody:
+		body = b.data[:min(len(b.data), 4*n)]
+	default:
+		body, _ = io.ReadAll(io.LimitReader(b, int64(4*n)))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(4*n)))
-	resp.Body = io.NopCloser(bytes.NewReader(body))
 	out := make([]rune, 0, n)
 	for _, r := range strings.ToValidUTF8(string(body), "?") {
 		if len(out) == n {
