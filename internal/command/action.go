@@ -66,6 +66,9 @@ func (c *Command) action(ctx context.Context) int {
 			fields.Noticef("%s", an.Message)
 		}
 	}
+	if report.Truncated(run) {
+		c.logFullReport(a, run)
+	}
 	if !c.writeFiles(a, report.Outputs(run), report.Summary(run)) {
 		// Later steps would read missing outputs as empty: fail loudly.
 		return ExitFail
@@ -93,6 +96,21 @@ func (c *Command) writeFiles(a *githubactions.Action, outputs []report.Output, s
 		}
 	}
 	return ok
+}
+
+// logFullReport prints the whole terminal report to the log when the summary
+// or the report output had to be cut. Server text in it is kept from acting
+// as a workflow command by stop-commands with a random token.
+func (c *Command) logFullReport(a *githubactions.Action, run gate.Run) {
+	resume, err := delimiterFor("")
+	if err != nil {
+		return
+	}
+	a.Group("token-gate: full report")
+	a.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: resume})
+	fmt.Fprint(c.Stdout, report.Terminal(run))
+	a.IssueCommand(&githubactions.Command{Name: resume})
+	a.EndGroup()
 }
 
 func guard(f func()) (err error) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/transport"
 )
@@ -90,7 +91,32 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.scanLeaks(t, r, vars, stdin)
 	return r
+}
+
+// scanLeaks runs after every run of every test: no token the fakes know, no
+// token given to the run and no registry token may appear, in any form the
+// program sends it, in any byte written or in any issue title, body or
+// comment.
+func (e *env) scanLeaks(t *testing.T, r result, vars map[string]string, stdin string) {
+	t.Helper()
+	secrets := append(e.gh.Tokens(), e.reg.Issued()...)
+	secrets = append(secrets, strings.TrimSpace(stdin), vars["INPUT_TOKEN"], vars["INPUT_GITHUB-TOKEN"], vars["GH_TOKEN"], vars["GITHUB_TOKEN"])
+	for _, l := range config.TokenLines(vars["INPUT_TOKENS"]) {
+		secrets = append(secrets, l.Secrets()...)
+	}
+	var plausible []string
+	for _, s := range secrets {
+		// Values too short to be tokens are refused before anything is
+		// sent; they would match ordinary words.
+		if len(strings.TrimSpace(s)) >= 8 {
+			plausible = append(plausible, strings.TrimSpace(s))
+		}
+	}
+	if leaks := fake.Leaks(r.All()+"\n"+e.gh.IssueText(), plausible...); len(leaks) > 0 {
+		t.Errorf("secrets leaked into what the program wrote or into issues: %v", leaks)
+	}
 }
 
 // assertNoLeak fails when any secret appears in any byte the program wrote,

@@ -130,6 +130,26 @@ func (g *GitHub) Add(tok string, a Account) {
 	g.accounts[tok] = a
 }
 
+// Tokens returns every token the fake knows, for leak scans.
+func (g *GitHub) Tokens() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.accounts))
+	for tok := range g.accounts {
+		out = append(out, tok)
+	}
+	return out
+}
+
+// IssueText is every title, body and comment of every issue, for leak scans.
+func (g *GitHub) IssueText() string {
+	var b strings.Builder
+	for _, i := range g.Issues.All() {
+		b.WriteString(i.Title + "\n" + i.Body + "\n" + strings.Join(i.Comments, "\n") + "\n")
+	}
+	return b.String()
+}
+
 // SetOrg sets how an organization treats tokens.
 func (g *GitHub) SetOrg(name string, o Org) {
 	g.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ type Registry struct {
 	requests     []Request
 	inFlight     int
 	maxInFlight  int
+	echoing      bool
 }
 
 // NewRegistry starts a fake registry that stops when the test ends.
@@ -91,6 +93,20 @@ func (reg *Registry) SetRealm(u string) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	reg.realm = u
+}
+
+// SetEcho makes the token service refuse everyone with a message that quotes
+// the credentials it received, raw, URL-encoded and as the Basic header.
+func (reg *Registry) SetEcho(on bool) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.echoing = on
+}
+
+func (reg *Registry) echo() bool {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	return reg.echoing
 }
 
 // SetService names the service in the challenge.
@@ -161,6 +177,13 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if status >= 500 {
 		Recorded("unicorn-502").WithStatus(status).Write(w)
+		return
+	}
+	if reg.echo() {
+		// A hostile or careless token service that quotes what it received:
+		// no real one is known to, which is why it is tested.
+		msg := fmt.Sprintf("unauthenticated: received Authorization %q for %s (%s)", r.Header.Get("Authorization"), pass, url.QueryEscape(pass))
+		registryError("UNAUTHORIZED", msg).WithStatus(http.StatusUnauthorized).Write(w)
 		return
 	}
 	if status != 0 || !ok || !accepted {

@@ -3,8 +3,10 @@ package fake
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +114,7 @@ func RunnerEnv(actionYML string, with map[string]string, contexts map[string]str
 func ParseOutputs(data string) (map[string]string, error) {
 	out := map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20) // an output may be 1 MB on one line
 	for sc.Scan() {
 		line := sc.Text()
 		if line == "" {
@@ -182,7 +185,10 @@ func unescape(s string, property bool) string {
 }
 
 // Leaks reports every secret that occurs in text outside an ::add-mask::
-// line, the one place a secret must appear.
+// line, the one place a secret must appear, in every form the program itself
+// sends it: raw, URL-encoded, and base64 of the HTTP Basic user:secret (the
+// push probe's user name is token-gate; extra Basic users can be named with
+// BasicUser).
 func Leaks(text string, secrets ...string) []string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
@@ -193,11 +199,33 @@ func Leaks(text string, secrets ...string) []string {
 	rest := strings.Join(lines, "\n")
 	var found []string
 	for _, s := range secrets {
-		if s != "" && strings.Contains(rest, s) {
-			found = append(found, s[:min(len(s), 8)]+"…")
+		if s == "" {
+			continue
+		}
+		for _, form := range SecretForms(s) {
+			if strings.Contains(rest, form) {
+				found = append(found, s[:min(len(s), 8)]+"… as "+form[:min(len(form), 12)]+"…")
+				break
+			}
 		}
 	}
 	return found
+}
+
+// BasicUsers are the user names whose Basic credentials Leaks looks for.
+var BasicUsers = []string{"token-gate", "aibrix-bot", "dockerhub-user"}
+
+// SecretForms lists the forms of a secret a leak scan looks for.
+func SecretForms(s string) []string {
+	forms := []string{s}
+	if q := url.QueryEscape(s); q != s {
+		forms = append(forms, q)
+	}
+	for _, u := range BasicUsers {
+		raw := []byte(u + ":" + s)
+		forms = append(forms, base64.StdEncoding.EncodeToString(raw), base64.RawStdEncoding.EncodeToString(raw))
+	}
+	return forms
 }
 
 // Step is what one run of the action left behind, read as the runner reads

@@ -1,5 +1,7 @@
 package fake
 
+import "strings"
+
 // Scenario is one run of the action as a workflow would make it, shared by the
 // process-level test and the container test so both hold the binary and the
 // image to the same expectations.
@@ -8,6 +10,18 @@ type Scenario struct {
 	With  func(registryHost string) map[string]string
 	Setup func(gh *GitHub, reg *Registry)
 	Want  StepWant
+}
+
+// BareSecret is a base64 secret ending in ==, pasted where a NAME=VALUE line
+// was expected.
+const BareSecret = "YmFyZSBzZWNyZXQgb2YgdHdlbnR5LWZvdXIgYnl0ZXM=="
+
+// StepLeaks scans a finished scenario step, and every issue the fake holds,
+// for every token the fakes know, the workflow's github.token, every registry
+// token and the bare secret, in every form the program sends them.
+func StepLeaks(r Step, gh *GitHub, reg *Registry, contexts map[string]string) []string {
+	secrets := append(append(gh.Tokens(), contexts["github.token"], BareSecret, strings.TrimRight(BareSecret, "=")), reg.Issued()...)
+	return Leaks(r.All()+"\n"+gh.IssueText(), secrets...)
 }
 
 // Contexts are the expression values the runner would evaluate action.yml's
@@ -142,6 +156,30 @@ func Scenarios(expires string) []Scenario {
 				gh.Add(Classic, good)
 			},
 			Want: StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "login": "aibrix-bot"}},
+		},
+		{
+			Name: "a token service that quotes the credentials it received",
+			With: func(reg string) map[string]string {
+				return map[string]string{"token": Classic, "packages": reg + "/aibrix/runtime"}
+			},
+			Setup: func(gh *GitHub, reg *Registry) {
+				gh.Add(Classic, good)
+				reg.SetEcho(true)
+			},
+			Want: StepWant{Code: 1, Errors: []string{"Cannot push REGISTRY/aibrix/runtime"},
+				Contains: []string{`received Authorization \"Basic ***\" for *** (***)`}},
+		},
+		{
+			Name:  "a typo in the registry host sends nothing",
+			With:  only(map[string]string{"token": Classic, "packages": "ghrc.io/aibrix/runtime"}),
+			Setup: func(gh *GitHub, _ *Registry) { gh.Add(Classic, good) },
+			Want:  StepWant{Code: 2, Errors: []string{"token-gate: bad input"}, Contains: []string{"ghrc.io is not ghcr.io"}},
+		},
+		{
+			Name:  "a bare secret where a NAME=VALUE line was expected",
+			With:  only(map[string]string{"tokens": "GOOD_TOKEN=" + Classic + "\n" + BareSecret}),
+			Setup: none,
+			Want:  StepWant{Code: 2, Errors: []string{"token-gate: bad input"}, Contains: []string{"line 2 is not NAME=VALUE"}},
 		},
 		{
 			Name:  "empty token, on-missing fail",

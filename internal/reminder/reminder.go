@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -44,6 +45,9 @@ type Options struct {
 	// MaxPages bounds the listing of open issues, 100 a page.
 	MaxPages int
 }
+
+// MaxBody is GitHub's limit on an issue body, in characters.
+const MaxBody = 65536
 
 // DefaultPace and DefaultMaxPages are what a run uses.
 const (
@@ -193,49 +197,63 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 			labels := s.o.Labels
 			req.Labels = &labels
 		}
-		if err := s.pace(ctx); err != nil {
+		var created *gh.Issue
+		err := s.mutate(ctx, func() (*gh.Response, error) {
+			i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
+			created = i
+			return resp, err
+		})
+		if err != nil {
 			return done, err
 		}
-		i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
-		if err != nil {
-			return done, github.Classify(ctx, resp, err)
-		}
-		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: i.GetNumber(), URL: i.GetHTMLURL()}), nil
+		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: created.GetNumber(), URL: created.GetHTMLURL()}), nil
 	}
 	if kept.digest == digest && kept.state == health {
 		return done, nil // it already says all this
 	}
-	if err := s.pace(ctx); err != nil {
+	if err := s.mutate(ctx, func() (*gh.Response, error) {
+		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueRequest{Title: &title, Body: &body})
+		return resp, err
+	}); err != nil {
 		return done, err
 	}
-	if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueRequest{Title: &title, Body: &body}); err != nil {
-		return done, github.Classify(ctx, resp, err)
-	}
 	if kept.state != "" && kept.state != health {
-		comment := s.o.Redact(fmt.Sprintf("The verdict changed from **%s** to **%s**: %s", kept.state, health, headline(v)))
-		if err := s.pace(ctx); err != nil {
+		comment := fmt.Sprintf("The verdict changed from **%s** to **%s**: %s", kept.state, health, report.Markdown(headline(v)))
+		if err := s.comment(ctx, kept.number, comment); err != nil {
 			return done, err
-		}
-		if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueComment{Body: &comment}); err != nil {
-			return done, github.Classify(ctx, resp, err)
 		}
 	}
 	return append(done, gate.Reminder{Name: v.TokenName, Action: "updated", Number: kept.number, URL: kept.url}), nil
 }
 
 func (s *syncer) closeIssue(ctx context.Context, number int, comment, reason string) error {
-	comment = s.o.Redact(comment)
-	if err := s.pace(ctx); err != nil {
+	if err := s.comment(ctx, number, comment); err != nil {
 		return err
-	}
-	if _, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueComment{Body: &comment}); err != nil {
-		return github.Classify(ctx, resp, err)
 	}
 	closed := "closed"
+	return s.mutate(ctx, func() (*gh.Response, error) {
+		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueRequest{State: &closed, StateReason: &reason})
+		return resp, err
+	})
+}
+
+func (s *syncer) comment(ctx context.Context, number int, text string) error {
+	text = s.o.Redact(text)
+	return s.mutate(ctx, func() (*gh.Response, error) {
+		_, resp, err := s.c.Issues.CreateComment(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueComment{Body: &text})
+		return resp, err
+	})
+}
+
+// mutate makes one write, paced: it starts at least Pace after the last
+// write ended, and not at all if it could not end inside the run's bound.
+func (s *syncer) mutate(ctx context.Context, write func() (*gh.Response, error)) error {
 	if err := s.pace(ctx); err != nil {
 		return err
 	}
-	if _, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueRequest{State: &closed, StateReason: &reason}); err != nil {
+	resp, err := write()
+	s.lastWrite = time.Now()
+	if err != nil {
 		return github.Classify(ctx, resp, err)
 	}
 	return nil
@@ -244,8 +262,8 @@ func (s *syncer) closeIssue(ctx context.Context, number int, comment, reason str
 // errOutOfTime is a write skipped because it would end past the run's bound.
 var errOutOfTime = errors.New("the run's time bound would pass before the next write")
 
-// pace waits until Pace has passed since the last write, unless that would
-// run past the context's deadline.
+// pace waits until Pace has passed since the last write ended, unless the
+// next write could then not end (within another Pace) before the deadline.
 func (s *syncer) pace(ctx context.Context) error {
 	wait := time.Until(s.lastWrite.Add(s.o.Pace))
 	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(max(wait, 0)+s.o.Pace).After(deadline) {
@@ -260,7 +278,6 @@ func (s *syncer) pace(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	s.lastWrite = time.Now()
 	return nil
 }
 
@@ -304,11 +321,24 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 		fmt.Fprintf(&b, " It expired on **%s**.", v.ExpiresAt.Format("2006-01-02 15:04 UTC"))
 	}
 	b.WriteString("\n\n### What the check found\n\n")
+	// An issue body holds at most 65,536 characters (docs/facts.md, "Issues
+	// API"); past a budget that leaves room for the rest, findings are
+	// counted instead of listed.
+	const budget = MaxBody - 8000
+	left := 0
 	for _, f := range v.Findings {
 		if f.Severity == gate.Notice {
 			continue
 		}
-		fmt.Fprintf(&b, "- **%s** (%s): %s\n", report.Markdown(f.Title), f.Severity, report.Markdown(f.Message))
+		line := fmt.Sprintf("- **%s** (%s): %s\n", report.Markdown(f.Title), f.Severity, report.Markdown(f.Message))
+		if left > 0 || utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > budget {
+			left++
+			continue
+		}
+		b.WriteString(line)
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "- … and %d more findings, cut to keep this issue within GitHub's 65,536 characters; the run's step summary, `report` output and log list them all.\n", left)
 	}
 	b.WriteString("\n### Fix\n\n")
 	fmt.Fprintf(&b, "1. %s\n", gate.Renew(v.Kind, v.TokenName, s.o.Links, token.ReplacementScopes(s.o.RequiredScopes, v.Scopes)))

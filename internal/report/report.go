@@ -105,7 +105,7 @@ func Outputs(run gate.Run) []Output {
 		reminders = []gate.Reminder{}
 	}
 	remindersJSON, _ := json.Marshal(reminders)
-	reportJSON, _ := json.Marshal(JSON(run))
+	reportJSON, _ := reportOutput(run)
 	return []Output{
 		{"valid", strconv.FormatBool(run.Valid())},
 		{"token-type", string(first.Kind)},
@@ -116,7 +116,7 @@ func Outputs(run gate.Run) []Output {
 		{"days-remaining", days},
 		{"pushable", strings.Join(first.Pushable(), ",")},
 		{"not-pushable", strings.Join(first.NotPushable(), ",")},
-		{"report", string(reportJSON)},
+		{"report", reportJSON},
 		{"reminders", string(remindersJSON)},
 	}
 }
@@ -136,6 +136,8 @@ type TokenReport struct {
 	NotPushable   []string `json:"not-pushable,omitempty"`
 	// Findings carry a stable code each, for scripts to branch on.
 	Findings []FindingReport `json:"findings"`
+	// Cut, when set, says what was left out to fit GitHub's output limit.
+	Cut string `json:"cut,omitempty"`
 }
 
 // FindingReport is one finding in the JSON report.

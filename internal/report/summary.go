@@ -24,10 +24,10 @@ var verdictIcon = map[string]string{
 	"passed":               "✅",
 }
 
-// Summary renders the Markdown step summary. One token gets its detail: facts,
+// summary renders the Markdown step summary. One token gets its detail: facts,
 // checks, images and problems. Several get the inventory: one row per token,
 // soonest trouble first, then the problems under it.
-func Summary(run gate.Run) string {
+func summary(run gate.Run) string {
 	var b strings.Builder
 	if len(run.Verdicts) == 1 {
 		single(&b, run.Verdicts[0])

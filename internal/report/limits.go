@@ -1,0 +1,81 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/gate"
+)
+
+// GitHub's limits on what a step writes (docs/facts.md, "Workflow commands").
+// What would pass them is cut, and the cut says so and where the rest is.
+const (
+	MaxSummary = 1 << 20   // bytes of step summary per step
+	MaxOutput  = 1_000_000 // bytes of one output
+)
+
+const summaryCutNote = "\n\n> **Cut:** this summary reached GitHub's limit of 1 MiB per step. Every finding is in the `report` output and in the run's log (the group \"token-gate: full report\").\n"
+
+// Summary renders the Markdown step summary, cut at GitHub's limit.
+func Summary(run gate.Run) string {
+	s := summary(run)
+	if len(s) <= MaxSummary {
+		return s
+	}
+	return cutAtLine(s, MaxSummary-len(summaryCutNote)) + summaryCutNote
+}
+
+// SummaryCut reports whether the summary of run is cut.
+func SummaryCut(run gate.Run) bool { return len(summary(run)) > MaxSummary }
+
+// cutAtLine returns s cut to at most n bytes, at the end of a line.
+func cutAtLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	if i := strings.LastIndexByte(s, '\n'); i > 0 {
+		s = s[:i+1]
+	}
+	return s
+}
+
+// reportOutput is the `report` output: the full JSON report, or, past
+// GitHub's 1 MB per output, the same shape with every message left out and
+// each entry's `cut` saying where they are.
+func reportOutput(run gate.Run) (string, bool) {
+	full, _ := json.Marshal(JSON(run))
+	if len(full) <= MaxOutput {
+		return string(full), false
+	}
+	entries := JSON(run)
+	for i := range entries {
+		e := &entries[i]
+		e.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
+		for k := range e.Problems {
+			title, _, _ := strings.Cut(e.Problems[k], ": ")
+			e.Problems[k] = title
+		}
+		for k := range e.Findings {
+			e.Findings[k].Message = ""
+		}
+	}
+	compact, _ := json.Marshal(entries)
+	if len(compact) <= MaxOutput {
+		return string(compact), true
+	}
+	// Still too large (it cannot be at token-gate's own maxima): keep the
+	// verdicts and drop the findings.
+	for i := range entries {
+		entries[i].Problems, entries[i].Findings = []string{}, []FindingReport{}
+	}
+	compact, _ = json.Marshal(entries)
+	return string(compact), true
+}
+
+// Truncated reports whether anything of run is cut in the summary or the
+// outputs, so the caller can print the full report to the log.
+func Truncated(run gate.Run) bool {
+	_, cut := reportOutput(run)
+	return cut || SummaryCut(run)
+}
