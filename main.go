@@ -23,7 +23,7 @@ func main() {
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
 		Transport: http.DefaultTransport,
-		Policy:    transport.DefaultPolicy,
+		Policy:    transport.DefaultPolicy(),
 		Now:       time.Now,
 		Timeout:   command.DefaultTimeout,
 	}

@@ -82,16 +82,20 @@ func RecordedNames() []string {
 	return out
 }
 
-// With returns the answer with one header set; an empty value removes it.
+// With returns the answer with one header set, to an empty value too.
 func (a Answer) With(header, value string) Answer {
+	a = a.Without(header)
+	a.Headers[header] = value
+	return a
+}
+
+// Without returns the answer without a header.
+func (a Answer) Without(header string) Answer {
 	h := make(map[string]string, len(a.Headers)+1)
 	for k, v := range a.Headers {
 		if !strings.EqualFold(k, header) {
 			h[k] = v
 		}
-	}
-	if value != "" {
-		h[header] = value
 	}
 	a.Headers = h
 	return a

@@ -264,7 +264,13 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			Recorded("installation-user-403").Write(w)
 			return
 		}
-		userAnswer(acct.Login).Write(w)
+		a := userAnswer(acct.Login)
+		if acct.NoScopes {
+			a = a.Without("X-OAuth-Scopes")
+		} else {
+			a = a.With("X-OAuth-Scopes", acct.Scopes)
+		}
+		a.Write(w)
 	case r.Method == http.MethodGet && path == "/rate_limit":
 		switch mode {
 		case ModeGHESNoRateLimit:
@@ -334,13 +340,10 @@ func (g *GitHub) serveOrgList(w http.ResponseWriter) {
 	g.mu.Unlock()
 	a := Recorded("sso-partial-results-200")
 	if !sso {
-		a = a.With("X-GitHub-SSO", "")
+		a = a.Without("X-GitHub-SSO")
 	}
 	a.Write(w)
 }
-
-// BadCredentials writes GitHub's 401.
-func BadCredentials(w http.ResponseWriter) { Recorded("bad-credentials-401").Write(w) }
 
 // PrimaryRateLimit is a fault answering as an exhausted primary limit does,
 // resetting at reset.
@@ -355,7 +358,7 @@ func PrimaryRateLimit(status int, reset time.Time) Fault {
 // retryAfter < 0 leaves Retry-After out.
 func SecondaryRateLimit(status, retryAfter int) Fault {
 	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		a := Recorded("secondary-rate-limit-403").WithStatus(status).With("Retry-After", "")
+		a := Recorded("secondary-rate-limit-403").WithStatus(status).Without("Retry-After")
 		if retryAfter >= 0 {
 			a = a.With("Retry-After", fmt.Sprint(retryAfter))
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/fake"
+	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/token"
+	"github.com/token-gate/token-gate/internal/transport"
 )
 
 func TestParseSSO(t *testing.T) {
@@ -69,5 +75,168 @@ func TestClassifySyntheticRateLimit(t *testing.T) {
 	var rl *facts.RateLimitError
 	if !errors.As(got, &rl) || rl.Secondary || !rl.Reset.Equal(reset) {
 		t.Errorf("Classify = %#v, want a primary facts.RateLimitError resetting at %v", got, reset)
+	}
+}
+
+// TestRecordedAnswers classifies every recorded GitHub answer in
+// testdata/answers: each becomes the fact its situation is, read from
+// status, headers and body as GitHub sends them.
+func TestRecordedAnswers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		answer string
+		path   string
+		check  func(t *testing.T, g facts.GitHub)
+	}{
+		{"user-200", "/user", func(t *testing.T, g facts.GitHub) {
+			if g.Err != nil || g.Account.Login != "octocat" || !g.Account.ScopesReported {
+				t.Errorf("%+v", g)
+			}
+		}},
+		{"bad-credentials-401", "/user", isErr[*facts.BadCredentialsError]},
+		{"installation-user-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var api *facts.APIError
+			if !errors.As(g.Err, &api) || api.Status != 403 {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"ghes-rate-limit-off-404", "/rate_limit", func(t *testing.T, g facts.GitHub) {
+			if g.Err != nil || !g.Account.RateLimitingOff {
+				t.Errorf("%+v", g)
+			}
+		}},
+		{"ghes-rate-limit-whitelisted-404", "/rate_limit", func(t *testing.T, g facts.GitHub) {
+			if g.Err != nil || !g.Account.RateLimitingOff {
+				t.Errorf("%+v", g)
+			}
+		}},
+		{"sso-required-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var sso *facts.SSOError
+			if !errors.As(g.Err, &sso) || sso.Org != "ORG" || !strings.HasPrefix(sso.AuthorizeURL, "https://github.com/orgs/ORG/sso?") {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"org-forbids-classic-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyNoClassicPAT || p.Org != "ORG" {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"org-lifetime-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "ORG" || p.MaxDays != 90 {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"primary-rate-limit-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var rl *facts.RateLimitError
+			if !errors.As(g.Err, &rl) || rl.Secondary || rl.Reset.IsZero() {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"secondary-rate-limit-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var rl *facts.RateLimitError
+			if !errors.As(g.Err, &rl) || !rl.Secondary || rl.RetryAfter != 60*time.Second {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"too-many-requests-429", "/user", func(t *testing.T, g facts.GitHub) {
+			var rl *facts.RateLimitError
+			if !errors.As(g.Err, &rl) || !rl.Secondary {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"unicorn-502", "/user", isErr[*facts.UnreachableError]},
+		{"captive-portal-200", "/user", func(t *testing.T, g facts.GitHub) {
+			var odd *facts.UnexpectedAnswerError
+			if !errors.As(g.Err, &odd) || odd.Status != 200 || !strings.HasPrefix(odd.Start, "<html>") {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"not-found-404", "/user", func(t *testing.T, g facts.GitHub) {
+			var api *facts.APIError
+			if !errors.As(g.Err, &api) || api.Status != 404 {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.answer, func(t *testing.T) {
+			t.Parallel()
+			a := fake.Recorded(tc.answer)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/v3"+tc.path {
+					t.Errorf("asked %s", r.URL.Path)
+				}
+				a.Write(w)
+			}))
+			defer srv.Close()
+			api, _ := url.Parse(srv.URL + "/api/v3")
+			c, err := NewClient(api, "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", nil, transport.Policy{Attempts: 1, AttemptTimeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind := token.ClassicPAT
+			if tc.path == "/rate_limit" {
+				kind = token.Installation
+			}
+			tc.check(t, c.Inspect(t.Context(), kind))
+		})
+	}
+}
+
+func isErr[E error](t *testing.T, g facts.GitHub) {
+	t.Helper()
+	var target E
+	if !errors.As(g.Err, &target) {
+		t.Errorf("error %#v, want a %T", g.Err, target)
+	}
+}
+
+// TestDiagnose asks about a package as an organization's, or as the token's
+// own account's, and escapes a name with a slash.
+func TestDiagnose(t *testing.T) {
+	t.Parallel()
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.EscapedPath())
+		fake.Recorded("package-200").Write(w)
+	}))
+	defer srv.Close()
+	api, _ := url.Parse(srv.URL + "/api/v3")
+	c, _ := NewClient(api, "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", nil, transport.Policy{Attempts: 1, AttemptTimeout: 5 * time.Second})
+	org := c.Diagnose(t.Context(), image.Image{Registry: "ghcr.io", Repository: "aibrix/team/runtime"}, "someone")
+	own := c.Diagnose(t.Context(), image.Image{Registry: "ghcr.io", Repository: "Octo/tool"}, "octo")
+	if !org.Found || !own.Found {
+		t.Errorf("found: %v %v", org, own)
+	}
+	want := []string{"/api/v3/orgs/aibrix/packages/container/team%2Fruntime", "/api/v3/user/packages/container/tool"}
+	if diff := cmp.Diff(want, asked); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add("ORG forbids access via a personal access token (classic). Please use a GitHub App.")
+	f.Add("The 'ORG' organization forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 90 days.")
+	f.Add("forbids access via ")
+	f.Fuzz(func(t *testing.T, msg string) {
+		p := ParsePolicy(msg)
+		if p == nil {
+			return
+		}
+		if p.Kind != facts.PolicyNoClassicPAT && p.Kind != facts.PolicyLifetime || p.MaxDays < 0 {
+			t.Errorf("%q: %+v", msg, p)
+		}
+	})
+}
+
+// TestPartialResultsIsNotARefusal: a list answer that left out SSO-protected
+// organizations is a 200, never an SSO refusal.
+func TestPartialResultsIsNotARefusal(t *testing.T) {
+	t.Parallel()
+	s := ParseSSO(fake.Recorded("sso-partial-results-200").Headers["X-GitHub-SSO"])
+	if s.Required || len(s.PartialOrgs) != 2 {
+		t.Errorf("%+v", s)
 	}
 }

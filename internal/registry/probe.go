@@ -18,20 +18,6 @@ import (
 	"github.com/token-gate/token-gate/internal/transport"
 )
 
-// Result is the probe of one image.
-type Result = facts.ImageResult
-
-// Image is a parsed image reference.
-type Image = image.Image
-
-// The outcomes a probe can have.
-const (
-	Pushable    = facts.Pushable
-	Denied      = facts.Denied
-	Unreachable = facts.Unreachable
-	RateLimited = facts.RateLimited
-	Unexpected  = facts.Unexpected
-)
 
 // Prober probes images for push rights with one credential.
 type Prober struct {
@@ -51,13 +37,13 @@ type Prober struct {
 type challengeOnce struct {
 	once sync.Once
 	ch   Challenge
-	res  *Result // set when the challenge itself failed
+	res  *facts.ImageResult // set when the challenge itself failed
 }
 
 // NewClient returns an HTTP client that may reach only these images'
 // registries; a token realm on any other host is refused rather than handed
 // the token.
-func NewClient(base http.RoundTripper, policy transport.Policy, images []Image) *http.Client {
+func NewClient(base http.RoundTripper, policy transport.Policy, images []image.Image) *http.Client {
 	hosts := make([]string, 0, len(images))
 	for _, img := range images {
 		hosts = append(hosts, img.Registry)
@@ -67,8 +53,8 @@ func NewClient(base http.RoundTripper, policy transport.Policy, images []Image) 
 
 // ProbeAll probes images concurrently, at most Parallel at a time, and returns
 // the results in input order.
-func (p *Prober) ProbeAll(ctx context.Context, images []Image) []Result {
-	results := make([]Result, len(images))
+func (p *Prober) ProbeAll(ctx context.Context, images []image.Image) []facts.ImageResult {
+	results := make([]facts.ImageResult, len(images))
 	limit := max(p.Parallel, 1)
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
@@ -89,7 +75,7 @@ func (p *Prober) ProbeAll(ctx context.Context, images []Image) []Result {
 // registry), the token request with Basic auth, and an empty upload POST with
 // the registry token. 202 proves push rights and creates nothing: the upload
 // session is left to expire.
-func (p *Prober) Probe(ctx context.Context, img Image) Result {
+func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 	ch, failed := p.challenge(ctx, img)
 	if failed != nil {
 		r := *failed
@@ -110,13 +96,13 @@ func (p *Prober) Probe(ctx context.Context, img Image) Result {
 	case "":
 		// The registry asked for no credentials at all; the upload decides.
 	default:
-		return Result{Image: img, Outcome: Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
+		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
 			Message: fmt.Sprintf("the registry asks for %q authentication, which token-gate does not speak", ch.Scheme)}
 	}
 	uploadURL := base + "/v2/" + img.Repository + "/blobs/uploads/"
 	req, err := http.NewRequestWithContext(transport.AllowPostRetry(ctx), http.MethodPost, uploadURL, http.NoBody)
 	if err != nil {
-		return Result{Image: img, Outcome: Unexpected, Step: "upload", Message: err.Error()}
+		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "upload", Message: err.Error()}
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -129,12 +115,12 @@ func (p *Prober) Probe(ctx context.Context, img Image) Result {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode == http.StatusAccepted {
-		return Result{Image: img, Outcome: Pushable, Step: "upload", Status: resp.StatusCode}
+		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: resp.StatusCode}
 	}
 	return statusResult(img, "upload", resp.StatusCode, body)
 }
 
-func (p *Prober) challenge(ctx context.Context, img Image) (Challenge, *Result) {
+func (p *Prober) challenge(ctx context.Context, img image.Image) (Challenge, *facts.ImageResult) {
 	p.mu.Lock()
 	if p.challenges == nil {
 		p.challenges = map[string]*challengeOnce{}
@@ -149,10 +135,10 @@ func (p *Prober) challenge(ctx context.Context, img Image) (Challenge, *Result) 
 	return c.ch, c.res
 }
 
-func (p *Prober) fetchChallenge(ctx context.Context, img Image) (Challenge, *Result) {
+func (p *Prober) fetchChallenge(ctx context.Context, img image.Image) (Challenge, *facts.ImageResult) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, img.Scheme()+"://"+img.Registry+"/v2/", nil)
 	if err != nil {
-		return Challenge{}, &Result{Outcome: Unexpected, Step: "challenge", Message: err.Error()}
+		return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Message: err.Error()}
 	}
 	resp, err := p.Client.Do(req)
 	if err != nil {
@@ -167,7 +153,7 @@ func (p *Prober) fetchChallenge(ctx context.Context, img Image) (Challenge, *Res
 	case resp.StatusCode == http.StatusUnauthorized:
 		ch, err := ParseChallenge(resp.Header.Get("WWW-Authenticate"))
 		if err != nil {
-			return Challenge{}, &Result{Outcome: Unexpected, Step: "challenge", Status: resp.StatusCode,
+			return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Status: resp.StatusCode,
 				Message: "the registry's WWW-Authenticate challenge is unreadable: " + err.Error()}
 		}
 		return ch, nil
@@ -176,10 +162,10 @@ func (p *Prober) fetchChallenge(ctx context.Context, img Image) (Challenge, *Res
 	return Challenge{}, &r
 }
 
-func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (string, *Result) {
+func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challenge) (string, *facts.ImageResult) {
 	realm, err := url.Parse(ch.Params["realm"])
 	if err != nil || realm.Host == "" {
-		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Message: fmt.Sprintf("the challenge names no usable realm (%q)", ch.Params["realm"])}
+		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Message: fmt.Sprintf("the challenge names no usable realm (%q)", ch.Params["realm"])}
 	}
 	q := realm.Query()
 	if svc := ch.Params["service"]; svc != "" {
@@ -189,7 +175,7 @@ func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (st
 	realm.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
 	if err != nil {
-		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Message: err.Error()}
+		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Message: err.Error()}
 	}
 	req.SetBasicAuth(p.Username, p.Secret)
 	resp, err := p.Client.Do(req)
@@ -210,7 +196,7 @@ func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (st
 		AccessToken string `json:"access_token"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.Token+answer.AccessToken == "" {
-		return "", &Result{Image: img, Outcome: Unexpected, Step: "token", Status: resp.StatusCode,
+		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Status: resp.StatusCode,
 			Message: "the registry's token service answered 200 without a token"}
 	}
 	tok := answer.Token
@@ -223,31 +209,31 @@ func (p *Prober) registryToken(ctx context.Context, img Image, ch Challenge) (st
 	return tok, nil
 }
 
-func networkResult(img Image, step string, err error) Result {
+func networkResult(img image.Image, step string, err error) facts.ImageResult {
 	var dest *destination.Error
 	if errors.As(err, &dest) {
-		return Result{Image: img, Outcome: Unexpected, Step: step, Message: dest.Error()}
+		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: step, Message: dest.Error()}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return Result{Image: img, Outcome: Unreachable, Step: step, Message: err.Error()}
+	return facts.ImageResult{Image: img, Outcome: facts.Unreachable, Step: step, Message: err.Error()}
 }
 
-func statusResult(img Image, step string, status int, body []byte) Result {
-	r := Result{Image: img, Step: step, Status: status, Message: registryMessage(body)}
+func statusResult(img image.Image, step string, status int, body []byte) facts.ImageResult {
+	r := facts.ImageResult{Image: img, Step: step, Status: status, Message: registryMessage(body)}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		r.Outcome = Denied
+		r.Outcome = facts.Denied
 	case status == http.StatusTooManyRequests:
-		r.Outcome = RateLimited
+		r.Outcome = facts.RateLimited
 	case status >= 500:
-		r.Outcome = Unreachable
+		r.Outcome = facts.Unreachable
 	default:
 		// Anything else (a 404, say) is no proof either way; the report
 		// quotes it.
-		r.Outcome = Unexpected
+		r.Outcome = facts.Unexpected
 	}
 	return r
 }

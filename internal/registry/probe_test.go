@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/transport"
 )
@@ -90,8 +91,8 @@ func TestProbeBasicChallenge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Prober{Client: NewClient(nil, transport.DefaultPolicy, []Image{img}), Username: "token-gate", Secret: secret, Parallel: 1}
-	if got := p.Probe(t.Context(), img); got.Outcome != Pushable {
+	p := &Prober{Client: NewClient(nil, transport.DefaultPolicy(), []image.Image{img}), Username: "token-gate", Secret: secret, Parallel: 1}
+	if got := p.Probe(t.Context(), img); got.Outcome != facts.Pushable {
 		t.Errorf("outcome %s (%d at %s: %s), want pushable", got.Outcome, got.Status, got.Step, got.Message)
 	}
 }

@@ -25,8 +25,8 @@ func Summary(run gate.Run) string {
 	return cutAtLine(s, MaxSummary-len(summaryCutNote)) + summaryCutNote
 }
 
-// SummaryCut reports whether the summary of run is cut.
-func SummaryCut(run gate.Run) bool { return len(summary(run)) > MaxSummary }
+// summaryCut reports whether the summary of run is cut.
+func summaryCut(run gate.Run) bool { return len(summary(run)) > MaxSummary }
 
 // cutAtLine returns s cut to at most n bytes, at the end of a line.
 func cutAtLine(s string, n int) string {
@@ -77,5 +77,5 @@ func reportOutput(run gate.Run) (string, bool) {
 // outputs, so the caller can print the full report to the log.
 func Truncated(run gate.Run) bool {
 	_, cut := reportOutput(run)
-	return cut || SummaryCut(run)
+	return cut || summaryCut(run)
 }

@@ -31,9 +31,9 @@ var leaves = []string{
 	"delete:packages", "workflow", "read:audit_log", "site_admin", "copilot",
 }
 
-// HighRisk are scopes worth a warning when granted but not required, so that
+// highRisk are scopes worth a warning when granted but not required, so that
 // least privilege is visible in every run.
-var HighRisk = []string{
+var highRisk = []string{
 	"delete_repo", "admin:org", "admin:enterprise", "site_admin",
 	"admin:repo_hook", "admin:org_hook", "delete:packages", "workflow",
 }
@@ -175,7 +175,7 @@ func Missing(required, granted []string) []string {
 func Unrequested(required, granted []string) []string {
 	out := []string{}
 	for _, g := range granted {
-		if slices.Contains(HighRisk, g) && !slices.Contains(required, g) {
+		if slices.Contains(highRisk, g) && !slices.Contains(required, g) {
 			out = append(out, g)
 		}
 	}
@@ -190,7 +190,7 @@ func Unrequested(required, granted []string) []string {
 func ReplacementScopes(required, granted []string) []string {
 	out := slices.Clone(required)
 	for _, s := range granted {
-		if !slices.Contains(out, s) && !slices.Contains(HighRisk, s) {
+		if !slices.Contains(out, s) && !slices.Contains(highRisk, s) {
 			out = append(out, s)
 		}
 	}

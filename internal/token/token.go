@@ -115,11 +115,6 @@ func KindOf(tok string) Kind {
 	return Unknown
 }
 
-// HasScopes reports whether GitHub reports classic scopes for this kind.
-func (k Kind) HasScopes() bool {
-	return k == ClassicPAT || k == OAuth
-}
-
 // ShortLived reports kinds that GitHub issues for hours, not days, so that an
 // expiry warning would fire on every run and mean nothing.
 func (k Kind) ShortLived() bool {

@@ -34,11 +34,13 @@ type Policy struct {
 
 // DefaultPolicy is what a run uses: three tries in all, and the caller bounds
 // the whole run with a context deadline (60 s in the command).
-var DefaultPolicy = Policy{
-	Attempts:       3,
-	Backoff:        500 * time.Millisecond,
-	AttemptTimeout: 20 * time.Second,
-	MaxRetryAfter:  10 * time.Second,
+func DefaultPolicy() Policy {
+	return Policy{
+		Attempts:       3,
+		Backoff:        500 * time.Millisecond,
+		AttemptTimeout: 20 * time.Second,
+		MaxRetryAfter:  10 * time.Second,
+	}
 }
 
 // maxBody caps what one response may make us hold in memory. GitHub's and the

@@ -25,7 +25,7 @@ func TestRedirectToAnotherHostCarriesNoToken(t *testing.T) {
 	}))
 	defer api.Close()
 	apiURL, _ := url.Parse(api.URL)
-	c := NewClient(nil, DefaultPolicy, apiURL.Host)
+	c := NewClient(nil, DefaultPolicy(), apiURL.Host)
 	c = Wrap(c, func(next http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			r = r.Clone(r.Context())
