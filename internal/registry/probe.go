@@ -18,7 +18,6 @@ import (
 	"github.com/token-gate/token-gate/internal/transport"
 )
 
-
 // Prober probes images for push rights with one credential.
 type Prober struct {
 	Client   *http.Client
