@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,12 @@ func TestMain(m *testing.M) {
 // but PATH.
 func runProcess(t *testing.T, with map[string]string, contexts map[string]string) fake.Step {
 	t.Helper()
+	return runProcessWith(t, with, contexts)
+}
+
+// runProcessWith is runProcess with more variables, such as a proxy.
+func runProcessWith(t *testing.T, with map[string]string, contexts map[string]string, extra ...string) fake.Step {
+	t.Helper()
 	dir := t.TempDir()
 	vars, err := fake.RunnerEnv("action.yml", with, contexts, dir)
 	if err != nil {
@@ -45,6 +52,7 @@ func runProcess(t *testing.T, with map[string]string, contexts map[string]string
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	step, err := fake.RunStep(cmd, vars["GITHUB_OUTPUT"], vars["GITHUB_STEP_SUMMARY"])
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +87,114 @@ func TestProcess(t *testing.T) {
 			}
 			if leaks := fake.StepLeaks(r, gh, reg, contexts); len(leaks) > 0 {
 				t.Errorf("secrets leaked: %v", leaks)
+			}
+		})
+	}
+}
+
+// TestProcessRealHosts runs the binary against api.github.com, ghcr.io and
+// Docker Hub by their real names, over TLS, through a CONNECT proxy on
+// 127.0.0.1 (HTTPS_PROXY) with the fakes' CA (SSL_CERT_FILE): the way a
+// self-hosted runner behind a corporate proxy reaches them.
+func TestProcessRealHosts(t *testing.T) {
+	t.Parallel()
+	const (
+		user = "dockerhub-user"
+		pat  = "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	)
+	good := fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: time.Now().Add(60 * 24 * time.Hour).UTC().Format("2006-01-02 15:04:05 MST")}
+	tests := []struct {
+		name    string
+		with    map[string]string
+		setup   func(gh *fake.GitHub, ghcr, hub *fake.Registry, in *fake.Internet)
+		want    fake.StepWant
+		tunnels []string
+	}{
+		{
+			name: "a GitHub token: api.github.com and ghcr.io",
+			with: map[string]string{"token": fake.Classic, "packages": "aibrix/runtime"},
+			setup: func(gh *fake.GitHub, ghcr, _ *fake.Registry, _ *fake.Internet) {
+				gh.Add(fake.Classic, good)
+				ghcr.Accept(fake.Classic)
+			},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "pushable": "ghcr.io/aibrix/runtime"}},
+			tunnels: []string{"api.github.com:443", "ghcr.io:443"},
+		},
+		{
+			name: "a passing Docker Hub step asks GitHub nothing",
+			with: map[string]string{"registry": "docker.io", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.AcceptUser(user, pat)
+			},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "token-type": "docker-hub-pat", "login": user, "pushable": "registry-1.docker.io/aibrix/runtime"}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name: "a refused Docker Hub image",
+			with: map[string]string{"registry": "docker.io", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.AcceptUser(user, pat)
+				hub.Deny("aibrix/runtime", "requested access to the resource is denied")
+			},
+			want:    fake.StepWant{Code: 1, Errors: []string{"Cannot push registry-1.docker.io/aibrix/runtime"}, Outputs: map[string]string{"not-pushable": "registry-1.docker.io/aibrix/runtime"}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name:    "bad Docker Hub credentials",
+			with:    map[string]string{"registry": "docker.io", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup:   func(*fake.GitHub, *fake.Registry, *fake.Registry, *fake.Internet) {},
+			want:    fake.StepWant{Code: 1, Errors: []string{"Registry credentials refused"}, Outputs: map[string]string{"valid": "false"}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name: "a realm on an unknown other host: refused, nothing sent there",
+			with: map[string]string{"registry": "docker.io", "username": user, "token": pat},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, in *fake.Internet) {
+				hub.AcceptUser(user, pat)
+				hub.SetRealm("https://auth.evil.example/token")
+			},
+			want:    fake.StepWant{Code: 1, Errors: []string{"Unexpected answer from the registry"}, Contains: []string{"refused to send the token to https://auth.evil.example"}},
+			tunnels: []string{"registry-1.docker.io:443"},
+		},
+		{
+			name:    "a GitHub token with registry docker.io: a clear error, nothing sent",
+			with:    map[string]string{"registry": "docker.io", "username": user, "token": fake.Classic},
+			setup:   func(*fake.GitHub, *fake.Registry, *fake.Registry, *fake.Internet) {},
+			want:    fake.StepWant{Code: 2, Errors: []string{"token-gate: bad input"}, Contains: []string{"is a GitHub token (ghp_…)"}},
+			tunnels: []string{},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := fake.NewInternet(t)
+			gh, ghcr, hub := fake.NewGitHub(t), fake.NewRegistry(t), fake.NewRegistry(t)
+			in.ServeGitHub(gh)
+			in.Serve("ghcr.io", ghcr.Server.Config.Handler)
+			in.ServeDockerHub(hub)
+			tc.setup(gh, ghcr, hub, in)
+			contexts := fake.Contexts("https://api.github.com")
+			r := runProcessWith(t, tc.with, contexts, "HTTPS_PROXY="+in.ProxyURL, "SSL_CERT_FILE="+in.CAFile)
+			for _, p := range r.Check(tc.want) {
+				t.Error(p)
+			}
+			tunnels := map[string]bool{}
+			for _, h := range in.Tunnels() {
+				tunnels[h] = true
+			}
+			var got []string
+			for h := range tunnels {
+				got = append(got, h)
+			}
+			slices.Sort(got)
+			if tc.tunnels != nil && !slices.Equal(got, tc.tunnels) {
+				t.Errorf("hosts reached through the proxy: %q, want %q", got, tc.tunnels)
+			}
+			if leaks := fake.Leaks(r.All(), fake.Classic, pat, contexts["github.token"]); len(leaks) > 0 {
+				t.Errorf("leaked: %v", leaks)
+			}
+			if t.Failed() {
+				t.Logf("stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 			}
 		})
 	}

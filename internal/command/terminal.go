@@ -45,6 +45,8 @@ var flagInputs = []struct{ name, help string }{
 	{config.InOnMissing, "fail, warn or skip: what an empty token does"},
 	{config.InAPIURL, "the REST API base (default $GITHUB_API_URL, else https://api.github.com); GHES is https://HOST/api/v3"},
 	{config.InPackages, "images to probe for push rights, REGISTRY/OWNER/NAME, separated by commas or spaces"},
+	{config.InRegistry, "the registry the token is a credential for, e.g. docker.io; empty means GitHub's"},
+	{config.InUsername, "the account to log in to --registry as"},
 }
 
 // terminalOptions are the parsed command line: the same raw inputs the

@@ -29,6 +29,8 @@ const (
 	InGitHubToken      = "github-token"
 	InReminderLabels   = "reminder-labels"
 	InReminderMentions = "reminder-mentions"
+	InRegistry         = "registry"
+	InUsername         = "username"
 )
 
 // DefaultAPIURL is github.com's REST API, the last fallback of api-url.
@@ -67,7 +69,14 @@ type Config struct {
 	// GitHubRegistry is the container registry of api-url's server: ghcr.io,
 	// or containers.HOST on GHES.
 	GitHubRegistry string
-	Packages       []image.Image
+	// Registry is set when the token is a credential for a registry other
+	// than GitHub's (Docker Hub's host for docker.io); Username goes with it.
+	Registry string
+	Username string
+	// ScopesIgnored is set when required-scopes was given for a registry
+	// credential, to which scopes do not apply.
+	ScopesIgnored bool
+	Packages      []image.Image
 
 	Reminder         bool
 	GitHubToken      string
@@ -79,6 +88,10 @@ type Config struct {
 	Repository string // OWNER/REPO
 	RunID      string
 }
+
+// OtherRegistry reports whether the token is a credential for a registry
+// other than GitHub's, checked without any GitHub request.
+func (c Config) OtherRegistry() bool { return c.Registry != "" }
 
 // InputError is bad input. Value is quoted with secret.Quote, so a token
 // pasted into the wrong input is never printed whole; it is empty for the

@@ -32,6 +32,8 @@ var inputs = []Input{
 	{Name: InFailWithinDays, Default: "0", parse: (*parser).failDays},
 	{Name: InOnMissing, Default: "fail", parse: (*parser).onMissing},
 	{Name: InAPIURL, Default: "${{ github.api_url }}", parse: (*parser).apiURL},
+	{Name: InRegistry, Default: "", parse: (*parser).registry},
+	{Name: InUsername, Default: "", parse: (*parser).username},
 	{Name: InPackages, Default: "", parse: (*parser).packages},
 	{Name: InTokenName, Default: "token", parse: (*parser).parseTokenName},
 	{Name: InTokens, Default: "", parse: (*parser).tokens},
@@ -174,23 +176,65 @@ func validPort(port string) bool {
 	return err == nil && n >= 1 && n <= 65535
 }
 
-// packages reads the images to probe. A GitHub token is sent only to its own
-// server's registry (and to loopback registries, for tests and local
-// mirrors), so any other registry is refused here, before anything is sent.
+// registry reads which registry the token is a credential for. Empty, or the
+// GitHub registry of api-url's server, means a GitHub token; docker.io means
+// Docker Hub; any other host is that registry.
+func (p *parser) registry(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	const fix = "Write the registry's host as docker/login-action takes it, e.g. docker.io, or leave it empty for " + "GitHub's registry"
+	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(v, "https://"), "http://"), "/")
+	if !image.IsHost(host) {
+		return bad(InRegistry, v, "not a registry host", fix)
+	}
+	if !validPort(portOf(host)) {
+		return bad(InRegistry, v, fmt.Sprintf("port %s is not between 1 and 65535", portOf(host)), fix)
+	}
+	if host = image.RegistryHost(host); host != p.c.GitHubRegistry {
+		p.c.Registry = host
+	}
+	return nil
+}
+
+func (p *parser) username(v string) error {
+	p.c.Username = strings.TrimSpace(v)
+	if strings.ContainsFunc(p.c.Username, func(r rune) bool { return r < ' ' || r == 0x7f || r == ':' }) {
+		return bad(InUsername, p.c.Username, "contains a control character or ':'", "Write the account name as you log in with it")
+	}
+	if token.PrefixOf(p.c.Username) != "" {
+		return bad(InUsername, p.c.Username, "looks like a token, not an account name", "Put the token in `token` and the account name here")
+	}
+	return nil
+}
+
+// packages reads the images to probe. A credential is sent only to the
+// registry it belongs to: a GitHub token to its own server's registry (and to
+// loopback registries, for tests and local mirrors), a registry credential to
+// its registry. Any other host is refused here, before anything is sent.
 func (p *parser) packages(v string) error {
 	const fix = "Write each image as REGISTRY/OWNER/NAME, e.g. ghcr.io/aibrix/gateway-plugins"
+	home := p.c.GitHubRegistry
+	if p.c.OtherRegistry() {
+		home = p.c.Registry
+	}
 	var out []image.Image
 	for _, ref := range token.SplitList(v) {
-		img, err := image.Parse(ref, p.c.GitHubRegistry)
+		img, err := image.Parse(ref, home)
 		if err != nil {
 			return bad(InPackages, "", err.Error(), fix)
 		}
 		if !validPort(portOf(img.Registry)) {
 			return bad(InPackages, ref, fmt.Sprintf("port %s is not between 1 and 65535", portOf(img.Registry)), fix)
 		}
-		if img.Registry != p.c.GitHubRegistry && !destination.IsLoopback(destination.Hostname(img.Registry)) {
-			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", img.Registry, p.c.GitHubRegistry, p.c.APIURL.Host),
-				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step", p.c.GitHubRegistry, img.Repository))
+		switch {
+		case p.c.OtherRegistry() && img.Registry != home:
+			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the registry input; a credential is sent only to the registry it belongs to", img.Registry, home),
+				fmt.Sprintf("List only images on %s here (OWNER/NAME is enough), and check %s's images in a step with its own credentials", home, img.Registry))
+		case !p.c.OtherRegistry() && img.Registry != home && !destination.IsLoopback(destination.Hostname(img.Registry)):
+			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", img.Registry, home, p.c.APIURL.Host),
+				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step (inputs registry and username)", home, img.Repository))
 		}
 		if !slices.Contains(out, img) {
 			out = append(out, img)
@@ -314,6 +358,9 @@ func (p *parser) mentions(v string) error {
 // finish applies the rules that join several inputs, and reads the runner's
 // environment for links.
 func (p *parser) finish() error {
+	if err := p.registryRules(); err != nil {
+		return err
+	}
 	if p.c.Reminder {
 		if p.c.GitHubToken == "" {
 			return bad(InGitHubToken, "", "empty, but reminder: issue needs it to manage issues", "Leave github-token at its default (${{ github.token }}) and grant permissions: issues: write")
@@ -333,6 +380,29 @@ func (p *parser) finish() error {
 	}
 	p.c.Repository = p.env("GITHUB_REPOSITORY")
 	p.c.RunID = p.env("GITHUB_RUN_ID")
+	return nil
+}
+
+// registryRules keep each credential with the registry it belongs to: a
+// GitHub token never goes to another registry, and a Docker Hub token never
+// goes to GitHub.
+func (p *parser) registryRules() error {
+	tok := strings.TrimSpace(p.raw.get(InToken))
+	prefix := token.PrefixOf(tok)
+	github := prefix != "" && !strings.HasPrefix(prefix, "dckr_")
+	switch {
+	case p.c.OtherRegistry() && p.c.Username == "":
+		return bad(InUsername, "", "empty, but "+p.c.Registry+" needs the account name that goes with the token", "Set username as for docker/login-action, e.g. ${{ secrets.DOCKER_HUB_USERNAME }}")
+	case p.c.OtherRegistry() && len(p.others) > 0:
+		return bad(InTokens, "", "is for GitHub tokens; the inventory does not mix in registry credentials", "Check "+p.c.Registry+"'s credential in a step of its own, with token, username and registry")
+	case p.c.OtherRegistry() && github:
+		return bad(InToken, "", fmt.Sprintf("is a GitHub token (%s…), but registry is %s; a GitHub token is never sent to another registry", prefix, p.c.Registry),
+			"Give that registry's own credentials (username and an access token, as docker/login-action takes them), or leave registry empty to check the token for GitHub's registry")
+	case !p.c.OtherRegistry() && strings.HasPrefix(prefix, "dckr_"):
+		return bad(InToken, "", fmt.Sprintf("is a Docker Hub token (%s…), which GitHub does not take; it is not sent there", prefix),
+			"Set registry: docker.io and username to check it against Docker Hub")
+	}
+	p.c.ScopesIgnored = p.c.OtherRegistry() && p.raw.get(InRequiredScopes) != Default(InRequiredScopes)
 	return nil
 }
 

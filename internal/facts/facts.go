@@ -16,6 +16,9 @@ import (
 // credential).
 type Token struct {
 	GitHub *GitHub
+	// Login is a registry's answer to a registry credential alone; nil for
+	// a GitHub token.
+	Login *ImageResult
 	// Images are the probe results, in `packages` order; nil when the images
 	// were not probed.
 	Images []ImageResult
@@ -65,6 +68,8 @@ const (
 	// NotProbed is an image the gate did not probe, because the token had
 	// already failed in a way that decides the push (revoked, wrong kind).
 	NotProbed Outcome = "not probed"
+	// Accepted is a registry login the token service accepted.
+	Accepted Outcome = "accepted"
 )
 
 // ImageResult is the probe of one image.

@@ -105,6 +105,7 @@ type GitHub struct {
 
 // Request is one request the fake received.
 type Request struct {
+	Host   string
 	Method string
 	Path   string
 	Query  string
@@ -212,7 +213,7 @@ func bearer(r *http.Request) string {
 func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	body := readBody(r)
 	g.mu.Lock()
-	g.requests = append(g.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()})
+	g.requests = append(g.requests, Request{Host: r.Host, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body, At: time.Now()})
 	attempt := len(g.requests)
 	g.inFlight++
 	g.maxIn = max(g.maxIn, g.inFlight)

@@ -38,6 +38,9 @@ type Registry struct {
 	inFlight     int
 	maxInFlight  int
 	echoing      bool
+	// refusal names the recorded answer the token service refuses with;
+	// "empty" sends the same status with no body.
+	refusal string
 }
 
 // NewRegistry starts a fake registry that stops when the test ends.
@@ -109,6 +112,14 @@ func (reg *Registry) echo() bool {
 	return reg.echoing
 }
 
+// SetRefusal chooses how the token service words a refusal: a recorded
+// answer's name, or "empty" for no body at all.
+func (reg *Registry) SetRefusal(answer string) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.refusal = answer
+}
+
 // SetService names the service in the challenge.
 func (reg *Registry) SetService(s string) {
 	reg.mu.Lock()
@@ -137,17 +148,25 @@ func (reg *Registry) MaxInFlight() int {
 	return reg.maxInFlight
 }
 
-func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
+func (reg *Registry) record(r *http.Request) {
 	reg.mu.Lock()
-	reg.requests = append(reg.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), At: time.Now()})
+	reg.requests = append(reg.requests, Request{Host: r.Host, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), At: time.Now()})
 	reg.mu.Unlock()
+}
+
+func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
+	reg.record(r)
 	switch {
 	case r.URL.Path == "/v2/" && r.Method == http.MethodGet:
 		reg.mu.Lock()
 		realm, service := reg.realm, reg.service
 		reg.mu.Unlock()
 		if realm == "" {
-			realm = "http://" + r.Host + "/token"
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			realm = scheme + "://" + r.Host + "/token"
 		}
 		Recorded("registry-challenge-401").With("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="%s",scope="repository:user/image:pull"`, realm, service)).Write(w)
 	case r.URL.Path == "/token" && r.Method == http.MethodGet:
@@ -169,7 +188,7 @@ func registryError(code, msg string) Answer {
 func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	reg.mu.Lock()
-	status := reg.tokenStatus
+	status, service := reg.tokenStatus, reg.service
 	wantUser, accepted := reg.accepted[pass]
 	reg.mu.Unlock()
 	if accepted && wantUser != "" && wantUser != user {
@@ -187,7 +206,16 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if status != 0 || !ok || !accepted {
+		reg.mu.Lock()
+		refusal := reg.refusal
+		reg.mu.Unlock()
 		a := Recorded("registry-token-401")
+		switch {
+		case refusal == "empty":
+			a.Body = ""
+		case refusal != "":
+			a = Recorded(refusal)
+		}
 		if status != 0 {
 			a = a.WithStatus(status)
 		}
@@ -201,7 +229,11 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	reg.issued = append(reg.issued, tok)
 	reg.mu.Unlock()
-	Recorded("registry-token-200").Fill("TOKEN", tok).Write(w)
+	answer := "registry-token-200"
+	if service == "registry.docker.io" {
+		answer = "dockerhub-token-200"
+	}
+	Recorded(answer).Fill("TOKEN", tok).Write(w)
 }
 
 func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {

@@ -22,18 +22,34 @@ type Input struct {
 // credential may be used for live here, once.
 
 // AsksGitHub reports whether GitHub is to be asked about the entry at all. An
-// empty, malformed or refresh token is judged without a request.
+// empty, malformed or refresh token is judged without a request, and so is a
+// credential for another registry.
 func AsksGitHub(cfg config.Config, e config.Entry) bool {
 	kind := token.KindOf(e.Value)
-	return e.Bad == "" && kind != token.None && kind != token.Refresh
+	return e.Bad == "" && kind != token.None && kind != token.Refresh && !cfg.OtherRegistry()
+}
+
+// AsksRegistry reports whether the entry is a registry credential to check
+// at its registry.
+func AsksRegistry(cfg config.Config, e config.Entry) bool {
+	return cfg.OtherRegistry() && e.Bad == "" && e.Value != ""
 }
 
 // ProbeBlocker says why the images are not to be probed with this entry, or
-// "" when they are. github is GitHub's answer, nil when it was not asked.
-func ProbeBlocker(cfg config.Config, e config.Entry, github *facts.GitHub) string {
+// "" when they are. github is GitHub's answer and login the registry's, each
+// nil when it was not asked.
+func ProbeBlocker(cfg config.Config, e config.Entry, github *facts.GitHub, login *facts.ImageResult) string {
 	kind := token.KindOf(e.Value)
 	switch {
-	case e.Bad != "" || kind == token.None || kind == token.Refresh:
+	case e.Bad != "" || e.Value == "":
+		return "no usable token to probe with"
+	case cfg.OtherRegistry() && login != nil && login.Outcome == facts.Denied:
+		return "the registry refused the credentials"
+	case cfg.OtherRegistry() && login != nil && login.Outcome != facts.Accepted:
+		return "the credentials could not be checked"
+	case cfg.OtherRegistry():
+		return ""
+	case kind == token.Refresh:
 		return "no usable token to probe with"
 	case kind.RefusedByPackages():
 		return "token kind not accepted by ghcr.io"
@@ -48,7 +64,7 @@ func ProbeBlocker(cfg config.Config, e config.Entry, github *facts.GitHub) strin
 // loopback registry standing in for it). Only such a question can see SSO and
 // organization policies (docs/facts.md, "Where organization rules bite").
 func NeedsDiagnosis(cfg config.Config, r facts.ImageResult) bool {
-	if r.Outcome != facts.Denied {
+	if r.Outcome != facts.Denied || cfg.OtherRegistry() {
 		return false
 	}
 	return r.Image.Registry == cfg.GitHubRegistry || destination.IsLoopback(destination.Hostname(r.Image.Registry))
@@ -73,8 +89,10 @@ func Judge(in Input) Verdict {
 		j.malformed()
 	case v.Kind == token.None:
 		j.missing()
-	case v.Kind == token.Refresh:
+	case v.Kind == token.Refresh && !in.Config.OtherRegistry():
 		j.refresh()
+	case in.Config.OtherRegistry():
+		j.registryCredential()
 	default:
 		j.kind()
 		if in.Facts.GitHub != nil {
@@ -109,8 +127,11 @@ func newJudge(in Input) *judge {
 }
 
 func kindOf(in Input) token.Kind {
-	if in.Entry.Bad != "" {
+	switch {
+	case in.Entry.Bad != "":
 		return token.Unknown
+	case in.Config.OtherRegistry():
+		return token.RegistryKindOf(in.Entry.Value)
 	}
 	return token.KindOf(in.Entry.Value)
 }

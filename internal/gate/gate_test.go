@@ -267,7 +267,7 @@ func TestPlan(t *testing.T) {
 		if got := AsksGitHub(cfg, e); got != tc.asks {
 			t.Errorf("AsksGitHub(%.6s, bad=%q) = %v, want %v", tc.value, tc.bad, got, tc.asks)
 		}
-		if got := ProbeBlocker(cfg, e, tc.github); got != tc.blocker {
+		if got := ProbeBlocker(cfg, e, tc.github, nil); got != tc.blocker {
 			t.Errorf("ProbeBlocker(%.6s) = %q, want %q", tc.value, got, tc.blocker)
 		}
 	}

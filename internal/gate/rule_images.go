@@ -18,7 +18,7 @@ func (j *judge) images() {
 	if j.in.Facts.Images == nil {
 		// Every listed image gets a row, even when the token never got as
 		// far as the probe (empty, malformed, a refresh token, revoked).
-		why := ProbeBlocker(j.cfg, j.in.Entry, j.in.Facts.GitHub)
+		why := ProbeBlocker(j.cfg, j.in.Entry, j.in.Facts.GitHub, j.in.Facts.Login)
 		if why == "" {
 			why = "not probed"
 		}
@@ -44,7 +44,13 @@ func (j *judge) image(r facts.ImageResult, d facts.Diagnosis, reported map[strin
 	switch r.Outcome {
 	case facts.Pushable, facts.NotProbed:
 	case facts.Denied:
-		v.add(CodeCannotPush, Error, "Cannot push "+r.Image.String(), fmt.Sprintf("%s may not push to %s: %s. %s", j.name, r.Image, answered, j.whyDenied(r.Image, d, reported)))
+		why := ""
+		if j.cfg.OtherRegistry() {
+			why = j.whyDeniedRegistry(r.Image)
+		} else {
+			why = j.whyDenied(r.Image, d, reported)
+		}
+		v.add(CodeCannotPush, Error, "Cannot push "+r.Image.String(), fmt.Sprintf("%s may not push to %s: %s. %s", j.name, r.Image, answered, why))
 	case facts.Unreachable:
 		detail := answered
 		if r.Status == 0 {

@@ -63,6 +63,9 @@ func each(n int, f func(int)) {
 // One gathers the facts of one entry.
 func One(ctx context.Context, cfg config.Config, e config.Entry, deps Deps) facts.Token {
 	var f facts.Token
+	if gate.AsksRegistry(cfg, e) {
+		return registryCredential(ctx, cfg, e, deps)
+	}
 	if !gate.AsksGitHub(cfg, e) {
 		return f
 	}
@@ -73,7 +76,7 @@ func One(ctx context.Context, cfg config.Config, e config.Entry, deps Deps) fact
 	}
 	answer := client.Inspect(ctx, token.KindOf(e.Value))
 	f.GitHub = &answer
-	if len(cfg.Packages) == 0 || gate.ProbeBlocker(cfg, e, f.GitHub) != "" {
+	if len(cfg.Packages) == 0 || gate.ProbeBlocker(cfg, e, f.GitHub, nil) != "" {
 		return f
 	}
 	f.Images = probe(ctx, cfg, e.Value, deps)
@@ -84,18 +87,37 @@ func One(ctx context.Context, cfg config.Config, e config.Entry, deps Deps) fact
 // probe runs the push probe of every image. ghcr.io ignores the Basic user
 // name; Docker clients send any.
 func probe(ctx context.Context, cfg config.Config, secret string, deps Deps) []facts.ImageResult {
-	const user = "token-gate"
+	return prober(cfg.Packages, "token-gate", secret, deps).ProbeAll(ctx, cfg.Packages)
+}
+
+// prober sends user:secret only to these images' registries (and their
+// known token services), and masks the Basic credentials in every form
+// before the first request.
+func prober(images []image.Image, user, secret string, deps Deps) *registry.Prober {
 	if deps.MaskBasic != nil {
 		deps.MaskBasic(user, secret)
 	}
-	p := &registry.Prober{
-		Client:   registry.NewClient(deps.Transport, deps.Policy, cfg.Packages),
+	return &registry.Prober{
+		Client:   registry.NewClient(deps.Transport, deps.Policy, images),
 		Username: user,
 		Secret:   secret,
 		Mask:     deps.Mask,
 		Parallel: Parallel,
 	}
-	return p.ProbeAll(ctx, cfg.Packages)
+}
+
+// registryCredential checks a credential for a registry other than GitHub's:
+// the login alone at the token service, then, if it was not refused, the
+// push probe of every image. GitHub is never asked.
+func registryCredential(ctx context.Context, cfg config.Config, e config.Entry, deps Deps) facts.Token {
+	home := image.Image{Registry: cfg.Registry}
+	p := prober(append([]image.Image{home}, cfg.Packages...), cfg.Username, e.Value, deps)
+	login := p.Login(ctx, cfg.Registry)
+	f := facts.Token{Login: &login}
+	if len(cfg.Packages) > 0 && gate.ProbeBlocker(cfg, e, nil, &login) == "" {
+		f.Images = p.ProbeAll(ctx, cfg.Packages)
+	}
+	return f
 }
 
 // diagnose asks GitHub why the registry refused each refused image, at most

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/token-gate/token-gate/internal/destination"
 	"github.com/token-gate/token-gate/internal/secret"
@@ -59,13 +60,44 @@ func (i Image) Name() string {
 // registries, and https for every other (docs/facts.md, "Registries").
 func (i Image) Scheme() string { return destination.Scheme(i.Registry) }
 
-// The distribution spec's grammar for path components, tags and digests.
+// The distribution spec's grammar for path components, tags and digests,
+// compiled on first use: a default check never reads an image reference, and
+// compiling at init cost every run milliseconds.
 var (
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
-	hostRE      = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
+	componentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`) })
+	tagRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
+	digestRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`) })
+	hostRE      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
+	})
 )
+
+// DockerHub is the host that serves docker.io (docs/facts.md, "Docker Hub").
+const DockerHub = "registry-1.docker.io"
+
+// RegistryHost maps the names Docker gives Docker Hub to the host that serves
+// it, and lower-cases any other.
+func RegistryHost(name string) string {
+	switch n := strings.ToLower(name); n {
+	case "docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
+		return DockerHub
+	default:
+		return n
+	}
+}
+
+// IsHost reports whether s is a registry host[:port].
+func IsHost(s string) bool { return hostRE().MatchString(s) }
+
+// TokenServiceHosts lists the hosts besides the registry itself that its
+// token service may live on: only known pairs, so that a challenge cannot
+// send a credential anywhere it names (docs/facts.md, "Docker Hub").
+func TokenServiceHosts(registry string) []string {
+	if registry == DockerHub {
+		return []string{"auth.docker.io"}
+	}
+	return nil
+}
 
 // Parse reads `REGISTRY/OWNER/NAME[:tag|@digest]`, or `OWNER/NAME` on
 // defaultRegistry. Its error says what is wrong; the caller names the input.
@@ -83,13 +115,13 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	}
 	name := ref
 	if at := strings.Index(name, "@"); at >= 0 {
-		if !digestRE.MatchString(name[at+1:]) {
+		if !digestRE().MatchString(name[at+1:]) {
 			return Image{}, fmt.Errorf("%s has a malformed digest after '@'", q)
 		}
 		name = name[:at]
 	}
 	if colon := strings.LastIndex(name, ":"); colon > strings.LastIndex(name, "/") {
-		if !tagRE.MatchString(name[colon+1:]) {
+		if !tagRE().MatchString(name[colon+1:]) {
 			return Image{}, fmt.Errorf("%s has a malformed tag after ':'", q)
 		}
 		name = name[:colon]
@@ -97,11 +129,15 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	parts := strings.Split(name, "/")
 	img := Image{Registry: defaultRegistry}
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:[") || parts[0] == "localhost") {
-		if !hostRE.MatchString(parts[0]) {
+		if !hostRE().MatchString(parts[0]) {
 			return Image{}, fmt.Errorf("%s has a malformed registry host %s", q, secret.Quote(parts[0]))
 		}
-		img.Registry = strings.ToLower(parts[0])
+		img.Registry = RegistryHost(parts[0])
 		parts = parts[1:]
+	}
+	if len(parts) == 1 && img.Registry == DockerHub {
+		// Docker Hub's official images: nginx is library/nginx.
+		parts = []string{"library", parts[0]}
 	}
 	if len(parts) < 2 {
 		return Image{}, fmt.Errorf("%s names no owner; write it as REGISTRY/OWNER/NAME (e.g. ghcr.io/aibrix/gateway-plugins)", q)
@@ -112,7 +148,7 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 			return Image{}, fmt.Errorf("%s has an empty path segment", q)
 		case strings.ToLower(p) != p:
 			return Image{}, fmt.Errorf("%s has uppercase letters in %s; image names must be lowercase (use %s)", q, secret.Quote(p), secret.Quote(strings.ToLower(p)))
-		case !componentRE.MatchString(p):
+		case !componentRE().MatchString(p):
 			return Image{}, fmt.Errorf("%s has an invalid path segment %s (lowercase letters, digits and single separators . _ __ - only)", q, secret.Quote(p))
 		}
 	}

@@ -5,6 +5,33 @@ import (
 	"testing"
 )
 
+func TestParseDockerHub(t *testing.T) {
+	t.Parallel()
+	for ref, want := range map[string]string{
+		"docker.io/nginx":                   "registry-1.docker.io/library/nginx",
+		"docker.io/aibrix/runtime:v1":       "registry-1.docker.io/aibrix/runtime",
+		"index.docker.io/aibrix/runtime":    "registry-1.docker.io/aibrix/runtime",
+		"registry-1.docker.io/aibrix/agent": "registry-1.docker.io/aibrix/agent",
+	} {
+		img, err := Parse(ref, GHCR)
+		if err != nil || img.String() != want {
+			t.Errorf("Parse(%q) = %s, %v; want %s", ref, img, err, want)
+		}
+	}
+	if img, err := Parse("nginx", DockerHub); err != nil || img.String() != "registry-1.docker.io/library/nginx" {
+		t.Errorf("a one-part name on Docker Hub: %s, %v", img, err)
+	}
+	if _, err := Parse("nginx", GHCR); err == nil {
+		t.Error("a one-part name on ghcr.io names no owner")
+	}
+	if hosts := TokenServiceHosts(DockerHub); len(hosts) != 1 || hosts[0] != "auth.docker.io" {
+		t.Errorf("Docker Hub's token service: %q", hosts)
+	}
+	if hosts := TokenServiceHosts("registry.example.com"); hosts != nil {
+		t.Errorf("an unknown registry has no other token host: %q", hosts)
+	}
+}
+
 func TestParseImage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

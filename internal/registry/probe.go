@@ -40,12 +40,13 @@ type challengeOnce struct {
 }
 
 // NewClient returns an HTTP client that may reach only these images'
-// registries; a token realm on any other host is refused rather than handed
-// the token.
+// registries, and the token services of known pairs (Docker Hub's); a token
+// realm on any other host is refused rather than handed the credential.
 func NewClient(base http.RoundTripper, policy transport.Policy, images []image.Image) *http.Client {
 	hosts := make([]string, 0, len(images))
 	for _, img := range images {
 		hosts = append(hosts, img.Registry)
+		hosts = append(hosts, image.TokenServiceHosts(img.Registry)...)
 	}
 	return transport.NewClient(base, policy, hosts...)
 }
@@ -85,7 +86,7 @@ func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 	auth := ""
 	switch strings.ToLower(ch.Scheme) {
 	case "bearer":
-		tok, res := p.registryToken(ctx, img, ch)
+		tok, res := p.registryToken(ctx, img, ch, "repository:"+img.Repository+":pull,push")
 		if res != nil {
 			return *res
 		}
@@ -117,6 +118,45 @@ func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: resp.StatusCode}
 	}
 	return statusResult(img, "upload", resp.StatusCode, body)
+}
+
+// Login checks the credentials alone, with no repository: the token service
+// answers 200 with a token for good credentials and 401 for bad, expired or
+// revoked ones (docs/facts.md, "Docker Hub"); a registry that asks for Basic
+// auth answers /v2/ itself.
+func (p *Prober) Login(ctx context.Context, registry string) facts.ImageResult {
+	img := image.Image{Registry: registry}
+	ch, failed := p.challenge(ctx, img)
+	if failed != nil {
+		r := *failed
+		r.Image = img
+		return r
+	}
+	switch strings.ToLower(ch.Scheme) {
+	case "bearer":
+		if _, res := p.registryToken(ctx, img, ch, ""); res != nil {
+			return *res
+		}
+		return facts.ImageResult{Image: img, Outcome: facts.Accepted, Step: "token", Status: http.StatusOK}
+	case "basic":
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, img.Scheme()+"://"+registry+"/v2/", nil)
+		if err != nil {
+			return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "login", Message: err.Error()}
+		}
+		req.SetBasicAuth(p.Username, p.Secret)
+		resp, err := p.Client.Do(req)
+		if err != nil {
+			return networkResult(img, "login", err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == http.StatusOK {
+			return facts.ImageResult{Image: img, Outcome: facts.Accepted, Step: "login", Status: resp.StatusCode}
+		}
+		return statusResult(img, "login", resp.StatusCode, body)
+	}
+	return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge",
+		Message: "the registry asks for no credentials at /v2/, so they cannot be verified there"}
 }
 
 func (p *Prober) challenge(ctx context.Context, img image.Image) (Challenge, *facts.ImageResult) {
@@ -161,7 +201,7 @@ func (p *Prober) fetchChallenge(ctx context.Context, img image.Image) (Challenge
 	return Challenge{}, &r
 }
 
-func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challenge) (string, *facts.ImageResult) {
+func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challenge, scope string) (string, *facts.ImageResult) {
 	realm, err := url.Parse(ch.Params["realm"])
 	if err != nil || realm.Host == "" {
 		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Message: fmt.Sprintf("the challenge names no usable realm (%q)", ch.Params["realm"])}
@@ -170,7 +210,9 @@ func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challeng
 	if svc := ch.Params["service"]; svc != "" {
 		q.Set("service", svc)
 	}
-	q.Set("scope", "repository:"+img.Repository+":pull,push")
+	if scope != "" {
+		q.Set("scope", scope)
+	}
 	realm.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
 	if err != nil {
@@ -259,9 +301,14 @@ func registryMessage(body []byte) string {
 		}
 		return strings.Join(msgs, "; ")
 	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 300 {
-		s = s[:300] + "…"
+	if json.Unmarshal(body, &e) == nil && e.Details != "" {
+		// Docker Hub's token service words its refusals as {"details": ...}.
+		return e.Details
+	}
+	// Another shape (an HTML error page): its start, on one line.
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 160 {
+		s = strings.ToValidUTF8(s[:160], "") + "…"
 	}
 	return s
 }
