@@ -95,8 +95,8 @@ func TestDockerHub(t *testing.T) {
 			with:  dockerWith(nil),
 			setup: func(e *env, _ *fake.Internet) { e.reg.AcceptUser("someone-else", dockerPAT) },
 			code:  1, errors: []string{"Registry credentials refused"},
-			outputs: map[string]string{"valid": "false", "login": "", "pushable": "", "not-pushable": ""},
-			says:    []string{"DOCKER_HUB_ACCESS_TOKEN for the user dockerhub-user was refused", "Docker ID (not the e-mail address)", "https://app.docker.com/settings/personal-access-tokens", "update the secret DOCKER_HUB_ACCESS_TOKEN"},
+			outputs:  map[string]string{"valid": "false", "login": "", "pushable": "", "not-pushable": ""},
+			says:     []string{"DOCKER_HUB_ACCESS_TOKEN for the user dockerhub-user was refused", "Docker ID (not the e-mail address)", "https://app.docker.com/settings/personal-access-tokens", "update the secret DOCKER_HUB_ACCESS_TOKEN"},
 			requests: []string{"GET registry-1.docker.io/v2/", "GET auth.docker.io/token?service=registry.docker.io"},
 		},
 		{
