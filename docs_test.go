@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,5 +59,55 @@ func TestCitationsResolve(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d citations found; the pattern no longer matches how comments cite", checked)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/workflows/readme-*.yml from README.md")
+
+// TestReadmeWorkflows keeps every workflow example in the README a whole
+// file that actionlint checks: each ```yaml block is written, with the
+// released action replaced by the checkout's own (uses: ./), to
+// testdata/workflows/readme-N.yml, which .ci/run lints against action.yml.
+func TestReadmeWorkflows(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for _, part := range strings.Split(string(readme), "```yaml\n")[1:] {
+		block, _, ok := strings.Cut(part, "```")
+		if !ok {
+			t.Fatal("an unterminated yaml block in README.md")
+		}
+		blocks = append(blocks, block)
+	}
+	if len(blocks) < 4 {
+		t.Fatalf("only %d yaml blocks found in README.md", len(blocks))
+	}
+	for i, block := range blocks {
+		for _, key := range []string{"\non:", "\njobs:", "name: "} {
+			if !strings.Contains("\n"+block, key) {
+				t.Errorf("README yaml block %d is not a whole workflow: it has no %q", i+1, strings.TrimSpace(key))
+			}
+		}
+		lintable := "# Generated from README.md by TestReadmeWorkflows; do not edit.\n" +
+			regexp.MustCompile(`uses: token-gate/token-gate@v[0-9.]+`).ReplaceAllString(block, "uses: ./")
+		path := filepath.Join("testdata", "workflows", fmt.Sprintf("readme-%d.yml", i+1))
+		if *update {
+			if err := os.WriteFile(path, []byte(lintable), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != lintable {
+			t.Errorf("%s does not match README.md's block %d; run go test -run TestReadmeWorkflows . -update", path, i+1)
+		}
+	}
+	// No stale copies of blocks that are gone.
+	stale, _ := filepath.Glob(filepath.Join("testdata", "workflows", "readme-*.yml"))
+	if len(stale) != len(blocks) && !*update {
+		t.Errorf("%d readme-*.yml files for %d README blocks", len(stale), len(blocks))
 	}
 }

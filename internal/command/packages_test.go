@@ -422,3 +422,42 @@ func TestRealmOnAnotherHostGetsNoToken(t *testing.T) {
 	}
 	assertNoLeak(t, r, fake.Classic)
 }
+
+// TestRefusedProbeRequests counts what a refusal adds: one question to
+// GitHub per owner when the answer covers the organization (SSO), one per
+// refused image when it is about the package alone; nothing per pushable
+// image.
+func TestRefusedProbeRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		org    fake.Org
+		github int // GET /user plus the diagnoses
+	}{
+		{"SSO: one question covers the organization", fake.Org{SSO: true}, 1 + 1},
+		{"no organization rule: one question per refused image", fake.Org{}, 1 + 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.gh.Add(fake.Classic, fake.Account{Login: "x", Scopes: "write:packages"})
+			e.gh.SetOrg("aibrix", tc.org)
+			e.reg.Accept(fake.Classic)
+			var imgs []string
+			for i := range 5 {
+				imgs = append(imgs, fmt.Sprintf("%s/aibrix/c%d", e.reg.Host, i))
+				if i < 3 {
+					e.reg.Deny(fmt.Sprintf("aibrix/c%d", i), "permission_denied: write_package")
+				}
+			}
+			e.runAction(t, map[string]string{"token": fake.Classic, "packages": strings.Join(imgs, ",")})
+			if n := len(e.gh.Requests()); n != tc.github {
+				t.Errorf("%d GitHub requests, want %d: %q", n, tc.github, paths(e.gh.Requests()))
+			}
+			if n := len(e.reg.Requests()); n != 1+2*5 {
+				t.Errorf("%d registry requests, want %d", n, 1+2*5)
+			}
+			t.Logf("FIGURE refused probe, 5 images, 3 refused, %s: %d GitHub + %d registry requests", tc.name, len(e.gh.Requests()), len(e.reg.Requests()))
+		})
+	}
+}
