@@ -157,6 +157,18 @@ func TestProcessRealHosts(t *testing.T) {
 			tunnels: []string{"registry-1.docker.io:443"},
 		},
 		{
+			name: "on GHES, OWNER/NAME is containers.HOST, and the token goes nowhere else",
+			with: map[string]string{"token": fake.Classic, "packages": "aibrix/runtime", "api-url": "https://ghe.example.com/api/v3"},
+			setup: func(gh *fake.GitHub, ghcr, _ *fake.Registry, in *fake.Internet) {
+				gh.Add(fake.Classic, good)
+				ghcr.Accept(fake.Classic)
+				in.Serve("ghe.example.com", gh.Server.Config.Handler)
+				in.Serve("containers.ghe.example.com", ghcr.Server.Config.Handler)
+			},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "pushable": "containers.ghe.example.com/aibrix/runtime"}},
+			tunnels: []string{"containers.ghe.example.com:443", "ghe.example.com:443"},
+		},
+		{
 			name:    "a GitHub token with registry docker.io: a clear error, nothing sent",
 			with:    map[string]string{"registry": "docker.io", "username": user, "token": fake.Classic},
 			setup:   func(*fake.GitHub, *fake.Registry, *fake.Registry, *fake.Internet) {},

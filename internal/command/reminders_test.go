@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -270,4 +271,36 @@ func TestReminderWeeklyFigure(t *testing.T) {
 		t.Errorf("issue API calls: first run %d, second run %d; want 2 (list, create) and 1 (list)", first, second)
 	}
 	t.Logf("FIGURE weekly example, 4 tokens (1 expiring): %d issue API calls on the first run, %d on an unchanged second run", first, second)
+}
+
+// TestReminderUnknownLeavesIt: an answer that was not GitHub's (a captive
+// portal) or a rate limit says nothing about the token, so an open reminder
+// keeps what it said.
+func TestReminderUnknownLeavesIt(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"portal", "rate limit"} {
+		e := healthEnv(t)
+		e.gh.Add(chartsToken, expiringIn(9))
+		with := map[string]string{"token": chartsToken, "token-name": "HELM_CHARTS_TOKEN", "reminder": "issue"}
+		e.runAction(t, with)
+		before := e.gh.Issues.All()
+		limited := fake.PrimaryRateLimit(http.StatusForbidden, now.Add(time.Hour))
+		e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+			if r.URL.Path != "/api/v3/user" {
+				return false
+			}
+			if mode == "portal" {
+				fake.Recorded("captive-portal-200").Write(w)
+				return true
+			}
+			return limited(w, r, attempt)
+		})
+		r := e.runAction(t, with)
+		if r.Code != ExitFail {
+			t.Errorf("%s: exit %d", mode, r.Code)
+		}
+		if diff := cmp.Diff(before, e.gh.Issues.All()); diff != "" {
+			t.Errorf("%s changed the reminder (-before +after):\n%s", mode, diff)
+		}
+	}
 }

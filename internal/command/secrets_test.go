@@ -249,3 +249,19 @@ func longestBody(issues []fake.Issue) int {
 	}
 	return n
 }
+
+// TestBadInputSummaryEscaped: the bad-input summary quotes an input, which
+// must not become markup.
+func TestBadInputSummaryEscaped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.runAction(t, map[string]string{"token": fake.Classic, "on-missing": "<img src=x> @octocat [x](https://evil.example)"})
+	if r.Code != ExitUsage {
+		t.Fatalf("exit %d", r.Code)
+	}
+	for _, live := range []string{"<img", "@octocat", "[x](https"} {
+		if strings.Contains(r.Summary, live) {
+			t.Errorf("the bad-input summary holds live %q:\n%s", live, r.Summary)
+		}
+	}
+}

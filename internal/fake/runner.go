@@ -186,9 +186,8 @@ func unescape(s string, property bool) string {
 
 // Leaks reports every secret that occurs in text outside an ::add-mask::
 // line, the one place a secret must appear, in every form the program itself
-// sends it: raw, URL-encoded, and base64 of the HTTP Basic user:secret (the
-// push probe's user name is token-gate; extra Basic users can be named with
-// BasicUser).
+// sends it: raw, URL-encoded, and base64 of the HTTP Basic user:secret for
+// every user name the tests log in with.
 func Leaks(text string, secrets ...string) []string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
@@ -212,8 +211,8 @@ func Leaks(text string, secrets ...string) []string {
 	return found
 }
 
-// BasicUsers are the user names whose Basic credentials Leaks looks for.
-var BasicUsers = []string{"token-gate", "aibrix-bot", "dockerhub-user"}
+// basicUsers are the user names whose Basic credentials Leaks looks for.
+var basicUsers = []string{"token-gate", "aibrix-bot", "dockerhub-user"}
 
 // SecretForms lists the forms of a secret a leak scan looks for.
 func SecretForms(s string) []string {
@@ -221,7 +220,7 @@ func SecretForms(s string) []string {
 	if q := url.QueryEscape(s); q != s {
 		forms = append(forms, q)
 	}
-	for _, u := range BasicUsers {
+	for _, u := range basicUsers {
 		raw := []byte(u + ":" + s)
 		forms = append(forms, base64.StdEncoding.EncodeToString(raw), base64.RawStdEncoding.EncodeToString(raw))
 	}

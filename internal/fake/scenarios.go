@@ -1,6 +1,9 @@
 package fake
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // Scenario is one run of the action as a workflow would make it, shared by the
 // process-level test and the container test so both hold the binary and the
@@ -180,6 +183,26 @@ func Scenarios(expires string) []Scenario {
 			With:  only(map[string]string{"tokens": "GOOD_TOKEN=" + Classic + "\n" + BareSecret}),
 			Setup: none,
 			Want:  StepWant{Code: 2, Errors: []string{"token-gate: bad input"}, Contains: []string{"line 2 is not NAME=VALUE"}},
+		},
+		{
+			Name: "a 429 with a short Retry-After and quota left is waited out once",
+			With: only(map[string]string{"token": Classic}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, good)
+				limited := TooManyRequests(1)
+				gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+					return attempt == 1 && limited(w, r, attempt)
+				})
+			},
+			Want: StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true"}},
+		},
+		{
+			Name: "write:org satisfies read:org",
+			With: only(map[string]string{"token": Classic, "required-scopes": "read:org"}),
+			Setup: func(gh *GitHub, _ *Registry) {
+				gh.Add(Classic, Account{Login: "aibrix-bot", Scopes: "write:org", Expiry: expires})
+			},
+			Want: StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "missing-scopes": ""}},
 		},
 		{
 			Name:  "empty token, on-missing fail",

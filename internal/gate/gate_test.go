@@ -244,6 +244,55 @@ func denied(img image.Image) facts.ImageResult {
 	return facts.ImageResult{Image: img, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: write_package"}
 }
 
+// TestJudgeRegistryCredential covers the rules for a credential of another
+// registry: the login decides validity, GitHub's checks do not apply.
+func TestJudgeRegistryCredential(t *testing.T) {
+	t.Parallel()
+	hub := image.Image{Registry: image.DockerHub, Repository: "aibrix/runtime"}
+	cfg := baseConfig()
+	cfg.Registry, cfg.Username, cfg.Packages = image.DockerHub, "aibrix", []image.Image{hub}
+	login := func(o facts.Outcome, status int) *facts.ImageResult {
+		return &facts.ImageResult{Image: image.Image{Registry: image.DockerHub}, Outcome: o, Step: "token", Status: status}
+	}
+	for _, tc := range []struct {
+		name   string
+		facts  facts.Token
+		scopes bool
+		codes  []string
+		health Health
+	}{
+		{"accepted and pushable", facts.Token{Login: login(facts.Accepted, 200), Images: []facts.ImageResult{{Image: hub, Outcome: facts.Pushable}}},
+			false, []string{"notice:expiry-not-visible"}, Healthy},
+		{"required-scopes given: one notice", facts.Token{Login: login(facts.Accepted, 200), Images: []facts.ImageResult{{Image: hub, Outcome: facts.Pushable}}},
+			true, []string{"notice:required-scopes-ignored", "notice:expiry-not-visible"}, Healthy},
+		{"refused", facts.Token{Login: login(facts.Denied, 401)},
+			false, []string{"error:bad-registry-credentials", "notice:expiry-not-visible"}, Failed},
+		{"the token service is down", facts.Token{Login: login(facts.Unreachable, 503)},
+			false, []string{"error:registry-unreachable", "notice:expiry-not-visible"}, Unknown},
+		{"accepted, an image refused", facts.Token{Login: login(facts.Accepted, 200), Images: []facts.ImageResult{denied(hub)}},
+			false, []string{"notice:expiry-not-visible", "error:cannot-push"}, Failed},
+	} {
+		c := cfg
+		c.ScopesIgnored = tc.scopes
+		v := Judge(Input{Config: c, Entry: config.Entry{Name: "DOCKER_HUB_ACCESS_TOKEN", Value: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"}, Facts: tc.facts, Now: now})
+		var got []string
+		for _, f := range v.Findings {
+			got = append(got, string(f.Severity)+":"+string(f.Code))
+		}
+		if diff := cmp.Diff(tc.codes, got); diff != "" {
+			t.Errorf("%s: findings (-want +got):\n%s", tc.name, diff)
+		}
+		if v.Health() != tc.health || v.Kind != "docker-hub-pat" {
+			t.Errorf("%s: health %s kind %s", tc.name, v.Health(), v.Kind)
+		}
+		for _, c := range v.Checks {
+			if c.Name == "Scopes" && c.Status != NotApplicable || c.Name == "SSO and org policy" && c.Status != NotApplicable {
+				t.Errorf("%s: check %s = %s; GitHub's checks do not apply", tc.name, c.Name, c.Status)
+			}
+		}
+	}
+}
+
 // TestPlan covers what the gate tells the gather step to ask.
 func TestPlan(t *testing.T) {
 	t.Parallel()
