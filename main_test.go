@@ -85,7 +85,7 @@ func TestProcess(t *testing.T) {
 			if tok := sc.With(reg.Host)["token"]; tok != "" && !strings.HasPrefix(r.Stdout, "::add-mask::"+tok+"\n") {
 				t.Errorf("the token is not masked first:\n%s", r.Stdout)
 			}
-			if leaks := fake.StepLeaks(r, gh, reg, contexts); len(leaks) > 0 {
+			if leaks := fake.StepLeaks(r, gh, reg, sc.With(reg.Host), contexts); len(leaks) > 0 {
 				t.Errorf("secrets leaked: %v", leaks)
 			}
 		})

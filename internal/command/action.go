@@ -66,10 +66,11 @@ func (c *Command) action(ctx context.Context) int {
 			fields.Noticef("%s", an.Message)
 		}
 	}
-	if report.Truncated(run) {
+	outputs, summary, cut := report.Step(run)
+	if cut {
 		c.logFullReport(a, run)
 	}
-	if !c.writeFiles(a, report.Outputs(run), report.Summary(run)) {
+	if !c.writeFiles(a, outputs, summary) {
 		// Later steps would read missing outputs as empty: fail loudly.
 		return ExitFail
 	}

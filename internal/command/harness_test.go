@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/transport"
 )
@@ -101,19 +100,13 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 // comment.
 func (e *env) scanLeaks(t *testing.T, r result, vars map[string]string, stdin string) {
 	t.Helper()
-	secrets := append(e.gh.Tokens(), e.reg.Issued()...)
-	secrets = append(secrets, strings.TrimSpace(stdin), vars["INPUT_TOKEN"], vars["INPUT_GITHUB-TOKEN"], vars["GH_TOKEN"], vars["GITHUB_TOKEN"])
-	for _, l := range config.TokenLines(vars["INPUT_TOKENS"]) {
-		secrets = append(secrets, l.Secrets()...)
-	}
-	var plausible []string
-	for _, s := range secrets {
-		// Values too short to be tokens are refused before anything is
-		// sent; they would match ordinary words.
-		if len(strings.TrimSpace(s)) >= 8 {
-			plausible = append(plausible, strings.TrimSpace(s))
+	inputs := map[string]string{}
+	for k, v := range vars {
+		if name, ok := strings.CutPrefix(k, "INPUT_"); ok {
+			inputs[strings.ToLower(name)] = v
 		}
 	}
+	plausible := fake.RunSecrets(e.gh, e.reg, inputs, stdin, vars["GH_TOKEN"], vars["GITHUB_TOKEN"])
 	if leaks := fake.Leaks(r.All()+"\n"+e.gh.IssueText(), plausible...); len(leaks) > 0 {
 		t.Errorf("secrets leaked into what the program wrote or into issues: %v", leaks)
 	}

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/fake"
 )
 
@@ -27,7 +28,7 @@ func TestInputsMatchActionYML(t *testing.T) {
 	for _, d := range declared {
 		fromYML = append(fromYML, in{d.Name, d.Default})
 	}
-	for _, i := range Inputs() {
+	for _, i := range config.Inputs() {
 		fromCode = append(fromCode, in{i.Name, i.Default})
 	}
 	byName := func(a, b in) int { return strings.Compare(a.Name, b.Name) }
@@ -57,89 +58,89 @@ func TestParse(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		raw   Raw
+		raw   config.Raw
 		env   map[string]string
-		check func(t *testing.T, c Config)
+		check func(t *testing.T, c config.Config)
 		err   []string // substrings of the error; nil means none
 		never []string // substrings the error must not hold
 	}{
-		{name: "empty api-url is the runner's own API", raw: Raw{InToken: classic, InAPIURL: ""},
+		{name: "empty api-url is the runner's own API", raw: config.Raw{config.InToken: classic, config.InAPIURL: ""},
 			env: map[string]string{"GITHUB_API_URL": "https://ghe.example.com/api/v3"},
-			check: func(t *testing.T, c Config) {
+			check: func(t *testing.T, c config.Config) {
 				if c.APIURL.String() != "https://ghe.example.com/api/v3" || c.GitHubRegistry != "containers.ghe.example.com" {
 					t.Errorf("api %s registry %s", c.APIURL, c.GitHubRegistry)
 				}
 			}},
-		{name: "empty api-url without a runner is github.com", raw: Raw{InToken: classic, InAPIURL: "  "},
-			check: func(t *testing.T, c Config) {
-				if c.APIURL.String() != DefaultAPIURL || c.GitHubRegistry != "ghcr.io" || c.ServerURL != "https://github.com" {
+		{name: "empty api-url without a runner is github.com", raw: config.Raw{config.InToken: classic, config.InAPIURL: "  "},
+			check: func(t *testing.T, c config.Config) {
+				if c.APIURL.String() != config.DefaultAPIURL || c.GitHubRegistry != "ghcr.io" || c.ServerURL != "https://github.com" {
 					t.Errorf("api %s registry %s server %s", c.APIURL, c.GitHubRegistry, c.ServerURL)
 				}
 			}},
-		{name: "credentials in api-url are never quoted", raw: Raw{InToken: classic, InAPIURL: "https://user:SuperSecret99@ghe.example.com/api/v3"},
+		{name: "credentials in api-url are never quoted", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://user:SuperSecret99@ghe.example.com/api/v3"},
 			err: []string{"input `api-url`", "holds credentials", "https://user:xxxxx@ghe.example.com/api/v3"}, never: []string{"SuperSecret99"}},
-		{name: "credentials in an api-url that does not parse are never quoted", raw: Raw{InToken: classic, InAPIURL: "https://user:SuperSecret99@ghe example.com/%zz"},
+		{name: "credentials in an api-url that does not parse are never quoted", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://user:SuperSecret99@ghe example.com/%zz"},
 			err: []string{"input `api-url`"}, never: []string{"SuperSecret99"}},
-		{name: "a port above 65535 in api-url", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com:70000/api/v3"},
+		{name: "a port above 65535 in api-url", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://ghe.example.com:70000/api/v3"},
 			err: []string{"input `api-url`", "port 70000"}},
-		{name: "a port above 65535 in packages", raw: Raw{InToken: classic, InPackages: "127.0.0.1:99999/o/n"},
+		{name: "a port above 65535 in packages", raw: config.Raw{config.InToken: classic, config.InPackages: "127.0.0.1:99999/o/n"},
 			err: []string{"input `packages`", "port 99999"}},
-		{name: "a typo in the registry never receives the GitHub token", raw: Raw{InToken: classic, InPackages: "ghrc.io/aibrix/runtime"},
+		{name: "a typo in the registry never receives the GitHub token", raw: config.Raw{config.InToken: classic, config.InPackages: "ghrc.io/aibrix/runtime"},
 			err: []string{"input `packages`", `"ghrc.io/aibrix/runtime"`, "ghrc.io is not ghcr.io", "sent to no other registry", "ghcr.io/aibrix/runtime"}},
-		{name: "on GHES, OWNER/NAME is on containers.HOST", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com/api/v3", InPackages: "aibrix/runtime"},
-			check: func(t *testing.T, c Config) {
+		{name: "on GHES, OWNER/NAME is on containers.HOST", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://ghe.example.com/api/v3", config.InPackages: "aibrix/runtime"},
+			check: func(t *testing.T, c config.Config) {
 				if got := c.Packages[0].String(); got != "containers.ghe.example.com/aibrix/runtime" {
 					t.Errorf("image %s", got)
 				}
 			}},
-		{name: "on GHES, ghcr.io is another registry", raw: Raw{InToken: classic, InAPIURL: "https://ghe.example.com/api/v3", InPackages: "ghcr.io/aibrix/runtime"},
+		{name: "on GHES, ghcr.io is another registry", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://ghe.example.com/api/v3", config.InPackages: "ghcr.io/aibrix/runtime"},
 			err: []string{"ghcr.io is not containers.ghe.example.com"}},
-		{name: "50 images after tags and digests are dropped", raw: Raw{InToken: classic, InPackages: manyImages(50, true)},
-			check: func(t *testing.T, c Config) {
+		{name: "50 images after tags and digests are dropped", raw: config.Raw{config.InToken: classic, config.InPackages: manyImages(50, true)},
+			check: func(t *testing.T, c config.Config) {
 				if len(c.Packages) != 50 {
 					t.Errorf("%d images", len(c.Packages))
 				}
 			}},
-		{name: "51 distinct images", raw: Raw{InToken: classic, InPackages: manyImages(51, false)}, err: []string{"51 images listed; at most 50"}},
-		{name: "a token pasted into packages is cut to its prefix", raw: Raw{InToken: "", InPackages: "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"},
+		{name: "51 distinct images", raw: config.Raw{config.InToken: classic, config.InPackages: manyImages(51, false)}, err: []string{"51 images listed; at most 50"}},
+		{name: "a token pasted into packages is cut to its prefix", raw: config.Raw{config.InToken: "", config.InPackages: "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"},
 			err: []string{"input `packages`", `"github_pat_…"`}, never: []string{"11ABCDEFG"}},
-		{name: "token-name must be a secret name", raw: Raw{InToken: classic, InTokenName: "ghcr-token"},
+		{name: "token-name must be a secret name", raw: config.Raw{config.InToken: classic, config.InTokenName: "ghcr-token"},
 			err: []string{"input `token-name`", `"ghcr-token"`, "not a secret name"}},
-		{name: "token-name with a backtick", raw: Raw{InToken: classic, InTokenName: "A`B"}, err: []string{"input `token-name`"}},
-		{name: "a token pasted into token-name is cut", raw: Raw{InToken: classic, InTokenName: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+		{name: "token-name with a backtick", raw: config.Raw{config.InToken: classic, config.InTokenName: "A`B"}, err: []string{"input `token-name`"}},
+		{name: "a token pasted into token-name is cut", raw: config.Raw{config.InToken: classic, config.InTokenName: "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
 			err: []string{`"ghp_…"`}, never: []string{"abcdefghij"}},
-		{name: "tokens names compare without case", raw: Raw{InTokens: "A_TOKEN=" + classic + "\na_token=" + classic},
+		{name: "tokens names compare without case", raw: config.Raw{config.InTokens: "A_TOKEN=" + classic + "\na_token=" + classic},
 			err: []string{"line 2", `"a_token" appears twice`}},
-		{name: "tokens name equal to token-name without case", raw: Raw{InToken: classic, InTokenName: "MY_TOKEN", InTokens: "my_token=" + classic},
+		{name: "tokens name equal to token-name without case", raw: config.Raw{config.InToken: classic, config.InTokenName: "MY_TOKEN", config.InTokens: "my_token=" + classic},
 			err: []string{"same token as `token-name`"}},
-		{name: "a bare base64 secret in tokens is refused unquoted", raw: Raw{InTokens: "c2VjcmV0LXZhbHVlLXRoYXQtaXMtYmFzZTY0LWVuY29kZWQ=="},
+		{name: "a bare base64 secret in tokens is refused unquoted", raw: config.Raw{config.InTokens: "c2VjcmV0LXZhbHVlLXRoYXQtaXMtYmFzZTY0LWVuY29kZWQ=="},
 			err: []string{"line 1 is not NAME=VALUE", "not shown"}, never: []string{"c2VjcmV0"}},
-		{name: "NAME= is an empty secret, judged by on-missing", raw: Raw{InTokens: "EMPTY_ONE="},
-			check: func(t *testing.T, c Config) {
+		{name: "NAME= is an empty secret, judged by on-missing", raw: config.Raw{config.InTokens: "EMPTY_ONE="},
+			check: func(t *testing.T, c config.Config) {
 				if len(c.Entries) != 1 || c.Entries[0].Name != "EMPTY_ONE" || c.Entries[0].Value != "" || c.Entries[0].Bad != "" {
 					t.Errorf("entries %+v", c.Entries)
 				}
 			}},
-		{name: "a 3-character token is malformed, not sent", raw: Raw{InToken: "abc"},
-			check: func(t *testing.T, c Config) {
+		{name: "a 3-character token is malformed, not sent", raw: config.Raw{config.InToken: "abc"},
+			check: func(t *testing.T, c config.Config) {
 				if c.Entries[0].Bad == "" || !strings.Contains(c.Entries[0].Bad, "too short") {
 					t.Errorf("entry %+v", c.Entries[0])
 				}
 			}},
-		{name: "a token over 4 KiB is malformed, not sent", raw: Raw{InToken: "ghs_" + strings.Repeat("a", 5000)},
-			check: func(t *testing.T, c Config) {
+		{name: "a token over 4 KiB is malformed, not sent", raw: config.Raw{config.InToken: "ghs_" + strings.Repeat("a", 5000)},
+			check: func(t *testing.T, c config.Config) {
 				if !strings.Contains(c.Entries[0].Bad, "more than any token") {
 					t.Errorf("entry %+v", c.Entries[0])
 				}
 			}},
-		{name: "a stateless ghs_ token of 520 characters with dots is fine", raw: Raw{InToken: "ghs_12345_" + strings.Repeat("eyJhbGciOi.", 46)},
-			check: func(t *testing.T, c Config) {
+		{name: "a stateless ghs_ token of 520 characters with dots is fine", raw: config.Raw{config.InToken: "ghs_12345_" + strings.Repeat("eyJhbGciOi.", 46)},
+			check: func(t *testing.T, c config.Config) {
 				if c.Entries[0].Bad != "" {
 					t.Errorf("entry %+v", c.Entries[0])
 				}
 			}},
-		{name: "reminder-labels empty is no labels", raw: Raw{InToken: classic, InReminderLabels: ""},
-			check: func(t *testing.T, c Config) {
+		{name: "reminder-labels empty is no labels", raw: config.Raw{config.InToken: classic, config.InReminderLabels: ""},
+			check: func(t *testing.T, c config.Config) {
 				if c.ReminderLabels != nil {
 					t.Errorf("labels %q", c.ReminderLabels)
 				}
@@ -148,7 +149,7 @@ func TestParse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := Parse(tc.raw, env(tc.env))
+			c, err := config.Parse(tc.raw, env(tc.env))
 			switch {
 			case tc.err == nil && err != nil:
 				t.Fatalf("unexpected error: %v", err)
@@ -174,7 +175,7 @@ func TestParse(t *testing.T) {
 
 func TestTokenLines(t *testing.T) {
 	t.Parallel()
-	lines := TokenLines("# comment\n\nA=1234567890\r\nBARE_SECRET_LINE\nx-y=abc\nB64SECRET==\nEMPTY=\n")
+	lines := config.TokenLines("# comment\n\nA=1234567890\r\nBARE_SECRET_LINE\nx-y=abc\nB64SECRET==\nEMPTY=\n")
 	got := []string{}
 	for _, l := range lines {
 		got = append(got, fmt.Sprintf("%d %s eq=%v suspect=%v secrets=%q", l.Number, l.Name, l.HasEquals, l.Suspect, l.Secrets()))
@@ -195,12 +196,12 @@ func FuzzParseTokens(f *testing.F) {
 	f.Add("A=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nB=")
 	f.Add("c2VjcmV0==")
 	f.Fuzz(func(t *testing.T, v string) {
-		_, err := Parse(Raw{InTokens: v}, env(nil))
+		_, err := config.Parse(config.Raw{config.InTokens: v}, env(nil))
 		if err == nil {
 			return
 		}
 		// Whatever the lines hold, the error never quotes a value.
-		for _, l := range TokenLines(v) {
+		for _, l := range config.TokenLines(v) {
 			if len(l.Value) >= 8 && strings.Contains(err.Error(), l.Value) {
 				t.Errorf("error quotes a value: %v", err)
 			}

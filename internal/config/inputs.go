@@ -232,7 +232,7 @@ func (p *parser) packages(v string) error {
 		case p.c.OtherRegistry() && img.Registry != home:
 			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the registry input; a credential is sent only to the registry it belongs to", img.Registry, home),
 				fmt.Sprintf("List only images on %s here (OWNER/NAME is enough), and check %s's images in a step with its own credentials", home, img.Registry))
-		case !p.c.OtherRegistry() && img.Registry != home && !destination.IsLoopback(destination.Hostname(img.Registry)):
+		case !p.c.OtherRegistry() && img.Registry != home && !img.OnLoopback():
 			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", img.Registry, home, p.c.APIURL.Host),
 				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step (inputs registry and username)", home, img.Repository))
 		}

@@ -206,7 +206,7 @@ func TestContainer(t *testing.T) {
 			if r.Summary == "" {
 				t.Error("no step summary written from inside the container")
 			}
-			if leaks := fake.StepLeaks(r, gh, reg, contexts); len(leaks) > 0 {
+			if leaks := fake.StepLeaks(r, gh, reg, sc.With(reg.Host), contexts); len(leaks) > 0 {
 				t.Errorf("secrets leaked: %v", leaks)
 			}
 			if t.Failed() {

@@ -87,8 +87,6 @@ type ImageResult struct {
 // package: Found (200), or Err (SSO, an organization policy, 404 as an
 // *APIError, or a fault that leaves the cause unknown).
 type Diagnosis struct {
-	Endpoint string
-	Found    bool
-	HTMLURL  string
-	Err      error
+	Found bool
+	Err   error
 }

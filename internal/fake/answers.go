@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -66,20 +65,6 @@ func Recorded(name string) Answer {
 	}
 	a.Headers = h
 	return a
-}
-
-// RecordedNames lists the corpus, sorted.
-func RecordedNames() []string {
-	all, err := corpus()
-	if err != nil {
-		panic(err)
-	}
-	out := make([]string, 0, len(all))
-	for k := range all {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // With returns the answer with one header set, to an empty value too.

@@ -201,7 +201,7 @@ func Leaks(text string, secrets ...string) []string {
 		if s == "" {
 			continue
 		}
-		for _, form := range SecretForms(s) {
+		for _, form := range secretForms(s) {
 			if strings.Contains(rest, form) {
 				found = append(found, s[:min(len(s), 8)]+"… as "+form[:min(len(form), 12)]+"…")
 				break
@@ -214,8 +214,8 @@ func Leaks(text string, secrets ...string) []string {
 // basicUsers are the user names whose Basic credentials Leaks looks for.
 var basicUsers = []string{"token-gate", "aibrix-bot", "dockerhub-user"}
 
-// SecretForms lists the forms of a secret a leak scan looks for.
-func SecretForms(s string) []string {
+// secretForms lists the forms of a secret a leak scan looks for.
+func secretForms(s string) []string {
 	forms := []string{s}
 	if q := url.QueryEscape(s); q != s {
 		forms = append(forms, q)

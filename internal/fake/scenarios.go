@@ -3,6 +3,9 @@ package fake
 import (
 	"net/http"
 	"strings"
+
+	"github.com/token-gate/token-gate/internal/config"
+	"github.com/token-gate/token-gate/internal/token"
 )
 
 // Scenario is one run of the action as a workflow would make it, shared by the
@@ -19,12 +22,38 @@ type Scenario struct {
 // was expected.
 const BareSecret = "YmFyZSBzZWNyZXQgb2YgdHdlbnR5LWZvdXIgYnl0ZXM=="
 
-// StepLeaks scans a finished scenario step, and every issue the fake holds,
-// for every token the fakes know, the workflow's github.token, every registry
-// token and the bare secret, in every form the program sends them.
-func StepLeaks(r Step, gh *GitHub, reg *Registry, contexts map[string]string) []string {
-	secrets := append(append(gh.Tokens(), contexts["github.token"], BareSecret, strings.TrimRight(BareSecret, "=")), reg.Issued()...)
-	return Leaks(r.All()+"\n"+gh.IssueText(), secrets...)
+// StepLeaks scans a finished step, and every issue the fake holds, for every
+// secret of the run (RunSecrets) in every form the program sends them. with
+// are the inputs the step was given; github-token defaults to the context's.
+func StepLeaks(r Step, gh *GitHub, reg *Registry, with, contexts map[string]string) []string {
+	inputs := map[string]string{"github-token": contexts["github.token"]}
+	for k, v := range with {
+		inputs[k] = v
+	}
+	return Leaks(r.All()+"\n"+gh.IssueText(), RunSecrets(gh, reg, inputs)...)
+}
+
+// RunSecrets lists every secret a run may hold: the tokens the fake GitHub
+// knows, every token the registry issued, the credentials among the inputs
+// (keyed by input name: token, github-token, and all a tokens line may hold,
+// its name too when the line may be a bare secret), and more. Values too
+// short to be tokens are left out: they are refused before anything is
+// sent, and would match ordinary words.
+func RunSecrets(gh *GitHub, reg *Registry, inputs map[string]string, more ...string) []string {
+	all := append(append(gh.Tokens(), reg.Issued()...), inputs["token"], inputs["github-token"])
+	for _, l := range config.TokenLines(inputs["tokens"]) {
+		all = append(all, l.Secrets()...)
+		if l.Suspect {
+			all = append(all, l.Name)
+		}
+	}
+	var out []string
+	for _, s := range append(all, more...) {
+		if s = strings.TrimSpace(s); len(s) >= token.MinLength {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Contexts are the expression values the runner would evaluate action.yml's

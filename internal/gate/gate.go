@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/token-gate/token-gate/internal/config"
-	"github.com/token-gate/token-gate/internal/destination"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
@@ -67,7 +66,7 @@ func NeedsDiagnosis(cfg config.Config, r facts.ImageResult) bool {
 	if r.Outcome != facts.Denied || cfg.OtherRegistry() {
 		return false
 	}
-	return r.Image.Registry == cfg.GitHubRegistry || destination.IsLoopback(destination.Hostname(r.Image.Registry))
+	return r.Image.Registry == cfg.GitHubRegistry || r.Image.OnLoopback()
 }
 
 // JudgeAll judges every entry against its facts, in input order.

@@ -127,10 +127,8 @@ func (c *Client) Diagnose(ctx context.Context, img image.Image, login string) fa
 	var d facts.Diagnosis
 	if login != "" && strings.EqualFold(img.Owner(), login) {
 		// Users.GetPackage does not escape the name, which may hold slashes.
-		d.Endpoint = "/user/packages/container/" + url.PathEscape(img.Name())
 		pkg, resp, err = c.api.Users.GetPackage(ctx, "", "container", url.PathEscape(img.Name()))
 	} else {
-		d.Endpoint = "/orgs/" + img.Owner() + "/packages/container/" + url.PathEscape(img.Name())
 		pkg, resp, err = c.api.Organizations.GetPackage(ctx, img.Owner(), "container", img.Name())
 	}
 	switch {
@@ -142,7 +140,7 @@ func (c *Client) Diagnose(ctx context.Context, img image.Image, login string) fa
 	case pkg.GetName() == "" && pkg.GetID() == 0:
 		d.Err = unexpected(resp.Response)
 	default:
-		d.Found, d.HTMLURL = true, pkg.GetHTMLURL()
+		d.Found = true
 	}
 	return d
 }
@@ -173,6 +171,7 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 	isSynthetic := errors.As(err, &synthetic) && r.Header.Get("X-RateLimit-Remaining") == ""
 	limited := status == http.StatusForbidden || status == http.StatusTooManyRequests
 	retryAfter, hasRetryAfter := transport.RetryAfter(r)
+	sso := ParseSSO(r.Header.Get("X-GitHub-SSO"))
 	switch {
 	case isSynthetic:
 		return &facts.RateLimitError{Status: status, Reset: synthetic.Rate.Reset.Time, Message: msg}
@@ -184,15 +183,15 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 		// A success that did not decode, or a refusal that is not GitHub's
 		// JSON: a captive portal, a proxy's page, a truncated body.
 		return unexpected(r)
-	case status == http.StatusForbidden && ParseSSO(r.Header.Get("X-GitHub-SSO")).Required:
-		return &facts.SSOError{Org: ssoOrg(r.Header.Get("X-GitHub-SSO")), AuthorizeURL: ParseSSO(r.Header.Get("X-GitHub-SSO")).URL, Message: msg, RequestID: id}
+	case status == http.StatusForbidden && sso.Required:
+		return &facts.SSOError{Org: ssoOrg(sso.URL), AuthorizeURL: sso.URL, Message: msg, RequestID: id}
 	case limited && r.Header.Get("X-RateLimit-Remaining") == "0":
 		rl := &facts.RateLimitError{Status: status, Message: msg, RequestID: id}
 		if secs, perr := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
 			rl.Reset = time.Unix(secs, 0).UTC()
 		}
 		return rl
-	case limited && (hasRetryAfter || status == http.StatusTooManyRequests || transport.IsSecondaryRateLimit([]byte(msg))):
+	case limited && (hasRetryAfter || status == http.StatusTooManyRequests || secondaryWording(msg)):
 		// A Retry-After with quota left is a secondary limit whatever the
 		// body says (docs/facts.md, "Error answers").
 		return &facts.RateLimitError{Status: status, Secondary: true, Message: msg, RequestID: id, RetryAfter: retryAfter}
@@ -328,10 +327,17 @@ func ParseSSO(v string) SSO {
 	return s
 }
 
+// secondaryWording tells a secondary limit by GitHub's words, for the answers
+// that carry no Retry-After (docs/facts.md, "Error answers").
+func secondaryWording(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "secondary rate limit") || strings.Contains(m, "abuse")
+}
+
 // ssoOrg reads the organization from the authorization URL GitHub sends,
 // https://github.com/orgs/ORG/sso?authorization_request=...
-func ssoOrg(header string) string {
-	u, err := url.Parse(ParseSSO(header).URL)
+func ssoOrg(authorizeURL string) string {
+	u, err := url.Parse(authorizeURL)
 	if err != nil {
 		return ""
 	}

@@ -60,6 +60,10 @@ func (i Image) Name() string {
 // registries, and https for every other (docs/facts.md, "Registries").
 func (i Image) Scheme() string { return destination.Scheme(i.Registry) }
 
+// OnLoopback reports an image on a registry on this machine: a test's fake or
+// a local mirror, which stands in for GitHub's registry.
+func (i Image) OnLoopback() bool { return destination.IsLoopback(destination.Hostname(i.Registry)) }
+
 // The distribution spec's grammar for path components, tags and digests,
 // compiled on first use: a default check never reads an image reference, and
 // compiling at init cost every run milliseconds.

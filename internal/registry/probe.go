@@ -82,7 +82,6 @@ func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 		r.Image = img
 		return r
 	}
-	base := img.Scheme() + "://" + img.Registry
 	auth := ""
 	switch strings.ToLower(ch.Scheme) {
 	case "bearer":
@@ -92,32 +91,23 @@ func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 		}
 		auth = "Bearer " + tok
 	case "basic":
-		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.Username+":"+p.Secret))
+		auth = p.basic()
 	case "":
 		// The registry asked for no credentials at all; the upload decides.
 	default:
 		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
 			Message: fmt.Sprintf("the registry asks for %q authentication, which token-gate does not speak", ch.Scheme)}
 	}
-	uploadURL := base + "/v2/" + img.Repository + "/blobs/uploads/"
-	req, err := http.NewRequestWithContext(transport.AllowPostRetry(ctx), http.MethodPost, uploadURL, http.NoBody)
-	if err != nil {
-		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "upload", Message: err.Error()}
+	// A repeated upload POST only opens another session that expires unused,
+	// so it may be retried.
+	a, res := p.send(transport.AllowPostRetry(ctx), img, "upload", http.MethodPost, img.Scheme()+"://"+img.Registry+"/v2/"+img.Repository+"/blobs/uploads/", auth)
+	switch {
+	case res != nil:
+		return *res
+	case a.status == http.StatusAccepted:
+		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: a.status}
 	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	req.Header.Set("Content-Length", "0")
-	resp, err := p.Client.Do(req)
-	if err != nil {
-		return networkResult(img, "upload", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusAccepted {
-		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: resp.StatusCode}
-	}
-	return statusResult(img, "upload", resp.StatusCode, body)
+	return statusResult(img, "upload", a.status, a.body)
 }
 
 // Login checks the credentials alone, with no repository: the token service
@@ -139,21 +129,14 @@ func (p *Prober) Login(ctx context.Context, registry string) facts.ImageResult {
 		}
 		return facts.ImageResult{Image: img, Outcome: facts.Accepted, Step: "token", Status: http.StatusOK}
 	case "basic":
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, img.Scheme()+"://"+registry+"/v2/", nil)
-		if err != nil {
-			return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "login", Message: err.Error()}
+		a, res := p.send(ctx, img, "login", http.MethodGet, img.Scheme()+"://"+registry+"/v2/", p.basic())
+		switch {
+		case res != nil:
+			return *res
+		case a.status == http.StatusOK:
+			return facts.ImageResult{Image: img, Outcome: facts.Accepted, Step: "login", Status: a.status}
 		}
-		req.SetBasicAuth(p.Username, p.Secret)
-		resp, err := p.Client.Do(req)
-		if err != nil {
-			return networkResult(img, "login", err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == http.StatusOK {
-			return facts.ImageResult{Image: img, Outcome: facts.Accepted, Step: "login", Status: resp.StatusCode}
-		}
-		return statusResult(img, "login", resp.StatusCode, body)
+		return statusResult(img, "login", a.status, a.body)
 	}
 	return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge",
 		Message: "the registry asks for no credentials at /v2/, so they cannot be verified there"}
@@ -175,29 +158,21 @@ func (p *Prober) challenge(ctx context.Context, img image.Image) (Challenge, *fa
 }
 
 func (p *Prober) fetchChallenge(ctx context.Context, img image.Image) (Challenge, *facts.ImageResult) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, img.Scheme()+"://"+img.Registry+"/v2/", nil)
-	if err != nil {
-		return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Message: err.Error()}
-	}
-	resp, err := p.Client.Do(req)
-	if err != nil {
-		r := networkResult(img, "challenge", err)
-		return Challenge{}, &r
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	a, res := p.send(ctx, img, "challenge", http.MethodGet, img.Scheme()+"://"+img.Registry+"/v2/", "")
 	switch {
-	case resp.StatusCode == http.StatusOK:
+	case res != nil:
+		return Challenge{}, res
+	case a.status == http.StatusOK:
 		return Challenge{}, nil
-	case resp.StatusCode == http.StatusUnauthorized:
-		ch, err := ParseChallenge(resp.Header.Get("WWW-Authenticate"))
+	case a.status == http.StatusUnauthorized:
+		ch, err := ParseChallenge(a.header.Get("WWW-Authenticate"))
 		if err != nil {
-			return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Status: resp.StatusCode,
+			return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Status: a.status,
 				Message: "the registry's WWW-Authenticate challenge is unreadable: " + err.Error()}
 		}
 		return ch, nil
 	}
-	r := statusResult(img, "challenge", resp.StatusCode, body)
+	r := statusResult(img, "challenge", a.status, a.body)
 	return Challenge{}, &r
 }
 
@@ -214,20 +189,12 @@ func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challeng
 		q.Set("scope", scope)
 	}
 	realm.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
-	if err != nil {
-		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Message: err.Error()}
-	}
-	req.SetBasicAuth(p.Username, p.Secret)
-	resp, err := p.Client.Do(req)
-	if err != nil {
-		r := networkResult(img, "token", err)
-		return "", &r
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		r := statusResult(img, "token", resp.StatusCode, body)
+	a, res := p.send(ctx, img, "token", http.MethodGet, realm.String(), p.basic())
+	switch {
+	case res != nil:
+		return "", res
+	case a.status != http.StatusOK:
+		r := statusResult(img, "token", a.status, a.body)
 		return "", &r
 	}
 	// The token is opaque: decoding it as a JWT gave false answers in
@@ -236,8 +203,8 @@ func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challeng
 		Token       string `json:"token"`
 		AccessToken string `json:"access_token"`
 	}
-	if err := json.Unmarshal(body, &answer); err != nil || answer.Token+answer.AccessToken == "" {
-		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Status: resp.StatusCode,
+	if err := json.Unmarshal(a.body, &answer); err != nil || answer.Token+answer.AccessToken == "" {
+		return "", &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "token", Status: a.status,
 			Message: "the registry's token service answered 200 without a token"}
 	}
 	tok := answer.Token
@@ -248,6 +215,38 @@ func (p *Prober) registryToken(ctx context.Context, img image.Image, ch Challeng
 		p.Mask(tok)
 	}
 	return tok, nil
+}
+
+// reply is one answer of the registry, read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// send makes one request of the probe with the Authorization auth (none when
+// empty). A request that cannot be made or sent becomes the step's result.
+func (p *Prober) send(ctx context.Context, img image.Image, step, method, target, auth string) (reply, *facts.ImageResult) {
+	req, err := http.NewRequestWithContext(ctx, method, target, http.NoBody)
+	if err != nil {
+		return reply{}, &facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: step, Message: err.Error()}
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		r := networkResult(img, step, err)
+		return reply{}, &r
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// basic is the credential as HTTP Basic auth.
+func (p *Prober) basic() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(p.Username+":"+p.Secret))
 }
 
 func networkResult(img image.Image, step string, err error) facts.ImageResult {

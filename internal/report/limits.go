@@ -18,15 +18,28 @@ const summaryCutNote = "\n\n> **Cut:** this summary reached GitHub's limit of 1 
 
 // Summary renders the Markdown step summary, cut at GitHub's limit.
 func Summary(run gate.Run) string {
-	s := summary(run)
-	if len(s) <= MaxSummary {
-		return s
-	}
-	return cutAtLine(s, MaxSummary-len(summaryCutNote)) + summaryCutNote
+	s, _ := fitSummary(summary(run))
+	return s
 }
 
-// summaryCut reports whether the summary of run is cut.
-func summaryCut(run gate.Run) bool { return len(summary(run)) > MaxSummary }
+// fitSummary cuts a summary to GitHub's limit, with a note, and reports
+// whether it did.
+func fitSummary(s string) (string, bool) {
+	if len(s) <= MaxSummary {
+		return s, false
+	}
+	return cutAtLine(s, MaxSummary-len(summaryCutNote)) + summaryCutNote, true
+}
+
+// Step renders, once, everything the action writes for run besides the
+// annotations: the outputs and the step summary, each within GitHub's
+// limits, and whether anything was cut (the full report then goes to the
+// log).
+func Step(run gate.Run) (outputs []Output, summaryText string, cut bool) {
+	outputs, outputsCut := fitOutputs(run)
+	summaryText, summaryCut := fitSummary(summary(run))
+	return outputs, summaryText, outputsCut || summaryCut
+}
 
 // cutAtLine returns s cut to at most n bytes, at the end of a line.
 func cutAtLine(s string, n int) string {
@@ -71,11 +84,4 @@ func reportOutput(run gate.Run) (string, bool) {
 	}
 	compact, _ = json.Marshal(entries)
 	return string(compact), true
-}
-
-// Truncated reports whether anything of run is cut in the summary or the
-// outputs, so the caller can print the full report to the log.
-func Truncated(run gate.Run) bool {
-	_, cut := reportOutput(run)
-	return cut || summaryCut(run)
 }

@@ -91,6 +91,13 @@ type Output struct{ Name, Value string }
 // later steps can rely on them in `if:` whatever happened. The single-token
 // outputs describe the first verdict.
 func Outputs(run gate.Run) []Output {
+	outputs, _ := fitOutputs(run)
+	return outputs
+}
+
+// fitOutputs lists the outputs, and reports whether the `report` output had to
+// be cut to GitHub's limit.
+func fitOutputs(run gate.Run) ([]Output, bool) {
 	first := gate.Verdict{Kind: token.None}
 	if len(run.Verdicts) > 0 {
 		first = run.Verdicts[0]
@@ -105,7 +112,7 @@ func Outputs(run gate.Run) []Output {
 		reminders = []gate.Reminder{}
 	}
 	remindersJSON, _ := json.Marshal(reminders)
-	reportJSON, _ := reportOutput(run)
+	reportJSON, cut := reportOutput(run)
 	return []Output{
 		{"valid", strconv.FormatBool(run.Valid())},
 		{"token-type", string(first.Kind)},
@@ -118,7 +125,7 @@ func Outputs(run gate.Run) []Output {
 		{"not-pushable", strings.Join(first.NotPushable(), ",")},
 		{"report", reportJSON},
 		{"reminders", string(remindersJSON)},
-	}
+	}, cut
 }
 
 // TokenReport is one entry of the `report` output and of --json.

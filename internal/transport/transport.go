@@ -227,13 +227,6 @@ func BodyStart(resp *http.Response, n int) string {
 	return strings.TrimSpace(string(out))
 }
 
-// IsSecondaryRateLimit tells a secondary-limit answer by its body, the only
-// place GitHub says so.
-func IsSecondaryRateLimit(body []byte) bool {
-	b := bytes.ToLower(body)
-	return bytes.Contains(b, []byte("secondary rate limit")) || bytes.Contains(b, []byte("abuse"))
-}
-
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
