@@ -126,7 +126,7 @@ func TestProcessRealHosts(t *testing.T) {
 			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
 				hub.AcceptUser(user, pat)
 			},
-			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "token-type": "docker-hub-pat", "login": user, "pushable": "registry-1.docker.io/aibrix/runtime"}},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "token-type": "docker-hub-pat", "login": user, "pushable": "docker.io/aibrix/runtime"}},
 			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
 		},
 		{
@@ -136,7 +136,7 @@ func TestProcessRealHosts(t *testing.T) {
 				hub.AcceptUser(user, pat)
 				hub.Deny("aibrix/runtime", "requested access to the resource is denied")
 			},
-			want:    fake.StepWant{Code: 1, Errors: []string{"Cannot push registry-1.docker.io/aibrix/runtime"}, Outputs: map[string]string{"not-pushable": "registry-1.docker.io/aibrix/runtime"}},
+			want:    fake.StepWant{Code: 1, Errors: []string{"Cannot push docker.io/aibrix/runtime"}, Outputs: map[string]string{"not-pushable": "docker.io/aibrix/runtime"}},
 			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
 		},
 		{
@@ -153,7 +153,7 @@ func TestProcessRealHosts(t *testing.T) {
 				hub.AcceptUser(user, pat)
 				hub.SetRealm("https://auth.evil.example/token")
 			},
-			want:    fake.StepWant{Code: 1, Errors: []string{"Unexpected answer from the registry"}, Contains: []string{"refused to send the token to https://auth.evil.example"}},
+			want:    fake.StepWant{Code: 1, Errors: []string{"Unexpected answer from the registry"}, Contains: []string{"refused to send the token to https:\u200b//auth.evil.example"}},
 			tunnels: []string{"registry-1.docker.io:443"},
 		},
 		{

@@ -38,7 +38,7 @@ func (c *Command) action(ctx context.Context) int {
 	sec := secret.NewSet(a.AddMask)
 	maskInputs(sec, raw)
 
-	cfg, err := config.Parse(raw, c.getenv)
+	cfg, err := config.Parse(raw, c.getenv, false)
 	if err != nil {
 		msg := sec.Redact(err.Error())
 		a.WithFieldsMap(map[string]string{"title": "token-gate: bad input"}).Errorf("%s", msg)

@@ -100,7 +100,7 @@ func TestActionScenarios(t *testing.T) {
 			},
 			want: want{code: 1, outputs: map[string]string{"valid": "false", "days-remaining": "3", "expires-at": "2026-11-28T13:00:00Z"},
 				errors: []string{"Token expires soon"}, warnings: []string{},
-				contains: []string{"expires on 2026-11-28 13:00 UTC (3 days left), inside fail-within-days (7)"}},
+				contains: []string{"expires on 2026-11-28 13:00 UTC (3 days left), inside `fail-within-days` (7)"}},
 		},
 		{
 			name: "expiry inside warn-within-days warns and passes; offset header format",
@@ -111,7 +111,7 @@ func TestActionScenarios(t *testing.T) {
 			},
 			want: want{code: 0, outputs: map[string]string{"valid": "true", "days-remaining": "8", "expires-at": "2026-12-04T10:00:00Z"},
 				errors: []string{}, warnings: []string{"Token expires soon"},
-				contains: []string{"2026-12-04 10:00 UTC (8 days left), inside warn-within-days (14)"}},
+				contains: []string{"2026-12-04 10:00 UTC (8 days left), inside `warn-within-days` (14)"}},
 		},
 		{
 			name: "token that never expires gets a notice",
@@ -137,7 +137,7 @@ func TestActionScenarios(t *testing.T) {
 			},
 			want: want{code: 1, outputs: map[string]string{"valid": "false", "not-pushable": "REGISTRY/aibrix/runtime"},
 				errors:   []string{"Token not authorized for SSO", "Cannot push REGISTRY/aibrix/runtime"},
-				requests: []string{"GET /api/v3/user", "GET /api/v3/orgs/aibrix/packages/container/runtime"},
+				requests: []string{"GET /api/v3/user", "GET /api/v3/users/aibrix", "GET /api/v3/orgs/aibrix/packages/container/runtime"},
 				contains: []string{"https://github.com/orgs/aibrix/sso?authorization_request=", "valid for one hour", "Configure SSO → Authorize next to aibrix",
 					"the SAML single sign-on of aibrix has not authorized " + secretName},
 				summary: []string{"| SSO and org policy | ❌ fail | the SAML SSO of aibrix has not authorized the token |"}},

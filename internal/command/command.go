@@ -88,7 +88,7 @@ func maskInputs(sec *secret.Set, raw config.Raw) {
 func (c *Command) run(ctx context.Context, cfg config.Config, sec *secret.Set) gate.Run {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	deps := gather.Deps{Transport: c.Transport, Policy: c.Policy, Mask: sec.Add, MaskBasic: sec.AddBasic}
+	deps := gather.Deps{Transport: c.Transport, Policy: c.Policy, MaskIssued: sec.AddIssued, MaskBasic: sec.AddBasic, Scrub: sec}
 	found := gather.All(ctx, cfg, deps)
 	run := gate.Run{Verdicts: gate.JudgeAll(cfg, found, c.Now())}
 	if cfg.Reminder {

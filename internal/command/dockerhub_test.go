@@ -68,7 +68,7 @@ func TestDockerHub(t *testing.T) {
 			setup: func(e *env, _ *fake.Internet) { e.reg.AcceptUser(dockerUser, dockerPAT) },
 			code:  0, errors: []string{}, notices: []string{"Expiry not visible"},
 			outputs: map[string]string{"valid": "true", "token-type": "docker-hub-pat", "login": dockerUser, "scopes": "", "expires-at": "",
-				"pushable": "registry-1.docker.io/aibrix/runtime,registry-1.docker.io/aibrix/gateway-plugins", "not-pushable": ""},
+				"pushable": "docker.io/aibrix/runtime,docker.io/aibrix/gateway-plugins", "not-pushable": ""},
 			says: []string{"weekly schedule with reminder: issue"},
 			requests: []string{
 				"GET registry-1.docker.io/v2/",
@@ -86,8 +86,8 @@ func TestDockerHub(t *testing.T) {
 				e.reg.AcceptUser(dockerUser, dockerPAT)
 				e.reg.Deny("aibrix/runtime", "requested access to the resource is denied")
 			},
-			code: 1, errors: []string{"Cannot push registry-1.docker.io/aibrix/runtime"},
-			outputs: map[string]string{"not-pushable": "registry-1.docker.io/aibrix/runtime", "pushable": "registry-1.docker.io/aibrix/gateway-plugins"},
+			code: 1, errors: []string{"Cannot push docker.io/aibrix/runtime"},
+			outputs: map[string]string{"not-pushable": "docker.io/aibrix/runtime", "pushable": "docker.io/aibrix/gateway-plugins"},
 			says:    []string{"requested access to the resource is denied", "Read & Write", "dockerhub-user may push to aibrix/runtime on Docker Hub"},
 		},
 		{
@@ -131,7 +131,7 @@ func TestDockerHub(t *testing.T) {
 				in.Serve("auth.evil.example", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Errorf("the other host was sent %s", r.URL) }))
 			},
 			code: 1, errors: []string{"Unexpected answer from the registry"},
-			says:     []string{"refused to send the token to https://auth.evil.example"},
+			says:     []string{"refused to send the token to https:\u200b//auth.evil.example"},
 			requests: []string{"GET registry-1.docker.io/v2/"},
 		},
 		{
@@ -139,14 +139,14 @@ func TestDockerHub(t *testing.T) {
 			with:  dockerWith(map[string]string{"token": fake.Classic}),
 			setup: func(*env, *fake.Internet) {},
 			code:  2, errors: []string{"token-gate: bad input"},
-			says:     []string{"is a GitHub token (ghp_…), but registry is registry-1.docker.io", "never sent to another registry"},
+			says:     []string{"is a GitHub token (ghp_…), but registry is docker.io", "never sent to another registry"},
 			requests: []string{},
 		},
 		{
 			name:  "a Docker Hub token without registry is never sent to GitHub",
 			with:  map[string]string{"token": dockerPAT},
 			setup: func(*env, *fake.Internet) {},
-			code:  2, errors: []string{"token-gate: bad input"}, says: []string{"is a Docker Hub token (dckr_pat_…)", "registry: docker.io"},
+			code:  2, errors: []string{"token-gate: bad input"}, says: []string{"is a Docker Hub token (dckr_pat_…)", "Set `registry` to docker.io"},
 		},
 		{
 			name:  "username is required",
@@ -158,7 +158,7 @@ func TestDockerHub(t *testing.T) {
 			name:  "an image on another registry is refused",
 			with:  dockerWith(map[string]string{"packages": "ghcr.io/aibrix/runtime"}),
 			setup: func(*env, *fake.Internet) {},
-			code:  2, says: []string{"ghcr.io is not registry-1.docker.io", "sent only to the registry it belongs to"}, requests: []string{},
+			code:  2, says: []string{"ghcr.io is not docker.io", "sent only to the registry it belongs to"}, requests: []string{},
 		},
 		{
 			name:  "required-scopes set for a registry credential: one notice",

@@ -149,14 +149,15 @@ func TestTokenInTheWrongInput(t *testing.T) {
 }
 
 // TestHostileServerText: escape sequences never reach a terminal; images,
-// links, raw HTML and @mentions from a server are inert in the summary and
-// in issues.
+// links, raw HTML, entities, bare URLs, www. and @mentions from a server are
+// inert in the summary and in issues, while the fixes' own links work.
 func TestHostileServerText(t *testing.T) {
 	t.Parallel()
 	e := healthEnv(t)
 	e.gh.Add(fake.Classic, fake.Account{Login: "evil\x1b[2J\x1b]0;pwned\x07", Scopes: "write:packages", Expiry: expiry(now.Add(60 * 24 * time.Hour))})
 	e.reg.Accept(fake.Classic)
-	hostile := "![x](https://evil.example/p.png) [click](https://evil.example) <img src=x> @octocat `code"
+	// Within the 160 characters of a registry's words that a report keeps.
+	hostile := "![x](https://evil.example/p.png) [click](https://evil.example) <img src=x> @octocat &lt;script&gt; &#64;admin WWW.evil.example `code"
 	e.reg.Deny("aibrix/runtime", hostile)
 	tr := e.run(t, terminalVars(e, map[string]string{"GH_TOKEN": fake.Classic}), []string{"--packages", e.reg.Host + "/aibrix/runtime"}, "")
 	if strings.ContainsAny(tr.Stdout+tr.Stderr, "\x1b\x07") {
@@ -165,14 +166,24 @@ func TestHostileServerText(t *testing.T) {
 	r := e.runAction(t, map[string]string{"token": fake.Classic, "token-name": "PUSH_TOKEN", "packages": e.reg.Host + "/aibrix/runtime", "reminder": "issue"})
 	issues := e.gh.IssueText()
 	for where, text := range map[string]string{"summary": r.Summary, "issue": issues} {
-		for _, live := range []string{"![x](", "[click](", "<img", "@octocat"} {
+		for _, live := range []string{"![x](", "[click](", "<img", "@octocat", "https://evil.example", "WWW.evil", "&lt;script", "&#64;"} {
 			if strings.Contains(text, live) {
 				t.Errorf("%s holds live markup %q:\n%s", where, live, text)
 			}
 		}
-		if !strings.Contains(text, `!\[x\](https://evil.example/p.png)`) || !strings.Contains(text, "@\u200boctocat") {
-			t.Errorf("%s does not show the text inert:\n%s", where, text)
+		for _, inert := range []string{"!\\[x\\](https:\u200b//evil.example/p.png)", "@\u200boctocat", "WWW\u200b.evil.example", "&amp;lt;script&amp;gt;", "&amp;#64;admin"} {
+			if !strings.Contains(text, inert) {
+				t.Errorf("%s does not show %q inert:\n%s", where, inert, text)
+			}
 		}
+		// The fixes' own links keep their scheme.
+		if !strings.Contains(text, "https://github.com/orgs/aibrix/packages/container/runtime/settings") {
+			t.Errorf("%s broke the fix's own link:\n%s", where, text)
+		}
+	}
+	// A prefilled link keeps its & (the issue's fix carries one).
+	if !strings.Contains(issues, "https://github.com/settings/tokens/new?scopes=write:packages&description=PUSH_TOKEN") {
+		t.Errorf("the issue broke the prefilled link:\n%s", issues)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/config"
@@ -85,7 +87,7 @@ func parseFlags(args []string) (terminalOptions, *flag.FlagSet, error) {
 			o.showHelp = true
 			return o, fs, nil
 		}
-		return o, fs, fmt.Errorf("%v (see --help)", err)
+		return o, fs, fmt.Errorf("%s (see --help)", quoteArgs(err.Error(), args, fs))
 	}
 	if fs.NArg() > 0 {
 		return o, fs, fmt.Errorf("unexpected argument %s; the token is read from GH_TOKEN, GITHUB_TOKEN or --token-stdin, never from the command line (see --help)", secret.Quote(clipArg(fs.Arg(0))))
@@ -115,7 +117,7 @@ func (c *Command) terminal(ctx context.Context) int {
 	raw := o.raw
 	switch {
 	case o.fromStdin:
-		data, err := io.ReadAll(io.LimitReader(c.Stdin, 1<<20))
+		data, err := io.ReadAll(io.LimitReader(c.Stdin, maxTokenFile))
 		if err != nil {
 			errorf(c.Stderr, "reading the token from standard input: %v", err)
 			return ExitUsage
@@ -127,22 +129,22 @@ func (c *Command) terminal(ctx context.Context) int {
 		raw[config.InToken] = c.getenv("GITHUB_TOKEN")
 	}
 	if o.tokensFile != "" {
-		data, err := os.ReadFile(o.tokensFile)
+		data, err := readBounded(o.tokensFile, maxTokenFile)
 		if err != nil {
 			errorf(c.Stderr, "flag --tokens-file: %v", err)
 			return ExitUsage
 		}
 		raw[config.InTokens] = string(data)
 	}
+	if strings.TrimSpace(raw[config.InToken]) == "" && strings.TrimSpace(raw[config.InTokens]) == "" {
+		errorf(c.Stderr, "no token to check: set GH_TOKEN, or pipe it with --token-stdin (see --help)")
+		return ExitUsage
+	}
 
 	sec := secret.NewSet(nil)
 	maskInputs(sec, raw)
-	cfg, err := config.Parse(raw, c.getenv)
+	cfg, err := config.Parse(raw, c.getenv, true)
 	if err != nil {
-		var ie *config.InputError
-		if errors.As(err, &ie) {
-			ie.Flag = true
-		}
 		errorf(c.Stderr, "%s", report.TerminalText(sec.Redact(err.Error())))
 		return ExitUsage
 	}
@@ -156,10 +158,72 @@ func (c *Command) terminal(ctx context.Context) int {
 	return exitStatus(run)
 }
 
+// maxTokenFile bounds what --tokens-file and --token-stdin read: 50 tokens
+// of at most 4 KiB each, with room for names and comments. /dev/zero or a
+// file picked by mistake is refused, not read whole.
+const maxTokenFile = 1 << 20
+
+// readBounded reads at most limit bytes of path, and refuses a longer file.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB; it holds NAME=VALUE lines, at most %d of them", path, limit>>10, config.MaxTokens)
+	}
+	return data, nil
+}
+
 func (c *Command) usage(fs *flag.FlagSet) {
 	fmt.Fprint(c.Stdout, usageHead)
 	fs.SetOutput(c.Stdout)
 	fs.PrintDefaults()
+}
+
+// quoteArgs rewrites a flag package error so that every argument it quotes
+// goes through secret.Quote, cut to its start as an unexpected argument is:
+// `--json=ghp_…` and `-ghp_…` put a token on the command line, and the flag
+// package prints it whole. A defined flag's name is kept as it is; anything
+// else an argument holds is a possible secret.
+func quoteArgs(msg string, args []string, fs *flag.FlagSet) string {
+	type piece struct {
+		text    string
+		keepMax int // shown whole up to this length; a longer one only by its start
+	}
+	var pieces []piece
+	for _, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if hasValue {
+			pieces = append(pieces, piece{value, 8})
+		}
+		if fs.Lookup(name) == nil {
+			// A mistyped flag is worth showing whole; a pasted token is not.
+			pieces = append(pieces, piece{name, 20})
+		}
+		if !strings.HasPrefix(a, "-") {
+			pieces = append(pieces, piece{a, 8})
+		}
+	}
+	slices.SortFunc(pieces, func(x, y piece) int { return len(y.text) - len(x.text) })
+	for _, p := range pieces {
+		if p.text == "" {
+			continue
+		}
+		shown := p.text
+		if len(shown) > p.keepMax {
+			shown = clipArg(shown)
+		}
+		q := secret.Quote(shown)
+		msg = strings.ReplaceAll(msg, strconv.Quote(p.text), q)
+		msg = strings.ReplaceAll(msg, p.text, strings.Trim(q, `"`))
+	}
+	return msg
 }
 
 func clipArg(s string) string {

@@ -55,8 +55,19 @@ func TestTerminal(t *testing.T) {
 		{name: "bad flag value names the flag", vars: map[string]string{"GH_TOKEN": fake.Classic}, args: []string{"--warn-within-days", "soon"}, code: 2,
 			stderr: []string{"flag --warn-within-days: \"soon\""}},
 		{name: "unknown flag", args: []string{"--frobnicate"}, code: 2, stderr: []string{"flag provided but not defined: -frobnicate"}},
-		{name: "empty token fails by default", code: 1, stdout: []string{"error: Token is empty"}},
-		{name: "empty token with --on-missing skip passes", args: []string{"--on-missing", "skip"}, code: 0, stdout: []string{"token: NOT CHECKED"}},
+		// A token on the command line is never printed back, whatever flag
+		// error it causes (the flag package quotes it whole).
+		{name: "a token as a bool flag's value", args: []string{"--token-stdin=" + fake.Classic}, code: 2, stderr: []string{`invalid boolean value "ghp_…" for -token-stdin`}},
+		{name: "a token as --json's value", args: []string{"--json=" + fake.Classic}, code: 2, stderr: []string{`invalid boolean value "ghp_…" for -json`}},
+		{name: "a token pasted as a flag", args: []string{"-" + fake.Classic}, code: 2, stderr: []string{"flag provided but not defined: -ghp_…"}},
+		{name: "an unprefixed secret as a flag is cut to its start", args: []string{"-Zm9vYmFyYmF6cXV4cXV1eHh4eHh4eHh4eA"}, code: 2, stderr: []string{"flag provided but not defined: -Zm9v…"}},
+		// With no token at all, say how to give one: no Actions advice.
+		{name: "no token: how to give one, and exit 2", code: 2, stderr: []string{"no token to check: set GH_TOKEN, or pipe it with --token-stdin"}},
+		{name: "no token, --on-missing skip: still a usage error", args: []string{"--on-missing", "skip"}, code: 2, stderr: []string{"set GH_TOKEN"}},
+		{name: "bad input names the terminal's own flag", vars: map[string]string{"GH_TOKEN": fake.Classic}, args: []string{"--token-name", fake.Classic}, code: 2,
+			stderr: []string{"flag --token-name: \"ghp_…\": looks like a token", "Put the token in GH_TOKEN (or --token-stdin)"}},
+		{name: "a malformed GH_TOKEN is named as GH_TOKEN", vars: map[string]string{"GH_TOKEN": "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"}, code: 2,
+			stderr: []string{"GH_TOKEN (or --token-stdin): is a Docker Hub token", "Set --registry to docker.io and --username"}},
 		{name: "--help explains every flag", args: []string{"--help"}, code: 0,
 			stdout: []string{"-token-name", "-required-scopes", "-warn-within-days", "-fail-within-days", "-on-missing", "-api-url", "-packages", "-tokens-file", "-token-stdin", "-json", "Exit status: 0 passes"}},
 		{name: "--version", args: []string{"--version"}, code: 0, stdout: []string{"token-gate "}},

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -38,6 +39,16 @@ const DefaultAPIURL = "https://api.github.com"
 
 // MaxTokens bounds the `tokens` input.
 const MaxTokens = 50
+
+// MaxNameLength bounds a token's name (token-name, and each name in
+// tokens): the name goes into issue titles, which GitHub cuts at 256
+// characters, and into markers and links. GitHub documents no limit for
+// secret names; 100 characters leaves every title room.
+const MaxNameLength = 100
+
+// MaxUsernameLength bounds username: no registry's account names come near
+// it, and it is echoed in outputs and messages.
+const MaxUsernameLength = 256
 
 // OnMissing is what an empty token does to the run.
 type OnMissing string
@@ -87,6 +98,10 @@ type Config struct {
 	ServerURL  string
 	Repository string // OWNER/REPO
 	RunID      string
+
+	// Terminal is set for a run from a terminal: messages then name its
+	// flags and GH_TOKEN, and give no advice only a workflow can take.
+	Terminal bool
 }
 
 // OtherRegistry reports whether the token is a credential for a registry
@@ -101,14 +116,18 @@ type InputError struct {
 	Value   string
 	Problem string
 	Fix     string
-	// Flag is set in terminal mode, so the message names --input.
+	// Flag is set in terminal mode, so the message names the terminal's own
+	// flag (or GH_TOKEN), never the action's input.
 	Flag bool
 }
 
 func (e *InputError) Error() string {
-	name := "input `" + e.Input + "`"
+	name := "input " + Label(e.Input, false)
 	if e.Flag {
-		name = "flag --" + e.Input
+		name = Label(e.Input, true)
+		if strings.HasPrefix(name, "--") {
+			name = "flag " + name
+		}
 	}
 	msg := name + ": " + e.Problem
 	if e.Value != "" {
@@ -132,22 +151,43 @@ func (r Raw) get(name string) string {
 	return Default(name)
 }
 
+// Label names an input as its reader sets it: `packages` in a workflow;
+// --packages, GH_TOKEN or --tokens-file in a terminal.
+func Label(name string, terminal bool) string {
+	switch {
+	case !terminal:
+		return "`" + name + "`"
+	case name == InToken:
+		return "GH_TOKEN (or --token-stdin)"
+	case name == InTokens:
+		return "--tokens-file"
+	}
+	return "--" + name
+}
+
 // Parse checks every input, one parser per input in the order of Inputs, then
-// the rules that join several.
-func Parse(raw Raw, env func(string) string) (Config, error) {
+// the rules that join several. terminal words every error for a terminal.
+func Parse(raw Raw, env func(string) string, terminal bool) (Config, error) {
 	p := &parser{raw: raw, env: env}
+	p.c.Terminal = terminal
+	err := p.parse()
+	var ie *InputError
+	if errors.As(err, &ie) {
+		ie.Flag = terminal
+	}
+	return p.c, err
+}
+
+func (p *parser) parse() error {
 	for _, in := range inputs {
 		if in.parse == nil {
 			continue
 		}
-		if err := in.parse(p, raw.get(in.Name)); err != nil {
-			return p.c, err
+		if err := in.parse(p, p.raw.get(in.Name)); err != nil {
+			return err
 		}
 	}
-	if err := p.finish(); err != nil {
-		return p.c, err
-	}
-	return p.c, nil
+	return p.finish()
 }
 
 func bad(input, value, problem, fix string) error {

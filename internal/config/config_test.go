@@ -149,7 +149,7 @@ func TestParse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := config.Parse(tc.raw, env(tc.env))
+			c, err := config.Parse(tc.raw, env(tc.env), false)
 			switch {
 			case tc.err == nil && err != nil:
 				t.Fatalf("unexpected error: %v", err)
@@ -196,7 +196,7 @@ func FuzzParseTokens(f *testing.F) {
 	f.Add("A=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nB=")
 	f.Add("c2VjcmV0==")
 	f.Fuzz(func(t *testing.T, v string) {
-		_, err := config.Parse(config.Raw{config.InTokens: v}, env(nil))
+		_, err := config.Parse(config.Raw{config.InTokens: v}, env(nil), false)
 		if err == nil {
 			return
 		}

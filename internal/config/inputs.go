@@ -59,6 +59,9 @@ func Default(name string) string {
 	return ""
 }
 
+// label names an input as this run's reader sets it.
+func (p *parser) label(name string) string { return Label(name, p.c.Terminal) }
+
 // parser carries one Parse: the raw inputs, the environment and the Config
 // being built.
 type parser struct {
@@ -153,7 +156,7 @@ func (p *parser) apiURL(v string) error {
 	quoted := u.Redacted()
 	switch {
 	case u.User != nil:
-		return bad(InAPIURL, quoted, "holds credentials; the token goes in `token`", fix)
+		return bad(InAPIURL, quoted, "holds credentials; the token goes in "+p.label(InToken), fix)
 	case u.RawQuery != "" || u.Fragment != "":
 		return bad(InAPIURL, quoted, "has a query or fragment", fix)
 	case !validPort(u.Port()):
@@ -185,7 +188,7 @@ func (p *parser) registry(v string) error {
 		return nil
 	}
 	const fix = "Write the registry's host as docker/login-action takes it, e.g. docker.io, or leave it empty for " + "GitHub's registry"
-	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(v, "https://"), "http://"), "/")
+	host := registryHostOf(v)
 	if !image.IsHost(host) {
 		return bad(InRegistry, v, "not a registry host", fix)
 	}
@@ -200,11 +203,14 @@ func (p *parser) registry(v string) error {
 
 func (p *parser) username(v string) error {
 	p.c.Username = strings.TrimSpace(v)
+	if len(p.c.Username) > MaxUsernameLength {
+		return bad(InUsername, p.c.Username, fmt.Sprintf("%d characters long, more than any registry's account names (at most %d here)", len(p.c.Username), MaxUsernameLength), "Write the account name as you log in with it")
+	}
 	if strings.ContainsFunc(p.c.Username, func(r rune) bool { return r < ' ' || r == 0x7f || r == ':' }) {
 		return bad(InUsername, p.c.Username, "contains a control character or ':'", "Write the account name as you log in with it")
 	}
 	if token.PrefixOf(p.c.Username) != "" {
-		return bad(InUsername, p.c.Username, "looks like a token, not an account name", "Put the token in `token` and the account name here")
+		return bad(InUsername, p.c.Username, "looks like a token, not an account name", "Put the token in "+p.label(InToken)+" and the account name here")
 	}
 	return nil
 }
@@ -230,11 +236,11 @@ func (p *parser) packages(v string) error {
 		}
 		switch {
 		case p.c.OtherRegistry() && img.Registry != home:
-			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the registry input; a credential is sent only to the registry it belongs to", img.Registry, home),
-				fmt.Sprintf("List only images on %s here (OWNER/NAME is enough), and check %s's images in a step with its own credentials", home, img.Registry))
+			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the registry input; a credential is sent only to the registry it belongs to", image.DisplayHost(img.Registry), image.DisplayHost(home)),
+				fmt.Sprintf("List only images on %s here (OWNER/NAME is enough), and check %s's images in a step with its own credentials", image.DisplayHost(home), image.DisplayHost(img.Registry)))
 		case !p.c.OtherRegistry() && img.Registry != home && !img.OnLoopback():
-			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", img.Registry, home, p.c.APIURL.Host),
-				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step (inputs registry and username)", home, img.Repository))
+			return bad(InPackages, ref, fmt.Sprintf("%s is not %s, the container registry of %s; the GitHub token is sent to no other registry", image.DisplayHost(img.Registry), home, p.c.APIURL.Host),
+				fmt.Sprintf("Fix the registry name (e.g. %s/%s), or check that registry with its own credentials in a separate step (%s and %s)", home, img.Repository, p.label(InRegistry), p.label(InUsername)))
 		}
 		if !slices.Contains(out, img) {
 			out = append(out, img)
@@ -245,6 +251,19 @@ func (p *parser) packages(v string) error {
 	}
 	p.c.Packages = out
 	return nil
+}
+
+// registryHostOf reads a registry as people paste it: a host, or the key
+// Docker stores in config.json (https://index.docker.io/v1/), with or
+// without a scheme and a /v1/ or /v2/ API suffix (docs/facts.md, "Docker
+// Hub").
+func registryHostOf(v string) string {
+	host := strings.TrimPrefix(strings.TrimPrefix(v, "https://"), "http://")
+	host = strings.TrimSuffix(host, "/")
+	for _, api := range []string{"/v1", "/v2"} {
+		host = strings.TrimSuffix(host, api)
+	}
+	return host
 }
 
 func portOf(hostport string) string {
@@ -259,11 +278,15 @@ func (p *parser) parseTokenName(v string) error {
 	// The name appears in code spans, issue markers and secret links, so it
 	// keeps the grammar of a secret name.
 	if token.PrefixOf(name) != "" {
-		return bad(InTokenName, name, "looks like a token, not a secret's name", "Put the token in `token` and the name of its secret here, e.g. GHCR_PUSH_TOKEN")
+		return bad(InTokenName, name, "looks like a token, not a secret's name", "Put the token in "+p.label(InToken)+" and the name of its secret here, e.g. GHCR_PUSH_TOKEN")
 	}
 	if !IsSecretName(name) {
 		return bad(InTokenName, name, "not a secret name (letters, digits and _, not starting with a digit)",
 			"Use the name of the secret that holds the token, e.g. GHCR_PUSH_TOKEN")
+	}
+	if len(name) > MaxNameLength {
+		return bad(InTokenName, name, fmt.Sprintf("%d characters long, more than %d", len(name), MaxNameLength),
+			"Use a shorter name: it goes into issue titles, which GitHub cuts at 256 characters")
 	}
 	p.tokenName = name
 	return nil
@@ -281,6 +304,8 @@ func (p *parser) tokens(v string) error {
 			// A bare base64 secret ending in == reads as NAME= plus "=": the
 			// "name" is the secret, so neither is quoted.
 			return bad(InTokens, "", fmt.Sprintf("line %d is not NAME=VALUE with a secret name (letters, digits and _, not starting with a digit); it may be a bare secret, so it is not shown", l.Number), fix)
+		case len(l.Name) > MaxNameLength:
+			return bad(InTokens, "", fmt.Sprintf("line %d: the name is %d characters long, more than %d", l.Number, len(l.Name), MaxNameLength), "Use a shorter name: it goes into issue titles, which GitHub cuts at 256 characters")
 		case seen[strings.ToUpper(l.Name)]:
 			// GitHub treats secret names without regard to case.
 			return bad(InTokens, "", fmt.Sprintf("line %d: %q appears twice (names are compared without regard to case)", l.Number, l.Name), "Give each token a distinct name")
@@ -304,7 +329,7 @@ func (p *parser) token(v string) error {
 	e := newEntry(p.tokenName, v)
 	for _, other := range p.others {
 		if strings.EqualFold(other.Name, e.Name) {
-			return bad(InTokens, other.Name, "names the same token as `token-name`", "Give each token a distinct name")
+			return bad(InTokens, other.Name, "names the same token as "+p.label(InTokenName), "Give each token a distinct name")
 		}
 	}
 	p.c.Entries = append([]Entry{e}, p.others...)
@@ -392,25 +417,36 @@ func (p *parser) registryRules() error {
 	github := prefix != "" && !strings.HasPrefix(prefix, "dckr_")
 	switch {
 	case p.c.OtherRegistry() && p.c.Username == "":
-		return bad(InUsername, "", "empty, but "+p.c.Registry+" needs the account name that goes with the token", "Set username as for docker/login-action, e.g. ${{ secrets.DOCKER_HUB_USERNAME }}")
+		return bad(InUsername, "", "empty, but "+image.DisplayHost(p.c.Registry)+" needs the account name that goes with the token", p.usernameFix())
 	case p.c.OtherRegistry() && len(p.others) > 0:
-		return bad(InTokens, "", "is for GitHub tokens; the inventory does not mix in registry credentials", "Check "+p.c.Registry+"'s credential in a step of its own, with token, username and registry")
+		return bad(InTokens, "", "is for GitHub tokens; the inventory does not mix in registry credentials", "Check "+image.DisplayHost(p.c.Registry)+"'s credential in a run of its own, with "+p.label(InToken)+", "+p.label(InUsername)+" and "+p.label(InRegistry))
 	case p.c.OtherRegistry() && github:
-		return bad(InToken, "", fmt.Sprintf("is a GitHub token (%s…), but registry is %s; a GitHub token is never sent to another registry", prefix, p.c.Registry),
-			"Give that registry's own credentials (username and an access token, as docker/login-action takes them), or leave registry empty to check the token for GitHub's registry")
+		return bad(InToken, "", fmt.Sprintf("is a GitHub token (%s…), but registry is %s; a GitHub token is never sent to another registry", prefix, image.DisplayHost(p.c.Registry)),
+			"Give that registry's own credentials (an account name in "+p.label(InUsername)+" and its access token), or leave "+p.label(InRegistry)+" empty to check the token for GitHub's registry")
 	case !p.c.OtherRegistry() && strings.HasPrefix(prefix, "dckr_"):
 		return bad(InToken, "", fmt.Sprintf("is a Docker Hub token (%s…), which GitHub does not take; it is not sent there", prefix),
-			"Set registry: docker.io and username to check it against Docker Hub")
+			"Set "+p.label(InRegistry)+" to docker.io and "+p.label(InUsername)+" to check it against Docker Hub")
 	}
 	p.c.ScopesIgnored = p.c.OtherRegistry() && p.raw.get(InRequiredScopes) != Default(InRequiredScopes)
 	return nil
 }
 
+func (p *parser) usernameFix() string {
+	if p.c.Terminal {
+		return "Give the account name with --username"
+	}
+	return "Set username as for docker/login-action, e.g. ${{ secrets.DOCKER_HUB_USERNAME }}"
+}
+
 // serverFromAPI derives the web host for links when GITHUB_SERVER_URL is not
-// set (the terminal): api.github.com → github.com; HOST/api/v3 → HOST.
+// set (the terminal): api.github.com → github.com; api.SUBDOMAIN.ghe.com →
+// SUBDOMAIN.ghe.com (GHE.com); HOST/api/v3 → HOST.
 func serverFromAPI(u *url.URL) string {
 	if strings.EqualFold(u.Host, "api.github.com") {
 		return "https://github.com"
+	}
+	if sub, ok := image.GHEComSubdomain(u.Host); ok {
+		return u.Scheme + "://" + sub + ".ghe.com"
 	}
 	return u.Scheme + "://" + u.Host
 }

@@ -30,8 +30,9 @@ type PolicyKind string
 
 // The organization policies GitHub names in a 403 (docs/facts.md, "Error answers").
 const (
-	PolicyNoClassicPAT PolicyKind = "classic-pat-forbidden"
-	PolicyLifetime     PolicyKind = "token-lifetime"
+	PolicyNoClassicPAT     PolicyKind = "classic-pat-forbidden"
+	PolicyNoFineGrainedPAT PolicyKind = "fine-grained-pat-forbidden"
+	PolicyLifetime         PolicyKind = "token-lifetime"
 )
 
 // PolicyError is a 403 in which an organization's policy, not the token,
@@ -40,8 +41,15 @@ type PolicyError struct {
 	Kind      PolicyKind
 	Org       string
 	MaxDays   int // the lifetime limit GitHub named; 0 when not named
-	Message   string
-	RequestID string
+	// Classic is set when the policy names personal access tokens
+	// (classic), whose lifetime wording differs from fine-grained ones.
+	Classic bool
+	// SettingsURL is the token's own settings page, when GitHub's message
+	// gives it (the lifetime policy does); the gate links it only on the
+	// server's host.
+	SettingsURL string
+	Message     string
+	RequestID   string
 }
 
 func (e *PolicyError) Error() string {
@@ -102,13 +110,15 @@ func (e *APIError) Error() string {
 type UnexpectedAnswerError struct {
 	Status      int
 	ContentType string
-	Start       string // the first characters of the body, made printable
-	URL         string
+	// Start is the body, made printable; Scrubbed cuts it to its first
+	// characters once it has been redacted whole.
+	Start string
+	URL   string
 }
 
 func (e *UnexpectedAnswerError) Error() string {
-	return fmt.Sprintf("the answer to %s was not GitHub's JSON: %d %s, Content-Type %q, starting %q",
-		e.URL, e.Status, StatusText(e.Status), e.ContentType, e.Start)
+	return fmt.Sprintf("the answer to %s was not GitHub's JSON: %d %s, Content-Type %s, starting %s",
+		e.URL, e.Status, StatusText(e.Status), Quote(e.ContentType), Quote(e.Start))
 }
 
 // RefusedError is a request token-gate refused to send: a host the

@@ -83,10 +83,24 @@ type ImageResult struct {
 	Message string
 }
 
-// Diagnosis is GitHub's answer to one question about a refused image's
-// package: Found (200), or Err (SSO, an organization policy, 404 as an
-// *APIError, or a fault that leaves the cause unknown).
+// Diagnosis is GitHub's answer about a refused image's package: what its
+// owner is, then Found (200), or Err (SSO, an organization policy, 404 as
+// an *APIError, or a fault that leaves the cause unknown).
 type Diagnosis struct {
+	Owner OwnerKind
 	Found bool
 	Err   error
 }
+
+// OwnerKind is what GitHub says owns an image's namespace.
+type OwnerKind string
+
+// The owner kinds. OwnerUnknown is an owner GitHub was not asked about, or
+// could not answer for.
+const (
+	OwnerUnknown OwnerKind = ""
+	OwnerSelf    OwnerKind = "self" // the token's own account
+	OwnerUser    OwnerKind = "user" // another user's personal namespace
+	OwnerOrg     OwnerKind = "organization"
+	OwnerMissing OwnerKind = "missing" // no account of that name
+)

@@ -45,9 +45,9 @@ type Account struct {
 	// Installation makes /user answer 403 "Resource not accessible by
 	// integration", as it does for ghs_ tokens.
 	Installation bool
-	// Classic marks a personal access token (classic), which organization
-	// policies may forbid; set by Add from the prefix.
-	classic bool
+	// classic and fineGrained mark the kinds organization policies name;
+	// set by Add from the prefix.
+	classic, fineGrained bool
 }
 
 // Org is how an organization treats tokens on its own resources. SSO and
@@ -57,9 +57,15 @@ type Org struct {
 	// SSO: the organization enforces SAML SSO and has not authorized the
 	// classic and OAuth tokens.
 	SSO bool
+	// SSOAnswers404 makes SSO refuse with a plain 404, which GitHub's SAML
+	// docs say an unauthorized token "may receive" instead of a 403.
+	SSOAnswers404 bool
 	// ForbidsClassic: the organization bans classic PATs.
 	ForbidsClassic bool
-	// MaxLifetimeDays: the organization refuses tokens living longer.
+	// ForbidsFineGrained: the organization bans fine-grained PATs.
+	ForbidsFineGrained bool
+	// MaxLifetimeDays: the organization refuses tokens living longer,
+	// worded for each kind as GitHub words it.
 	MaxLifetimeDays int
 }
 
@@ -92,6 +98,7 @@ type GitHub struct {
 	mu       sync.Mutex
 	accounts map[string]Account
 	orgs     map[string]Org
+	users    map[string]bool // personal accounts besides the tokens' own
 	packages map[string]bool // OWNER/NAME
 	mode     Mode
 	fault    Fault
@@ -116,7 +123,11 @@ type Request struct {
 
 // NewGitHub starts a fake GitHub API that stops when the test ends.
 func NewGitHub(t Cleaner) *GitHub {
-	g := &GitHub{accounts: map[string]Account{}, orgs: map[string]Org{}, packages: map[string]bool{}, Issues: newIssues()}
+	g := &GitHub{accounts: map[string]Account{}, orgs: map[string]Org{}, users: map[string]bool{}, packages: map[string]bool{}, Issues: newIssues()}
+	// aibrix is a real organization on github.com, where vllm-project/aibrix
+	// keeps its images, so the fake knows it from the start; other owners a
+	// test names must be made (SetOrg, AddUser), or GitHub has none of them.
+	g.orgs["aibrix"] = Org{}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.Server.Close)
 	g.URL = g.Server.URL + "/api/v3"
@@ -128,6 +139,7 @@ func (g *GitHub) Add(tok string, a Account) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	a.classic = strings.HasPrefix(tok, "ghp_")
+	a.fineGrained = strings.HasPrefix(tok, "github_pat_")
 	g.accounts[tok] = a
 }
 
@@ -284,9 +296,13 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/user/orgs":
 		g.serveOrgList(w)
 	case r.Method == http.MethodGet && len(parts) == 5 && parts[0] == "orgs" && parts[2] == "packages" && parts[3] == "container":
-		g.servePackage(w, acct, parts[1], parts[4])
+		g.servePackage(w, acct, parts[1], parts[4], true)
+	case r.Method == http.MethodGet && len(parts) == 5 && parts[0] == "users" && parts[2] == "packages" && parts[3] == "container":
+		g.servePackage(w, acct, parts[1], parts[4], false)
 	case r.Method == http.MethodGet && len(parts) == 4 && parts[0] == "user" && parts[1] == "packages" && parts[2] == "container":
-		g.servePackage(w, acct, acct.Login, parts[3])
+		g.servePackage(w, acct, acct.Login, parts[3], false)
+	case r.Method == http.MethodGet && len(parts) == 2 && parts[0] == "users":
+		g.serveOwner(w, parts[1])
 	case strings.HasPrefix(path, "/repos/"):
 		g.Issues.serve(w, r, path, body)
 	default:
@@ -309,25 +325,61 @@ func userAnswer(login string) Answer {
 
 // servePackage answers GET a package: an organization's SSO and PAT policies
 // first, since they apply to all its resources, then whether the package
-// exists (docs/facts.md, "Where organization rules bite").
-func (g *GitHub) servePackage(w http.ResponseWriter, acct Account, owner, escapedName string) {
+// exists (docs/facts.md, "Where organization rules bite"). asOrg is the
+// /orgs/ path: asked there, a user's namespace is never found.
+func (g *GitHub) servePackage(w http.ResponseWriter, acct Account, owner, escapedName string, asOrg bool) {
 	name, _ := url.PathUnescape(escapedName)
 	g.mu.Lock()
 	org, isOrg := g.orgs[strings.ToLower(owner)]
 	exists := g.packages[owner+"/"+name]
 	g.mu.Unlock()
+	personal := acct.classic || !acct.Installation && !acct.fineGrained
 	switch {
-	case isOrg && org.SSO && !acct.Installation:
+	case isOrg != asOrg:
+		Recorded("package-404").Write(w)
+	case isOrg && org.SSO && personal && org.SSOAnswers404:
+		Recorded("package-404").Write(w)
+	case isOrg && org.SSO && personal:
 		Recorded("sso-required-403").Fill("ORG", owner).Write(w)
 	case isOrg && org.ForbidsClassic && acct.classic:
 		Recorded("org-forbids-classic-403").Fill("ORG", owner).Write(w)
-	case isOrg && org.MaxLifetimeDays > 0 && !acct.Installation:
+	case isOrg && org.ForbidsFineGrained && acct.fineGrained:
+		Recorded("org-forbids-fine-grained-403").Fill("ORG", owner).Write(w)
+	case isOrg && org.MaxLifetimeDays > 0 && acct.classic:
+		Recorded("org-lifetime-classic-403").Fill("ORG", owner).Fill("7 days", fmt.Sprintf("%d days", org.MaxLifetimeDays)).Write(w)
+	case isOrg && org.MaxLifetimeDays > 0 && acct.fineGrained:
 		Recorded("org-lifetime-403").Fill("ORG", owner).Fill("90 days", fmt.Sprintf("%d days", org.MaxLifetimeDays)).Write(w)
 	case exists:
 		Recorded("package-200").Fill("ORG", owner).Fill("NAME", name).Write(w)
 	default:
 		Recorded("package-404").Write(w)
 	}
+}
+
+// serveOwner answers GET /users/NAME: an organization or a user, by type.
+func (g *GitHub) serveOwner(w http.ResponseWriter, name string) {
+	g.mu.Lock()
+	_, isOrg := g.orgs[strings.ToLower(name)]
+	isUser := g.users[strings.ToLower(name)]
+	for _, a := range g.accounts {
+		isUser = isUser || strings.EqualFold(a.Login, name)
+	}
+	g.mu.Unlock()
+	switch {
+	case isOrg:
+		Recorded("org-profile-200").Fill("LOGIN", name).Write(w)
+	case isUser:
+		Recorded("user-profile-200").Fill("LOGIN", name).Write(w)
+	default:
+		Recorded("not-found-404").Write(w)
+	}
+}
+
+// AddUser makes a personal account named login exist.
+func (g *GitHub) AddUser(login string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.users[strings.ToLower(login)] = true
 }
 
 // serveOrgList answers a list endpoint: SSO-protected organizations are left

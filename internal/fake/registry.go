@@ -41,11 +41,30 @@ type Registry struct {
 	// refusal names the recorded answer the token service refuses with;
 	// "empty" sends the same status with no body.
 	refusal string
+	// readOnly are credentials the token service takes for pulls only.
+	readOnly map[string]bool
+	// challenge, when set, is the anonymous /v2/'s answer to everyone.
+	challenge *Answer
+	// open makes /v2/ answer 200, asking no credentials; the upload then
+	// decides as openUpload says.
+	open OpenUpload
 }
+
+// OpenUpload is how a registry whose /v2/ asks no credentials treats an
+// upload.
+type OpenUpload int
+
+// The ways an open registry treats uploads.
+const (
+	Closed          OpenUpload = iota // not open: /v2/ challenges
+	OpenToAll                         // anyone may push: 202 without credentials
+	OpenChallenges                    // the upload answers 401 with the usual Bearer challenge
+	OpenRefusesBare                   // the upload answers 401 and says nothing of how to authenticate
+)
 
 // NewRegistry starts a fake registry that stops when the test ends.
 func NewRegistry(t Cleaner) *Registry {
-	reg := &Registry{accepted: map[string]string{}, denied: map[string]string{}, service: "ghcr.io"}
+	reg := &Registry{accepted: map[string]string{}, denied: map[string]string{}, readOnly: map[string]bool{}, service: "ghcr.io"}
 	reg.Server = httptest.NewServer(http.HandlerFunc(reg.serve))
 	t.Cleanup(reg.Server.Close)
 	reg.Host = strings.TrimPrefix(reg.Server.URL, "http://")
@@ -60,6 +79,31 @@ func (reg *Registry) AcceptUser(user, tok string) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	reg.accepted[tok] = user
+}
+
+// AcceptReadOnly makes the token service take user:tok for pulls only: a
+// push scope is refused as Docker Hub refuses a read-only PAT
+// (dockerhub-token-401-insufficient-scopes).
+func (reg *Registry) AcceptReadOnly(user, tok string) {
+	reg.AcceptUser(user, tok)
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.readOnly[tok] = true
+}
+
+// SetChallenge makes the anonymous GET /v2/ answer a, whatever it is (a
+// proxy's 403 page, a 401 with no challenge).
+func (reg *Registry) SetChallenge(a Answer) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.challenge = &a
+}
+
+// SetOpen makes /v2/ ask for no credentials, and uploads behave as o says.
+func (reg *Registry) SetOpen(o OpenUpload) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.open = o
 }
 
 // Deny makes uploads to repository fail with 403 DENIED and msg.
@@ -159,16 +203,19 @@ func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/v2/" && r.Method == http.MethodGet:
 		reg.mu.Lock()
-		realm, service := reg.realm, reg.service
+		challenge, open := reg.challenge, reg.open
 		reg.mu.Unlock()
-		if realm == "" {
-			scheme := "http"
-			if r.TLS != nil {
-				scheme = "https"
-			}
-			realm = scheme + "://" + r.Host + "/token"
+		switch {
+		case challenge != nil:
+			challenge.Write(w)
+		case open != Closed:
+			// The distribution spec: a 200 from /v2/ means the client may
+			// proceed with no further authentication.
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprint(w, "{}")
+		default:
+			reg.challengeAnswer(r).Write(w)
 		}
-		Recorded("registry-challenge-401").With("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="%s",scope="repository:user/image:pull"`, realm, service)).Write(w)
 	case r.URL.Path == "/token" && r.Method == http.MethodGet:
 		reg.ServeToken(w, r)
 	case strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasSuffix(r.URL.Path, "/blobs/uploads/") && r.Method == http.MethodPost:
@@ -176,6 +223,22 @@ func (reg *Registry) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		registryError("NOT_FOUND", "not found").WithStatus(http.StatusNotFound).Write(w)
 	}
+}
+
+// challengeAnswer is the recorded /v2/ challenge, its realm pointed at this
+// fake's own token service unless set otherwise.
+func (reg *Registry) challengeAnswer(r *http.Request) Answer {
+	reg.mu.Lock()
+	realm, service := reg.realm, reg.service
+	reg.mu.Unlock()
+	if realm == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		realm = scheme + "://" + r.Host + "/token"
+	}
+	return Recorded("registry-challenge-401").With("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s",service="%s",scope="repository:user/image:pull"`, realm, service))
 }
 
 func registryError(code, msg string) Answer {
@@ -190,6 +253,7 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	status, service := reg.tokenStatus, reg.service
 	wantUser, accepted := reg.accepted[pass]
+	readOnly := reg.readOnly[pass]
 	reg.mu.Unlock()
 	if accepted && wantUser != "" && wantUser != user {
 		accepted = false
@@ -223,6 +287,10 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope := r.URL.Query().Get("scope")
+	if readOnly && strings.HasSuffix(scope, "push") {
+		Recorded("dockerhub-token-401-insufficient-scopes").Write(w)
+		return
+	}
 	// Opaque to clients; the fake encodes what it granted so that the upload
 	// can check it, which is its own business.
 	tok := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("fake-registry-token|%s|%d", scope, time.Now().UnixNano())))
@@ -241,7 +309,7 @@ func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	reg.inFlight++
 	reg.maxInFlight = max(reg.maxInFlight, reg.inFlight)
-	delay, status := reg.uploadDelay, reg.uploadStatus
+	delay, status, open := reg.uploadDelay, reg.uploadStatus, reg.open
 	deniedMsg, denied := reg.denied[repo]
 	issued := false
 	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -266,6 +334,12 @@ func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
+	case open == OpenToAll:
+		Recorded("registry-upload-202").Fill("NAME", repo).Write(w)
+	case open == OpenRefusesBare && !issued:
+		registryError("UNAUTHORIZED", "authentication required").WithStatus(http.StatusUnauthorized).Without("WWW-Authenticate").Write(w)
+	case open == OpenChallenges && !issued:
+		reg.challengeAnswer(r).Write(w)
 	case status >= 500:
 		Recorded("unicorn-502").WithStatus(status).Write(w)
 	case status != 0:

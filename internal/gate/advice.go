@@ -28,6 +28,9 @@ func Renew(k token.Kind, name string, links Links, scopes []string) string {
 		return fmt.Sprintf("Regenerate it with %s at %s (or create one: %s), then update the secret %s at %s.",
 			scopeWords(scopes), links.Tokens(), links.NewClassicToken(scopes, name), name, links.Secrets())
 	}
+	if k == token.FineGrainedPAT {
+		return fmt.Sprintf("Regenerate it at %s/settings/personal-access-tokens, then update the secret %s at %s.", links.Server, name, links.Secrets())
+	}
 	return fmt.Sprintf("Issue a new %s, then update the secret %s at %s.", k.Describe(), name, links.Secrets())
 }
 
@@ -38,14 +41,13 @@ func scopeWords(scopes []string) string {
 	return "the scopes " + strings.Join(scopes, ", ")
 }
 
+// daysWords says how long a working token has left, in whole days.
 func daysWords(d int) string {
 	switch {
+	case d <= 0:
+		return "less than a day left"
 	case d == 1:
 		return "1 day left"
-	case d >= 0:
-		return fmt.Sprintf("%d days left", d)
-	case d == -1:
-		return "1 day ago"
 	}
-	return fmt.Sprintf("%d days ago", -d)
+	return fmt.Sprintf("%d days left", d)
 }

@@ -35,7 +35,8 @@ func AsksRegistry(cfg config.Config, e config.Entry) bool {
 }
 
 // ProbeBlocker says why the images are not to be probed with this entry, or
-// "" when they are. github is GitHub's answer and login the registry's, each
+// "" when they are. A kind GitHub's docs say ghcr.io refuses (a
+// fine-grained PAT) is probed all the same: the registry decides. github is GitHub's answer and login the registry's, each
 // nil when it was not asked.
 func ProbeBlocker(cfg config.Config, e config.Entry, github *facts.GitHub, login *facts.ImageResult) string {
 	kind := token.KindOf(e.Value)
@@ -50,8 +51,6 @@ func ProbeBlocker(cfg config.Config, e config.Entry, github *facts.GitHub, login
 		return ""
 	case kind == token.Refresh:
 		return "no usable token to probe with"
-	case kind.RefusedByPackages():
-		return "token kind not accepted by ghcr.io"
 	case github != nil && isBadCredentials(github.Err):
 		return "the token was refused by GitHub"
 	}

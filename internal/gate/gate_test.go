@@ -23,11 +23,13 @@ const (
 	inst    = "ghs_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	oauth   = "gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	refresh = "ghr_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	app     = "ghs_appxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 )
 
 var (
 	runtimeImg = image.Image{Registry: "ghcr.io", Repository: "aibrix/runtime"}
 	gatewayImg = image.Image{Registry: "ghcr.io", Repository: "aibrix/gateway"}
+	otherImg   = image.Image{Registry: "ghcr.io", Repository: "someoneelse/tool"}
 )
 
 func baseConfig() config.Config {
@@ -61,6 +63,7 @@ type want struct {
 func TestJudge(t *testing.T) {
 	t.Parallel()
 	withPackages := func(c *config.Config) { c.Packages = []image.Image{runtimeImg, gatewayImg} }
+	withOther := func(c *config.Config) { c.Packages = []image.Image{otherImg} }
 	tests := []struct {
 		name  string
 		cfg   func(*config.Config)
@@ -106,12 +109,12 @@ func TestJudge(t *testing.T) {
 		{name: "an answer that is not GitHub's", value: classic, facts: facts.Token{GitHub: failed(&facts.UnexpectedAnswerError{Status: 200, ContentType: "text/html", Start: "<html>", URL: "/user"})},
 			want: want{codes: []string{"error:unexpected-answer"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
 				says: []string{"200 OK", "text/html", "<html>", "validity is unknown, not bad"}, absent: []string{"refused the token"}}},
-		{name: "404 from the API: wrong api-url", value: classic, facts: facts.Token{GitHub: failed(&facts.APIError{Status: 404, URL: "/user"})},
-			want: want{codes: []string{"error:wrong-api-url"}, health: Failed}},
+		{name: "404 from the API: wrong api-url, inconclusive", value: classic, facts: facts.Token{GitHub: failed(&facts.APIError{Status: 404, URL: "/user"})},
+			want: want{codes: []string{"error:wrong-api-url"}, health: Unknown}},
 		{name: "another refusal", value: classic, facts: facts.Token{GitHub: failed(&facts.APIError{Status: 403, Message: "Forbidden", URL: "/user"})},
 			want: want{codes: []string{"error:github-refused"}, health: Failed}},
-		{name: "a destination refused before sending", value: classic, facts: facts.Token{GitHub: failed(&facts.RefusedError{Reason: "refused to send the token to http://evil"})},
-			want: want{codes: []string{"error:not-sent"}, health: Failed}},
+		{name: "a destination refused before sending: nothing proven", value: classic, facts: facts.Token{GitHub: failed(&facts.RefusedError{Reason: "refused to send the token to http://evil"})},
+			want: want{codes: []string{"error:not-sent"}, health: Unknown}},
 		{name: "GHES with rate limiting off: authenticated", value: inst, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit", RateLimitingOff: true}}},
 			want: want{codes: []string{"notice:scopes-not-apply"}, passed: true, health: Healthy, checks: map[string]Status{"Credentials": Pass, "Expiry": NotApplicable}}},
 
@@ -122,7 +125,7 @@ func TestJudge(t *testing.T) {
 			facts: facts.Token{GitHub: account("write:org", "repo", "write:packages")}, want: want{passed: true, health: Healthy, checks: map[string]Status{"Scopes": Pass}}},
 		{name: "classic PAT whose answer lacks X-OAuth-Scopes fails closed", value: classic,
 			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}}},
-			want:  want{codes: []string{"error:scopes-header-missing"}, health: Failed, checks: map[string]Status{"Scopes": Unverified}, says: []string{"always sends for this kind"}}},
+			want:  want{codes: []string{"error:scopes-header-missing"}, health: Unknown, checks: map[string]Status{"Scopes": Unverified}, says: []string{"always sends for this kind"}}},
 		{name: "high-risk scopes warn, and a fix link never asks for them", value: classic, cfg: func(c *config.Config) { c.FailDays = 7 },
 			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ScopesReported: true, Scopes: []string{"repo", "delete_repo"}, ExpiresAt: now.Add(2 * 24 * time.Hour)}}},
 			want: want{codes: []string{"error:missing-scopes", "warning:high-risk-scopes", "error:expires-soon"}, health: Failed,
@@ -137,12 +140,23 @@ func TestJudge(t *testing.T) {
 			want: want{codes: []string{"notice:never-expires"}, passed: true, health: Healthy}},
 		{name: "unreadable expiry", value: classic, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ScopesReported: true, Scopes: []string{"repo", "write:packages"}, ExpiryUnreadable: "soon"}}},
 			want: want{codes: []string{"warning:expiry-unreadable"}, passed: true, health: Healthy, checks: map[string]Status{"Expiry": Unverified}}},
-		{name: "expired", value: classic, facts: facts.Token{GitHub: expiring(-1)},
-			want: want{codes: []string{"error:expired"}, health: Failed, checks: map[string]Status{"Expiry": Fail}}},
+		// GitHub sends the expiry only on an answer that accepted the token,
+		// so an expiry in the past is a token that works and expires now.
+		{name: "a 200 with an expiry 43 s past: expires now, a warning", value: classic, facts: facts.Token{GitHub: expiringAt(now.Add(-43 * time.Second))},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, checks: map[string]Status{"Expiry": Warn},
+				says: []string{"expires now", "43 s before this check", "go-github#3708"}, absent: []string{"day ago", "days ago", "expired"}}},
+		{name: "a 200 with an expiry a day past: still expires now", value: classic, facts: facts.Token{GitHub: expiring(-1)},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, checks: map[string]Status{"Expiry": Warn}, says: []string{"24 h before this check"}}},
+		{name: "expires now, inside fail-within-days: an error", value: classic, cfg: func(c *config.Config) { c.FailDays = 3 }, facts: facts.Token{GitHub: expiringAt(now)},
+			want: want{codes: []string{"error:expires-soon"}, health: Failed, checks: map[string]Status{"Expiry": Fail}, says: []string{"expires now"}}},
+		{name: "expires in 5 hours: less than a day left", value: classic, facts: facts.Token{GitHub: expiringAt(now.Add(5 * time.Hour))},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, says: []string{"(less than a day left)"}}},
 		{name: "inside fail-within-days", value: classic, cfg: func(c *config.Config) { c.FailDays = 7 }, facts: facts.Token{GitHub: expiring(3)},
-			want: want{codes: []string{"error:expires-soon"}, health: Failed, says: []string{"(3 days left), inside fail-within-days (7)"}}},
+			want: want{codes: []string{"error:expires-soon"}, health: Failed, says: []string{"(3 days left), inside `fail-within-days` (7)"}}},
 		{name: "inside warn-within-days", value: classic, facts: facts.Token{GitHub: expiring(9)},
-			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, says: []string{"(9 days left), inside warn-within-days (14)"}}},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, says: []string{"(9 days left), inside `warn-within-days` (14)"}}},
+		{name: "a terminal names its flags", value: classic, cfg: func(c *config.Config) { c.Terminal = true }, facts: facts.Token{GitHub: expiring(9)},
+			want: want{codes: []string{"warning:expires-soon"}, passed: true, health: Expiring, says: []string{"inside --warn-within-days (14)"}, absent: []string{"`warn-within-days`"}}},
 		{name: "on the warn boundary: 14 days is outside warn-within-days 14", value: classic, facts: facts.Token{GitHub: expiring(14)},
 			want: want{passed: true, health: Healthy}},
 		{name: "warn-within-days 0 turns the warning off", value: classic, cfg: func(c *config.Config) { c.WarnDays = 0 }, facts: facts.Token{GitHub: expiring(2)},
@@ -166,13 +180,75 @@ func TestJudge(t *testing.T) {
 		{name: "denied, lifetime policy", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
 			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "aibrix", MaxDays: 90}}}},
-			want: want{codes: []string{"error:lifetime-policy", "error:cannot-push"}, health: Failed, says: []string{"longer than 90 days"}}},
+			want: want{codes: []string{"error:lifetime-policy", "error:cannot-push"}, health: Failed, says: []string{"fine-grained personal access tokens to live at most 90 days"}}},
+		{name: "denied, classic lifetime policy: its own wording and the classic page", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Classic: true, Org: "aibrix", MaxDays: 7}}}},
+			want: want{codes: []string{"error:lifetime-policy", "error:cannot-push"}, health: Failed, says: []string{"personal access tokens (classic) to live at most 7 days", "Regenerate it at https://github.com/settings/tokens with"}}},
+		{name: "lifetime policy: the token's own page when GitHub names it on its host", value: fine, cfg: withPackages, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user"}},
+			Images: []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "aibrix", MaxDays: 90, SettingsURL: "https://github.com/settings/personal-access-tokens/1288"}},
+				gatewayImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "aibrix", MaxDays: 90, SettingsURL: "https://github.com/settings/personal-access-tokens/1288"}}}},
+			want: want{codes: []string{"error:kind-not-for-packages", "notice:never-expires", "error:lifetime-policy", "error:cannot-push", "error:cannot-push"}, health: Failed, says: []string{"Regenerate it at https://github.com/settings/personal-access-tokens/1288 with"}}},
+		{name: "a server's link on another host is never linked", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.SSOError{Org: "aibrix", AuthorizeURL: "https://evil.example/orgs/aibrix/sso"}}}},
+			want: want{codes: []string{"error:sso", "error:cannot-push"}, health: Failed, says: []string{"Authorize it at https://github.com/settings/tokens → Configure SSO"}, absent: []string{"evil.example"}}},
+		{name: "denied, the organization bans fine-grained tokens", value: fine, cfg: withPackages, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user"}},
+			Images:    []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyNoFineGrainedPAT, Org: "aibrix"}}, gatewayImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyNoFineGrainedPAT, Org: "aibrix"}}}},
+			want: want{codes: []string{"error:kind-not-for-packages", "notice:never-expires", "error:org-policy", "error:cannot-push", "error:cannot-push"}, health: Failed, says: []string{"forbids access via a fine-grained personal access token"}}},
 		{name: "registry unreachable and rate limited are inconclusive", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
 			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Unreachable, Step: "upload", Status: 503}, {Image: gatewayImg, Outcome: facts.RateLimited, Step: "upload", Status: 429}}},
 			want: want{codes: []string{"error:registry-unreachable", "error:registry-rate-limit"}, health: Unknown, checks: map[string]Status{"SSO and org policy": Unverified}}},
-		{name: "an unexpected registry answer is no proof", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+		{name: "an unexpected registry answer is no proof, and opens no reminder", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
 			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Unexpected, Step: "upload", Status: 404, Message: "not found"}, {Image: gatewayImg, Outcome: facts.Pushable}}},
-			want: want{codes: []string{"error:push-not-proven"}, health: Failed, says: []string{"A push would meet the same answer"}, absent: []string{"undocumented", "does not guess"}}},
+			want: want{codes: []string{"error:push-not-proven"}, health: Unknown, says: []string{"A push would meet the same answer"}, absent: []string{"undocumented", "does not guess"}}},
+		{name: "a 403 before any credential was sent blames no token", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Unexpected, Step: "challenge", Status: 403, Message: "the anonymous GET /v2/ was answered 403 before any credential was sent"}, {Image: gatewayImg, Outcome: facts.Unexpected, Step: "challenge", Status: 403}}},
+			want: want{codes: []string{"error:push-not-proven", "error:push-not-proven"}, health: Unknown, says: []string{"No credential had been sent yet, so this says nothing about the token"},
+				absent: []string{"expired or revoked", "Cannot push", "write:packages ("}}},
+
+		// The registry decides: a kind GitHub's docs say ghcr.io refuses.
+		{name: "fine-grained PAT that ghcr.io accepts: pass, with a notice quoting the docs", value: fine, cfg: withPackages,
+			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}},
+				Images: []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Pushable, Status: 202}, {Image: gatewayImg, Outcome: facts.Pushable, Status: 202}}},
+			want: want{codes: []string{"notice:kind-accepted-by-registry"}, passed: true, health: Healthy, checks: map[string]Status{"Token kind": Pass, "Scopes": NotApplicable},
+				says: []string{"\"GitHub Packages only supports authentication using a personal access token (classic)\"", "the registry decides"}}},
+		{name: "fine-grained PAT that ghcr.io refuses: the kind error with the registry's words", value: fine, cfg: withPackages,
+			facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Login: "x", Endpoint: "/user", ExpiresAt: now.Add(60 * 24 * time.Hour)}},
+				Images: []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}}},
+			want: want{codes: []string{"error:kind-not-for-packages", "error:cannot-push"}, health: Failed, checks: map[string]Status{"Token kind": Fail},
+				says: []string{"ghcr.io refused it too: \"permission_denied: write_package\""}}},
+
+		// Why a refusal: what owns the namespace.
+		{name: "another user's namespace: only that user creates packages there", value: classic, cfg: withOther, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(otherImg)},
+			Diagnoses: map[string]facts.Diagnosis{otherImg.String(): {Owner: facts.OwnerUser, Err: &facts.APIError{Status: 404}}}},
+			want: want{codes: []string{"error:cannot-push"}, health: Failed, says: []string{"personal namespace of the user someoneelse, not of aibrix-bot", "Only someoneelse can create packages"},
+				absent: []string{"the first push creates it", "/orgs/someoneelse"}}},
+		{name: "another user's existing package: that user grants write", value: classic, cfg: withOther, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(otherImg)},
+			Diagnoses: map[string]facts.Diagnosis{otherImg.String(): {Owner: facts.OwnerUser, Found: true}}},
+			want: want{codes: []string{"error:cannot-push"}, health: Failed, says: []string{"someoneelse must grant aibrix-bot write access", "https://github.com/users/someoneelse/packages/container/tool/settings"}}},
+		{name: "no such account", value: classic, cfg: withOther, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(otherImg)},
+			Diagnoses: map[string]facts.Diagnosis{otherImg.String(): {Owner: facts.OwnerMissing, Err: &facts.APIError{Status: 404}}}},
+			want: want{codes: []string{"error:cannot-push"}, health: Failed, says: []string{"no user or organization named someoneelse"}}},
+		{name: "a 404 under an organization does not rule SSO out for a classic token", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.APIError{Status: 404}}}},
+			want: want{codes: []string{"error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Unverified},
+				says: []string{"GitHub also answers 404 when aibrix enforces SAML single sign-on", "Configure SSO → Authorize next to aibrix"}}},
+		{name: "a GitHub App's token, not the job's: GHCR takes no App tokens", value: app, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
+			Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Found: true}}},
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed, says: []string{"not this job's GITHUB_TOKEN", "GHCR does not accept GitHub App tokens for this package", "a classic PAT with write:packages"},
+				absent: []string{"grant the job `permissions: packages: write`, and add"}}},
+		{name: "the job's GITHUB_TOKEN: permissions and Manage Actions access", value: inst, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
+			Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Found: true}}},
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed, says: []string{"Manage Actions access"}, absent: []string{"does not accept GitHub App tokens"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,6 +316,12 @@ func expiring(days int) *facts.GitHub {
 	return g
 }
 
+func expiringAt(t time.Time) *facts.GitHub {
+	g := account("repo", "write:packages")
+	g.Account.ExpiresAt = t
+	return g
+}
+
 func denied(img image.Image) facts.ImageResult {
 	return facts.ImageResult{Image: img, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: write_package"}
 }
@@ -293,6 +375,63 @@ func TestJudgeRegistryCredential(t *testing.T) {
 	}
 }
 
+// TestJudgeDockerHubTokens covers what Docker Hub's answers mean for each
+// kind of its tokens: an organization token's username is the
+// organization's name, a lockout follows some wrong credential, and a
+// read-only token is refused at the push-scoped token request.
+func TestJudgeDockerHubTokens(t *testing.T) {
+	t.Parallel()
+	hub := image.Image{Registry: image.DockerHub, Repository: "aibrix/runtime"}
+	cfg := baseConfig()
+	cfg.Registry, cfg.Username, cfg.Packages = image.DockerHub, "aibrix", []image.Image{hub}
+	const pat, oat = "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx", "dckr_oat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	login := func(o facts.Outcome, status int, msg string) *facts.ImageResult {
+		return &facts.ImageResult{Image: image.Image{Registry: image.DockerHub}, Outcome: o, Step: "token", Status: status, Message: msg}
+	}
+	accepted := login(facts.Accepted, 200, "")
+	for _, tc := range []struct {
+		name   string
+		value  string
+		facts  facts.Token
+		code   Code
+		health Health
+		says   []string
+		absent []string
+	}{
+		{"an organization token refused: the organization's name, its own settings", oat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
+			CodeBadRegistryLogin, Failed, []string{"logs in as the organization's name, not a person's Docker ID", "organization's own settings", "\"Repository Create\" scope"},
+			[]string{"username is the Docker ID", "personal-access-tokens"}},
+		{"a personal token refused: the Docker ID and the personal tokens page", pat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
+			CodeBadRegistryLogin, Failed, []string{"is the Docker ID", "app.docker.com/settings/personal-access-tokens"}, nil},
+		{"the lockout after failed logins: some job uses a wrong credential", pat, facts.Token{Login: login(facts.RateLimited, 429, "too many failed login attempts for username or IP address")},
+			CodeRegistryLockout, Unknown, []string{"\"too many failed login attempts for username or IP address\"", "some job or machine is using a wrong credential for the account aibrix"},
+			[]string{"not a bad token"}},
+		{"a read-only token is refused a push token", pat, facts.Token{Login: accepted, Images: []facts.ImageResult{{Image: hub, Outcome: facts.Denied, Step: "token", Status: 401, Message: "access token has insufficient scopes"}}},
+			CodeCannotPush, Failed, []string{"\"access token has insufficient scopes\"", "the access token cannot write (a Repo Read-only or Repo Public Read-only token)"}, nil},
+		{"an organization token without the repository", oat, facts.Token{Login: accepted, Images: []facts.ImageResult{denied(hub)}},
+			CodeCannotPush, Failed, []string{"pushes only to the repositories it lists", "\"Repository Create\" scope"}, nil},
+	} {
+		v := Judge(Input{Config: cfg, Entry: config.Entry{Name: "DOCKER_HUB_ACCESS_TOKEN", Value: tc.value}, Facts: tc.facts, Now: now})
+		var msgs strings.Builder
+		for _, f := range v.Findings {
+			msgs.WriteString(f.Message + "\n")
+		}
+		if !v.Has(tc.code) || v.Health() != tc.health {
+			t.Errorf("%s: codes %v, health %s; want %s, %s\n%s", tc.name, v.Findings, v.Health(), tc.code, tc.health, msgs.String())
+		}
+		for _, say := range tc.says {
+			if !strings.Contains(msgs.String(), say) {
+				t.Errorf("%s: no finding says %q:\n%s", tc.name, say, msgs.String())
+			}
+		}
+		for _, say := range tc.absent {
+			if strings.Contains(msgs.String(), say) {
+				t.Errorf("%s: a finding says %q:\n%s", tc.name, say, msgs.String())
+			}
+		}
+	}
+}
+
 // TestPlan covers what the gate tells the gather step to ask.
 func TestPlan(t *testing.T) {
 	t.Parallel()
@@ -308,7 +447,7 @@ func TestPlan(t *testing.T) {
 		{value: "", asks: false, blocker: "no usable token to probe with"},
 		{value: refresh, asks: false, blocker: "no usable token to probe with"},
 		{value: classic, bad: "whitespace", asks: false, blocker: "no usable token to probe with"},
-		{value: fine, asks: true, blocker: "token kind not accepted by ghcr.io"},
+		{value: fine, asks: true, blocker: ""}, // the registry decides
 		{value: classic, github: failed(&facts.BadCredentialsError{}), asks: true, blocker: "the token was refused by GitHub"},
 		{value: classic, github: failed(&facts.RateLimitError{}), asks: true, blocker: ""},
 	} {

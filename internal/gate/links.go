@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/image"
 )
 
@@ -41,14 +42,34 @@ func (l Links) Secrets() string {
 }
 
 // PackageSettings is where a package's "Manage Actions access" and "Manage
-// access" live. Whether OWNER is an organisation or a user is unknown here;
-// the organisation form is given, and the wording names the user form.
-func (l Links) PackageSettings(img image.Image) string {
-	return l.Server + "/orgs/" + img.Owner() + "/packages/container/" + url.PathEscape(img.Name()) + "/settings"
+// access" live: under /orgs/ for an organization's package, /users/ for a
+// person's.
+func (l Links) PackageSettings(img image.Image, owner facts.OwnerKind) string {
+	return l.Server + "/" + ownerPath(owner) + "/" + img.Owner() + "/packages/container/" + url.PathEscape(img.Name()) + "/settings"
 }
 
-// PackageSettingsWords names both forms of the settings page.
-func (l Links) PackageSettingsWords(img image.Image) string {
-	owner := img.Owner()
-	return l.PackageSettings(img) + " (for a personal package, /users/" + owner + "/ instead of /orgs/" + owner + "/)"
+// PackageSettingsWords names the settings page; when GitHub did not say
+// what the owner is, both forms.
+func (l Links) PackageSettingsWords(img image.Image, owner facts.OwnerKind) string {
+	if owner != facts.OwnerUnknown {
+		return l.PackageSettings(img, owner)
+	}
+	o := img.Owner()
+	return l.PackageSettings(img, owner) + " (for a personal package, /users/" + o + "/ instead of /orgs/" + o + "/)"
+}
+
+func ownerPath(owner facts.OwnerKind) string {
+	if owner == facts.OwnerSelf || owner == facts.OwnerUser {
+		return "users"
+	}
+	return "orgs"
+}
+
+// OnServer reports whether u is an https URL on the server's own host: the
+// only server-sent URLs a message links to.
+func (l Links) OnServer(u string) bool {
+	server, err := url.Parse(l.Server)
+	target, err2 := url.Parse(u)
+	return u != "" && err == nil && err2 == nil && target.Scheme == "https" && target.User == nil &&
+		strings.EqualFold(target.Host, server.Host)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/config"
+
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
@@ -62,23 +64,23 @@ func (j *judge) githubFailure(err error) {
 		v.add(CodeRateLimit, Error, "GitHub rate limit", j.rateLimitText(rl))
 	case errors.As(err, &down):
 		v.check("Credentials", Unverified, "GitHub unreachable")
-		v.add(CodeGitHubUnreachable, Error, "GitHub unreachable", fmt.Sprintf("%s could not be checked: %v. The token's validity is unknown, not bad. Re-run the job; if it persists, check https://www.githubstatus.com or the api-url (%s).",
-			j.name, down, j.cfg.APIURL.Redacted()))
+		v.add(CodeGitHubUnreachable, Error, "GitHub unreachable", fmt.Sprintf("%s could not be checked: %v. The token's validity is unknown, not bad. %s; if it persists, check https://www.githubstatus.com or %s (%s).",
+			j.name, down, capitalize(j.again()), j.input(config.InAPIURL), j.cfg.APIURL.Redacted()))
 	case errors.As(err, &odd):
 		v.check("Credentials", Unverified, "unexpected answer")
-		v.add(CodeUnexpectedAnswer, Error, "Unexpected answer from api-url", fmt.Sprintf("%s could not be checked: %v. That is not GitHub's API speaking (a captive portal, a proxy's page, a truncated answer), so the token's validity is unknown, not bad. Check api-url (%s) and any proxy between the runner and GitHub, then re-run.",
-			j.name, odd, j.cfg.APIURL.Redacted()))
+		v.add(CodeUnexpectedAnswer, Error, "Unexpected answer from api-url", fmt.Sprintf("%s could not be checked: %v. That is not GitHub's API speaking (a captive portal, a proxy's page, a truncated answer), so the token's validity is unknown, not bad. Check %s (%s) and any proxy between here and GitHub, then %s.",
+			j.name, odd, j.input(config.InAPIURL), j.cfg.APIURL.Redacted(), j.again()))
 	case errors.As(err, &api) && api.Status == 404:
 		v.check("Credentials", Unverified, "404 from the API")
-		v.add(CodeWrongAPIURL, Error, "Wrong api-url", fmt.Sprintf("GitHub answered 404 for %s at %s%s, so api-url does not point at the GitHub REST API. Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
-			api.URL, j.cfg.APIURL.Redacted(), facts.RequestIDNote(api.RequestID)))
+		v.add(CodeWrongAPIURL, Error, "Wrong api-url", fmt.Sprintf("GitHub answered 404 for %s at %s%s, so %s does not point at the GitHub REST API. Use https://api.github.com, https://api.SUBDOMAIN.ghe.com for GHE.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
+			api.URL, j.cfg.APIURL.Redacted(), facts.RequestIDNote(api.RequestID), j.input(config.InAPIURL)))
 	case errors.As(err, &api):
 		v.check("Credentials", Fail, fmt.Sprintf("%d %s", api.Status, facts.StatusText(api.Status)))
-		v.add(CodeGitHubRefused, Error, "GitHub refused the token", fmt.Sprintf("GitHub answered %d for %s: %q%s. Check that %s is the token you meant, then update the secret %s at %s.",
-			api.Status, api.URL, api.Message, facts.RequestIDNote(api.RequestID), j.name, j.name, j.links.Secrets()))
+		v.add(CodeGitHubRefused, Error, "GitHub refused the token", fmt.Sprintf("GitHub answered %d for %s: %s%s. Check that %s is the token you meant. %s",
+			api.Status, api.URL, facts.Quote(api.Message), facts.RequestIDNote(api.RequestID), j.name, j.updateSecret()))
 	case errors.As(err, &refuse):
 		v.check("Credentials", Unverified, "refused to send")
-		v.add(CodeNotSent, Error, "Token not sent", refuse.Reason+". token-gate sends the token only to the api-url host, over HTTPS (plain HTTP only to loopback hosts); check api-url and any redirect it answers with.")
+		v.add(CodeNotSent, Error, "Token not sent", refuse.Reason+". token-gate sends the token only to the "+j.input(config.InAPIURL)+" host, over HTTPS (plain HTTP only to loopback hosts); check "+j.input(config.InAPIURL)+" and any redirect it answers with.")
 	default:
 		v.check("Credentials", Unverified, "error")
 		v.add(CodeGitHubUnreachable, Error, "GitHub check failed", fmt.Sprintf("%s could not be checked: %v", j.name, err))
@@ -86,22 +88,28 @@ func (j *judge) githubFailure(err error) {
 }
 
 // ssoFinding tells how to authorize the token for the organization's SAML
-// SSO. The URL GitHub sends is valid for one hour (docs/facts.md, "Headers").
+// SSO. The URL GitHub sends is valid for one hour (docs/facts.md, "Headers");
+// it is linked only when it is on the server's own host.
 func (j *judge) ssoFinding(sso *facts.SSOError) {
 	org := "the organization"
 	if sso.Org != "" {
 		org = "the organization " + sso.Org
 	}
-	later := j.links.Tokens() + " → Configure SSO → Authorize"
-	if sso.Org != "" {
-		later += " next to " + sso.Org
-	}
-	where := later
-	if sso.AuthorizeURL != "" {
-		where = sso.AuthorizeURL + " (the link is valid for one hour; afterwards use " + later + ")"
+	where := j.ssoLater(sso.Org)
+	if j.links.OnServer(sso.AuthorizeURL) {
+		where = sso.AuthorizeURL + " (the link is valid for one hour; afterwards use " + where + ")"
 	}
 	j.v.add(CodeSSO, Error, "Token not authorized for SSO", fmt.Sprintf("%s is not authorized for the SAML single sign-on of %s, so GitHub refuses it there (403%s). Authorize it at %s. The secret itself need not change.",
 		j.name, org, facts.RequestIDNote(sso.RequestID), where))
+}
+
+// ssoLater is where a token is authorized for SSO without GitHub's link.
+func (j *judge) ssoLater(org string) string {
+	later := j.links.Tokens() + " → Configure SSO → Authorize"
+	if org != "" {
+		later += " next to " + org
+	}
+	return later
 }
 
 // policyFinding explains an organization policy that refuses the token. GHCR
@@ -114,15 +122,29 @@ func (j *judge) policyFinding(p *facts.PolicyError) {
 	}
 	switch p.Kind {
 	case facts.PolicyNoClassicPAT:
-		j.v.add(CodeOrgPolicy, Error, "Organization forbids classic tokens", fmt.Sprintf("%s forbids access via a personal access token (classic), so GitHub refuses %s there whatever its scopes (403%s: %q). This is the organization's policy, not a fault of the token. GitHub Packages accepts no fine-grained token, so either an owner of %s allows classic tokens (Settings → Personal access tokens → allow access via personal access tokens (classic)), or the workflow pushes with GITHUB_TOKEN and `permissions: packages: write` for packages linked to its repository.",
-			org, j.name, facts.RequestIDNote(p.RequestID), p.Message, org))
+		j.v.add(CodeOrgPolicy, Error, "Organization forbids classic tokens", fmt.Sprintf("%s forbids access via a personal access token (classic), so GitHub refuses %s there whatever its scopes (403%s: %s). This is the organization's policy, not a fault of the token. GitHub Packages accepts no fine-grained token, so either an owner of %s allows classic tokens (Settings → Personal access tokens → allow access via personal access tokens (classic)), or the workflow pushes with GITHUB_TOKEN and `permissions: packages: write` for packages linked to its repository.",
+			org, j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), org))
+	case facts.PolicyNoFineGrainedPAT:
+		j.v.add(CodeOrgPolicy, Error, "Organization forbids fine-grained tokens", fmt.Sprintf("%s forbids access via a fine-grained personal access token, so GitHub refuses %s there (403%s: %s). This is the organization's policy, not a fault of the token: push with a classic PAT with write:packages (%s), if the organization allows those, or with GITHUB_TOKEN and `permissions: packages: write`.",
+			org, j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), j.links.NewClassicToken(j.replacementScopes(), j.name)))
 	case facts.PolicyLifetime:
 		limit := "the organization's maximum"
 		if p.MaxDays > 0 {
 			limit = fmt.Sprintf("%d days", p.MaxDays)
 		}
-		j.v.add(CodeLifetimePolicy, Error, "Token lifetime exceeds the organization's limit", fmt.Sprintf("%s refuses %s because its lifetime is longer than %s (403%s: %q). Regenerate it with an expiry of at most %s and update the secret %s at %s.",
-			org, j.name, limit, facts.RequestIDNote(p.RequestID), p.Message, limit, j.name, j.links.Secrets()))
+		where := j.links.Tokens()
+		if !p.Classic {
+			where = j.links.Server + "/settings/personal-access-tokens"
+		}
+		if j.links.OnServer(p.SettingsURL) {
+			where = p.SettingsURL
+		}
+		kind := "fine-grained personal access tokens"
+		if p.Classic {
+			kind = "personal access tokens (classic)"
+		}
+		j.v.add(CodeLifetimePolicy, Error, "Token lifetime exceeds the organization's limit", fmt.Sprintf("%s refuses %s because it allows %s to live at most %s, and this one lives longer (403%s: %s). Regenerate it at %s with an expiry of at most %s. %s",
+			org, j.name, kind, limit, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), where, limit, j.updateSecret()))
 	}
 }
 
@@ -141,8 +163,8 @@ func (j *judge) rateLimitText(rl *facts.RateLimitError) string {
 	case rl.Secondary:
 		when = " GitHub gave no wait; wait at least a minute."
 	}
-	return fmt.Sprintf("GitHub's %s rate limit stopped the check of %s (%d%s). This says nothing about the token itself, which may be fine.%s Re-run the job after the reset.",
-		kind, j.name, rl.Status, facts.RequestIDNote(rl.RequestID), when)
+	return fmt.Sprintf("GitHub's %s rate limit stopped the check of %s (%d%s). This says nothing about the token itself, which may be fine.%s %s after the reset.",
+		kind, j.name, rl.Status, facts.RequestIDNote(rl.RequestID), when, capitalize(j.again()))
 }
 
 // classicLike reports kinds for which GitHub always sends X-OAuth-Scopes.

@@ -3,7 +3,9 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/token"
@@ -28,56 +30,91 @@ func (j *judge) images() {
 		return
 	}
 	j.v.Images = j.in.Facts.Images
-	reported := map[string]bool{} // organizations whose SSO or policy finding is out
+	reported := map[string]bool{} // owners whose SSO or policy finding is out
 	for _, r := range j.v.Images {
 		j.image(r, j.in.Facts.Diagnoses[r.Image.String()], reported)
 	}
 }
 
-func (j *judge) image(r facts.ImageResult, d facts.Diagnosis, reported map[string]bool) {
-	v := j.v
+// answered quotes what the registry said at the step where the probe
+// stopped; the words are already redacted and cut (facts.Token.Scrubbed).
+func answered(who string, r facts.ImageResult) string {
 	said := ""
 	if r.Message != "" {
-		said = fmt.Sprintf(": %q", r.Message)
+		said = ": " + facts.Quote(r.Message)
 	}
-	answered := fmt.Sprintf("the registry answered %d at the %s step%s", r.Status, r.Step, said)
+	return fmt.Sprintf("%s answered %d at the %s step%s", who, r.Status, r.Step, said)
+}
+
+func (j *judge) image(r facts.ImageResult, d facts.Diagnosis, reported map[string]bool) {
+	v := j.v
+	said := answered("the registry", r)
 	switch r.Outcome {
 	case facts.Pushable, facts.NotProbed:
 	case facts.Denied:
 		why := ""
 		if j.cfg.OtherRegistry() {
-			why = j.whyDeniedRegistry(r.Image)
+			why = j.whyDeniedRegistry(r)
 		} else {
-			why = j.whyDenied(r.Image, d, reported)
+			why = j.whyDenied(r, d, reported)
 		}
-		v.add(CodeCannotPush, Error, "Cannot push "+r.Image.String(), fmt.Sprintf("%s may not push to %s: %s. %s", j.name, r.Image, answered, why))
+		v.add(CodeCannotPush, Error, "Cannot push "+r.Image.String(), fmt.Sprintf("%s may not push to %s: %s. %s", j.name, r.Image, said, why))
 	case facts.Unreachable:
-		detail := answered
+		detail := said
 		if r.Status == 0 {
-			detail = fmt.Sprintf("%s failed at the %s step: %s", r.Image.Registry, r.Step, r.Message)
+			detail = fmt.Sprintf("%s failed at the %s step: %s", image.DisplayHost(r.Image.Registry), r.Step, r.Message)
 		}
-		v.add(CodeRegistryDown, Error, "Registry unreachable", fmt.Sprintf("Push rights of %s to %s were not verified: %s. This says nothing about the token; re-run the job.", j.name, r.Image, detail))
+		v.add(CodeRegistryDown, Error, "Registry unreachable", fmt.Sprintf("Push rights of %s to %s were not verified: %s. This says nothing about the token; %s.", j.name, r.Image, detail, j.again()))
 	case facts.RateLimited:
-		v.add(CodeRegistryRateLimit, Error, "Registry rate limit", fmt.Sprintf("Push rights of %s to %s were not verified: %s. A rate limit, not a bad token; re-run the job later.", j.name, r.Image, answered))
+		if isLockout(r) {
+			j.lockout(r, fmt.Sprintf("Push rights of %s to %s were not verified", j.name, r.Image))
+			return
+		}
+		v.add(CodeRegistryRateLimit, Error, "Registry rate limit", fmt.Sprintf("Push rights of %s to %s were not verified: %s. A rate limit, not a bad token; %s later.", j.name, r.Image, said, j.again()))
 	default:
-		detail := answered
+		detail := said
 		if r.Status == 0 {
 			detail = r.Message
 		}
-		v.add(CodePushNotProven, Error, "Push rights not proven", fmt.Sprintf("token-gate could not prove that %s may push to %s: %s. A push would meet the same answer; check the image name and the registry.",
-			j.name, r.Image, detail))
+		next := "A push would meet the same answer; check the image name and the registry."
+		if r.Step == "challenge" {
+			next = fmt.Sprintf("No credential had been sent yet, so this says nothing about the token; check the way to %s (a proxy, a firewall, a geo-block) and the registry's name.", image.DisplayHost(r.Image.Registry))
+		}
+		v.add(CodePushNotProven, Error, "Push rights not proven", fmt.Sprintf("token-gate could not prove that %s may push to %s: %s. %s",
+			j.name, r.Image, detail, next))
 	}
+}
+
+// isLockout reports Docker Hub's lockout after failed logins, which it words
+// as a rate limit (docker/hub-feedback#2217; docs/facts.md, "Docker Hub").
+func isLockout(r facts.ImageResult) bool {
+	return r.Outcome == facts.RateLimited && strings.Contains(strings.ToLower(r.Message), "failed login attempts")
+}
+
+// lockout reports the registry's lockout: not a verdict on this credential,
+// but proof that some credential for the account is wrong.
+func (j *judge) lockout(r facts.ImageResult, what string) {
+	j.v.add(CodeRegistryLockout, Error, "Registry locked the account out", fmt.Sprintf("%s: %s. The registry locks an account or address out for a while after too many logins with wrong credentials, so some job or machine is using a wrong credential for %s (not necessarily %s). Find it and fix it (an old token left in another workflow, a poller, a developer's machine), wait about 15 minutes, then %s.",
+		what, answered(image.DisplayHost(r.Image.Registry), r), j.accountWords(), j.name, j.again()))
+}
+
+// accountWords names the account a registry credential logs in as.
+func (j *judge) accountWords() string {
+	if j.cfg.Username != "" {
+		return "the account " + j.cfg.Username
+	}
+	return "this account"
 }
 
 // whyDenied turns GitHub's answer about the refused image's package into the
 // cause and the fix (docs/facts.md, "Where organization rules bite").
-func (j *judge) whyDenied(img image.Image, d facts.Diagnosis, reported map[string]bool) string {
+func (j *judge) whyDenied(r facts.ImageResult, d facts.Diagnosis, reported map[string]bool) string {
 	var (
 		sso    *facts.SSOError
 		policy *facts.PolicyError
-		api    *facts.APIError
 	)
-	settings := j.links.PackageSettingsWords(img)
+	img := r.Image
+	settings := j.links.PackageSettingsWords(img, d.Owner)
 	switch {
 	case errors.As(d.Err, &sso):
 		if !reported[img.Owner()] {
@@ -91,21 +128,87 @@ func (j *judge) whyDenied(img image.Image, d facts.Diagnosis, reported map[strin
 			j.policyFinding(policy)
 		}
 		return fmt.Sprintf("GitHub says why: a policy of %s refuses this token (see the organization's finding).", img.Owner())
-	case d.Found && j.v.Kind == token.Installation:
-		return fmt.Sprintf("The package exists and this token can read it, so the refusal is about write access: grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s.", settings)
+	case d.Owner == facts.OwnerMissing:
+		return fmt.Sprintf("GitHub has no user or organization named %s, so there is no namespace to push to: check the image name.", img.Owner())
+	case j.isAppToken():
+		return j.appTokenWords(r)
+	case j.v.Kind == token.Installation:
+		return j.jobTokenWords(r, d, settings)
+	case d.Owner == facts.OwnerUser:
+		return j.otherUserWords(img, d, settings)
+	case d.Found && d.Owner == facts.OwnerSelf:
+		return fmt.Sprintf("The package is the account's own and it can read it, so the refusal is about the token: it needs write:packages (%s).", j.links.Tokens())
 	case d.Found:
 		return fmt.Sprintf("The package exists and the account can read it, so the refusal is about write access: give the account write access under the package's \"Manage access\" at %s, and make sure the token has write:packages.", settings)
-	case errors.As(d.Err, &api) && api.Status == 404 && j.v.Kind == token.Installation:
-		return fmt.Sprintf("GitHub says the package does not exist or this token cannot see it (404%s). If it does not exist yet, the first push creates it: grant the job `permissions: packages: write`. If it exists, add this repository under the package's \"Manage Actions access\" at %s.",
-			facts.RequestIDNote(api.RequestID), settings)
-	case errors.As(d.Err, &api) && api.Status == 404:
-		return fmt.Sprintf("GitHub says the package does not exist or the account cannot see it (404%s). If it does not exist yet, the first push creates it, which needs a token with write:packages from an account allowed to create packages in %s (for an organization, a member permitted to publish packages). If it exists, an admin of the package must grant the account access under \"Manage access\" at %s.",
-			facts.RequestIDNote(api.RequestID), img.Owner(), settings)
-	case j.v.Kind == token.Installation:
-		return fmt.Sprintf("Grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s (needed for a package first pushed by hand or from another repository).", settings)
+	case isNotFound(d.Err) && d.Owner == facts.OwnerSelf:
+		return fmt.Sprintf("The package does not exist yet in the account's own namespace, so the first push would create it; the refusal is about the token: it needs write:packages (%s).", j.links.Tokens())
+	case isNotFound(d.Err):
+		text := fmt.Sprintf("GitHub says the package does not exist or the account cannot see it (404%s). If it does not exist yet, the first push creates it, which needs a token with write:packages from an account allowed to create packages in %s (for an organization, a member permitted to publish packages). If it exists, an admin of the package must grant the account access under \"Manage access\" at %s.",
+			requestID(d.Err), img.Owner(), settings)
+		if j.ssoNotRuledOut(d) {
+			text += fmt.Sprintf(" GitHub also answers 404 when %s enforces SAML single sign-on and has not authorized the token; if it does, authorize it at %s.", img.Owner(), j.ssoLater(img.Owner()))
+		}
+		return text
 	}
-	return fmt.Sprintf("Check, in order: the token has write:packages (%s); the account has write access to the package (\"Manage access\" at %s); the token is authorized for the organization's SSO (%s → Configure SSO); or create a new token (%s) and update the secret %s at %s.",
-		j.links.Tokens(), settings, j.links.Tokens(), j.links.NewClassicToken(j.replacementScopes(), j.name), j.name, j.links.Secrets())
+	return fmt.Sprintf("Check, in order: the token has write:packages (%s); the account has write access to the package (\"Manage access\" at %s); the token is authorized for the organization's SSO (%s → Configure SSO); or create a new token (%s). %s",
+		j.links.Tokens(), settings, j.links.Tokens(), j.links.NewClassicToken(j.replacementScopes(), j.name), j.updateSecret())
+}
+
+// otherUserWords explains a refusal in someone else's personal namespace:
+// only that user creates packages there (docs/facts.md, "Where organization
+// rules bite").
+func (j *judge) otherUserWords(img image.Image, d facts.Diagnosis, settings string) string {
+	account := "the token's account"
+	if j.v.Login != "" {
+		account = j.v.Login
+	}
+	if d.Found {
+		return fmt.Sprintf("%s is in the personal namespace of the user %s, not of %s. The package exists and %s can read it but not write it: %s must grant %s write access under the package's \"Manage access\" at %s.",
+			img, img.Owner(), account, account, img.Owner(), account, settings)
+	}
+	return fmt.Sprintf("%s is in the personal namespace of the user %s, not of %s, and GitHub shows %s no such package there (404%s). Only %s can create packages in that namespace, so a first push cannot come from this token: push under a namespace %s may write (its own, or an organization it publishes to), or have %s create the package and grant %s write access.",
+		img, img.Owner(), account, account, requestID(d.Err), img.Owner(), account, img.Owner(), account)
+}
+
+// isAppToken reports an installation token that is not the job's
+// GITHUB_TOKEN (github-token): a GitHub App's own token.
+func (j *judge) isAppToken() bool {
+	return j.v.Kind == token.Installation && j.cfg.GitHubToken != "" && j.in.Entry.Value != j.cfg.GitHubToken
+}
+
+// appTokenWords: GHCR refuses GitHub App installation tokens on
+// organization packages whatever the App's permissions (docs/facts.md,
+// "GitHub Packages").
+func (j *judge) appTokenWords(r facts.ImageResult) string {
+	return fmt.Sprintf("%s is a GitHub App installation token, not this job's GITHUB_TOKEN (%s), and GHCR does not accept GitHub App tokens for this package: it refuses them on organization packages whatever the App's permissions (\"installation not allowed to Write organization package\", or \"Create\" for a new one). No App permission or package setting changes that. Push with the job's GITHUB_TOKEN (`permissions: packages: write`, and this repository under the package's \"Manage Actions access\" at %s), or with a classic PAT with write:packages (%s).",
+		j.name, j.input(config.InGitHubToken), j.links.PackageSettingsWords(r.Image, facts.OwnerUnknown), j.links.NewClassicToken(j.replacementScopes(), j.name))
+}
+
+// jobTokenWords explains a refusal of GITHUB_TOKEN, or, in a terminal, of
+// an installation token that may be either a workflow's or an App's.
+func (j *judge) jobTokenWords(r facts.ImageResult, d facts.Diagnosis, settings string) string {
+	var text string
+	switch {
+	case d.Found:
+		text = fmt.Sprintf("The package exists and this token can read it, so the refusal is about write access: grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s.", settings)
+	case isNotFound(d.Err):
+		text = fmt.Sprintf("GitHub says the package does not exist or this token cannot see it (404%s). If it does not exist yet, the first push creates it: grant the job `permissions: packages: write`. If it exists, add this repository under the package's \"Manage Actions access\" at %s.",
+			requestID(d.Err), settings)
+	default:
+		text = fmt.Sprintf("Grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s (needed for a package first pushed by hand or from another repository).", settings)
+	}
+	if j.cfg.GitHubToken == "" && strings.Contains(r.Message, "installation not allowed to") {
+		text = "If this is a workflow's GITHUB_TOKEN: " + text + " If it is a GitHub App's installation token, GHCR does not accept it for organization packages whatever the App's permissions: push with GITHUB_TOKEN or a classic PAT with write:packages."
+	}
+	return text
+}
+
+// ssoNotRuledOut reports a 404 that SAML SSO may be behind: GitHub's SAML
+// docs say a token it has not authorized "may receive a 404 Not Found or a
+// 403 Forbidden", and only classic PATs and OAuth tokens need that
+// authorization (docs/facts.md, "Where organization rules bite").
+func (j *judge) ssoNotRuledOut(d facts.Diagnosis) bool {
+	return classicLike(j.v.Kind) && isNotFound(d.Err) && (d.Owner == facts.OwnerOrg || d.Owner == facts.OwnerUnknown)
 }
 
 // ssoRow says in the check table what is known of SSO and organization
@@ -125,7 +228,7 @@ func (j *judge) ssoRow() {
 		v.check(name, NotApplicable, "GITHUB_TOKEN is not subject to SSO or PAT policies")
 		return
 	case len(j.cfg.Packages) == 0:
-		v.check(name, Skipped, "not checked; list the images in `packages`")
+		v.check(name, Skipped, "not checked; list the images in "+j.input(config.InPackages))
 		return
 	}
 	fs := j.in.Facts
@@ -134,6 +237,7 @@ func (j *judge) ssoRow() {
 		return
 	}
 	denied, asked, pushable := 0, 0, 0
+	notRuledOut := ""
 	for _, r := range fs.Images {
 		if r.Outcome == facts.Pushable {
 			pushable++
@@ -152,6 +256,9 @@ func (j *judge) ssoRow() {
 		case ok && errors.As(d.Err, &policy):
 			v.check(name, Fail, "a policy of "+r.Image.Owner()+" refuses the token")
 			return
+		case ok && j.ssoNotRuledOut(d):
+			notRuledOut = r.Image.Owner()
+			asked++
 		case ok && (d.Found || d.Err != nil && isNotFound(d.Err)):
 			asked++
 		}
@@ -161,6 +268,8 @@ func (j *judge) ssoRow() {
 		v.check(name, Pass, "every image accepted the token")
 	case denied == 0:
 		v.check(name, Unverified, "not every image could be probed")
+	case notRuledOut != "":
+		v.check(name, Unverified, "not ruled out: GitHub answered 404 for a package of "+notRuledOut+", which is also how SSO may refuse")
 	case asked == denied:
 		v.check(name, Pass, "GitHub reports no SSO or policy refusal for the refused images")
 	default:
@@ -171,4 +280,12 @@ func (j *judge) ssoRow() {
 func isNotFound(err error) bool {
 	var api *facts.APIError
 	return errors.As(err, &api) && api.Status == 404
+}
+
+func requestID(err error) string {
+	var api *facts.APIError
+	if errors.As(err, &api) {
+		return facts.RequestIDNote(api.RequestID)
+	}
+	return ""
 }

@@ -2,7 +2,9 @@ package gate
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/token"
@@ -12,14 +14,19 @@ import (
 // request, so scopes, SSO and GitHub's expiry header do not apply; the
 // registry's token service decides validity (docs/facts.md, "Docker Hub").
 
-// dockerHubTokens is where Docker Hub access tokens are made.
-const dockerHubTokens = "https://app.docker.com/settings/personal-access-tokens"
+// Where Docker Hub access tokens are made: a person's in their account
+// settings; an organization's in the organization's settings, as its docs
+// page says (docs/facts.md, "Docker Hub").
+const (
+	dockerHubTokens    = "https://app.docker.com/settings/personal-access-tokens"
+	dockerHubOrgTokens = "https://docs.docker.com/security/access-tokens/organization-access-tokens/"
+)
 
 func (j *judge) registryCredential() {
 	v := j.v
 	v.check("Token kind", Pass, v.Kind.Describe())
 	if j.cfg.ScopesIgnored {
-		v.add(CodeScopesIgnored, Notice, "required-scopes not applied", fmt.Sprintf("required-scopes names GitHub scopes, which do not apply to a %s; it was ignored.", v.Kind.Describe()))
+		v.add(CodeScopesIgnored, Notice, "required-scopes not applied", fmt.Sprintf("%s names GitHub scopes, which do not apply to a %s; it was ignored.", j.input(config.InRequiredScopes), v.Kind.Describe()))
 	}
 	login := j.in.Facts.Login
 	switch {
@@ -33,41 +40,53 @@ func (j *judge) registryCredential() {
 	}
 	v.check("Scopes", NotApplicable, "GitHub scopes do not apply to registry credentials")
 	v.check("SSO and org policy", NotApplicable, "GitHub's SSO does not apply to registry credentials")
+	v.Expiry = ExpiryNotVisible
 	v.check("Expiry", Unverified, "not visible to the gate")
-	v.add(CodeExpiryNotVisible, Notice, "Expiry not visible", fmt.Sprintf("%s offers no way for a token to read its own expiry, so token-gate cannot warn before %s lapses (Docker Hub access tokens may expire since 2024-11). Run this step on a weekly schedule with reminder: issue, so that a lapsed token opens an issue the day it fails rather than at the next release.",
-		j.registryName(), j.name))
+	schedule := "Run this step on a weekly schedule with reminder: issue, so that a lapsed token opens an issue the day it fails rather than at the next release."
+	if j.cfg.Terminal {
+		schedule = "Note its expiry where you made it."
+	}
+	v.add(CodeExpiryNotVisible, Notice, "Expiry not visible", fmt.Sprintf("%s offers no way for a token to read its own expiry, so token-gate cannot warn before %s lapses (Docker Hub access tokens may expire since 2024-11). %s",
+		j.registryName(), j.name, schedule))
 }
 
 func (j *judge) registryLoginFailure(r facts.ImageResult) {
 	v := j.v
-	said := ""
-	if r.Message != "" {
-		said = fmt.Sprintf(": %q", r.Message)
-	}
-	answered := fmt.Sprintf("%s answered %d at the %s step%s", j.registryName(), r.Status, r.Step, said)
-	switch r.Outcome {
-	case facts.Denied:
+	said := answered(j.registryName(), r)
+	switch {
+	case r.Outcome == facts.Denied:
 		v.check("Credentials", Fail, fmt.Sprintf("%d at the %s step", r.Status, r.Step))
-		v.add(CodeBadRegistryLogin, Error, "Registry credentials refused", fmt.Sprintf("%s for the user %s was refused: %s. The token is wrong, expired or revoked, or the username is not the account it belongs to. %s",
-			j.name, j.cfg.Username, answered, j.registryFix()))
-	case facts.RateLimited:
+		v.add(CodeBadRegistryLogin, Error, "Registry credentials refused", fmt.Sprintf("%s for the user %s was refused: %s. %s %s",
+			j.name, j.cfg.Username, said, j.whoseCredential(), j.registryFix()))
+	case isLockout(r):
+		v.check("Credentials", Unverified, "account locked out after failed logins")
+		j.lockout(r, j.name+" could not be checked")
+	case r.Outcome == facts.RateLimited:
 		v.check("Credentials", Unverified, "rate limited")
-		v.add(CodeRegistryRateLimit, Error, "Registry rate limit", fmt.Sprintf("%s could not be checked: %s. A rate limit, not a bad token; re-run the job later.", j.name, answered))
-	case facts.Unreachable:
-		detail := answered
+		v.add(CodeRegistryRateLimit, Error, "Registry rate limit", fmt.Sprintf("%s could not be checked: %s. A rate limit, not a bad token; %s later.", j.name, said, j.again()))
+	case r.Outcome == facts.Unreachable:
+		detail := said
 		if r.Status == 0 {
 			detail = fmt.Sprintf("%s failed at the %s step: %s", j.registryName(), r.Step, r.Message)
 		}
 		v.check("Credentials", Unverified, "registry unreachable")
-		v.add(CodeRegistryDown, Error, "Registry unreachable", fmt.Sprintf("%s could not be checked: %s. This says nothing about the token; re-run the job.", j.name, detail))
+		v.add(CodeRegistryDown, Error, "Registry unreachable", fmt.Sprintf("%s could not be checked: %s. This says nothing about the token; %s.", j.name, detail, j.again()))
 	default:
-		detail := answered
+		detail := said
 		if r.Status == 0 {
 			detail = r.Message
 		}
 		v.check("Credentials", Unverified, "unexpected answer")
-		v.add(CodeUnexpectedAnswer, Error, "Unexpected answer from the registry", fmt.Sprintf("%s could not be checked: %s. The token's validity is unknown, not bad; check the registry input (%s).", j.name, detail, j.cfg.Registry))
+		v.add(CodeUnexpectedAnswer, Error, "Unexpected answer from the registry", fmt.Sprintf("%s could not be checked: %s. The token's validity is unknown, not bad; check %s (%s).", j.name, detail, j.input(config.InRegistry), j.registryName()))
 	}
+}
+
+// whoseCredential says what a refused login means for this kind of token.
+func (j *judge) whoseCredential() string {
+	if j.v.Kind == token.DockerHubOAT {
+		return fmt.Sprintf("The token is wrong, expired or revoked, or the username is not its organization: an organization access token logs in as the organization's name, not a person's Docker ID (%s is given).", j.cfg.Username)
+	}
+	return "The token is wrong, expired or revoked, or the username is not the account it belongs to."
 }
 
 // registryName names the registry as users write it.
@@ -80,20 +99,34 @@ func (j *judge) registryName() string {
 
 // registryFix tells where a new token is made and which secret to update.
 func (j *judge) registryFix() string {
-	where := "Issue a new access token at " + j.cfg.Registry
-	if j.cfg.Registry == image.DockerHub {
-		where = "Check that username is the Docker ID (not the e-mail address), or create a new personal access token with Read & Write access at " + dockerHubTokens
+	where := "Issue a new access token at " + j.cfg.Registry + "."
+	switch {
+	case j.cfg.Registry == image.DockerHub && j.v.Kind == token.DockerHubOAT:
+		where = fmt.Sprintf("Create a new organization access token in the organization's own settings (Docker Home → the organization %s → Settings → Access tokens; %s), giving it the repositories it pushes to and, to push a repository that does not exist yet, its \"Repository Create\" scope.",
+			j.cfg.Username, dockerHubOrgTokens)
+	case j.cfg.Registry == image.DockerHub:
+		where = "Check that " + j.input(config.InUsername) + " is the Docker ID (not the e-mail address), or create a new personal access token with Repo Read & Write access at " + dockerHubTokens + "."
 	}
-	return fmt.Sprintf("%s, then update the secret %s at %s.", where, j.name, j.links.Secrets())
+	return where + " " + j.updateSecret()
 }
 
 // whyDeniedRegistry is the fix for an image a registry credential may not
 // push to.
-func (j *judge) whyDeniedRegistry(img image.Image) string {
-	access := "the access token may write"
-	if j.v.Kind == token.DockerHubPAT || j.cfg.Registry == image.DockerHub {
-		access = "the access token has Read & Write access (Read-only and Public Repo Read-only tokens cannot push; an organization access token must list the repository)"
+func (j *judge) whyDeniedRegistry(r facts.ImageResult) string {
+	img := r.Image
+	if j.cfg.Registry != image.DockerHub {
+		return fmt.Sprintf("Check that %s may push to %s on %s, and that the access token may write. %s", j.cfg.Username, img.Repository, j.registryName(), j.registryFix())
 	}
-	return fmt.Sprintf("Check that %s may push to %s on %s (for Docker Hub, the account owns the repository or is in a team with Read & Write on it), and that %s. %s",
-		j.cfg.Username, img.Repository, j.registryName(), access, j.registryFix())
+	// A read-only personal access token asking for push is refused at the
+	// token step (spinalcordtoolbox#5286; docs/facts.md, "Docker Hub").
+	readOnly := ""
+	if r.Step == "token" && strings.Contains(strings.ToLower(r.Message), "insufficient scopes") {
+		readOnly = "Docker Hub issues no push token for it: the access token cannot write (a Repo Read-only or Repo Public Read-only token). "
+	}
+	if j.v.Kind == token.DockerHubOAT {
+		return readOnly + fmt.Sprintf("An organization access token pushes only to the repositories it lists with push access, and creates one only with its \"Repository Create\" scope: give the token %s in the organization's settings (Docker Home → the organization %s → Settings → Access tokens; %s), or create a new one that has it. %s",
+			img.Repository, j.cfg.Username, dockerHubOrgTokens, j.updateSecret())
+	}
+	return readOnly + fmt.Sprintf("Check that %s may push to %s on Docker Hub (the account owns the repository, or is in a team with Read & Write on it), and that the access token has Repo Read & Write access (Repo Read-only and Repo Public Read-only tokens cannot push). %s",
+		j.cfg.Username, img.Repository, j.registryFix())
 }

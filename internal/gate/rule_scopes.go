@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/token-gate/token-gate/internal/config"
+
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
@@ -18,26 +20,28 @@ func (j *judge) scopes(a facts.Account) {
 		v.check("Scopes", NotApplicable, "installation tokens have permissions, not scopes")
 		text := fmt.Sprintf("%s is an installation token (such as GITHUB_TOKEN): scopes do not apply; its rights come from the workflow's `permissions:`.", j.name)
 		if token.NeedsPackages(required) && len(j.cfg.Packages) == 0 {
-			text += " To prove it may push, list the images in `packages`, and grant `permissions: packages: write`."
+			text += " To prove it may push, list the images in " + j.input(config.InPackages) + ", and grant `permissions: packages: write`."
 		}
 		v.add(CodeScopesNotApply, Notice, "Scopes do not apply", text)
 	case !a.ScopesReported && len(required) == 0:
 		v.check("Scopes", Skipped, "required-scopes is empty")
+	case !a.ScopesReported && j.wrongForPackages() && j.registryTookIt():
+		v.check("Scopes", NotApplicable, "this kind has permissions, not scopes; the registry accepted it")
 	case !a.ScopesReported && classicLike(v.Kind):
 		// GitHub always answers a classic or OAuth token with
 		// X-OAuth-Scopes, empty when it has none (docs/facts.md, "Headers").
 		// Its absence means something between here and GitHub stripped it:
 		// fail closed.
 		v.check("Scopes", Unverified, "X-OAuth-Scopes missing from GitHub's answer")
-		v.add(CodeScopesStripped, Error, "Scopes not verified", fmt.Sprintf("GitHub's answer for %s, a %s, carried no X-OAuth-Scopes header, which GitHub always sends for this kind, so required-scopes (%s) could not be verified. Something between the runner and GitHub (a proxy, a mirror) removed it. Check api-url (%s) and any proxy, then re-run.",
-			j.name, v.Kind.Describe(), strings.Join(required, ", "), j.cfg.APIURL.Redacted()))
+		v.add(CodeScopesStripped, Error, "Scopes not verified", fmt.Sprintf("GitHub's answer for %s, a %s, carried no X-OAuth-Scopes header, which GitHub always sends for this kind, so %s (%s) could not be verified. Something between here and GitHub (a proxy, a mirror) removed it. Check %s (%s) and any proxy, then %s.",
+			j.name, v.Kind.Describe(), j.input(config.InRequiredScopes), strings.Join(required, ", "), j.input(config.InAPIURL), j.cfg.APIURL.Redacted(), j.again()))
 	case !a.ScopesReported && j.wrongForPackages():
 		// Already an error: this kind cannot use GitHub Packages at all.
 		v.check("Scopes", Fail, "this kind has no scopes")
 	case !a.ScopesReported:
 		v.check("Scopes", Unverified, "GitHub reports no scopes for this kind")
-		v.add(CodeScopesUnverifiable, Notice, "Scopes not verifiable", fmt.Sprintf("%s is a %s, for which GitHub reports permissions, not scopes, so required-scopes (%s) could not be verified.",
-			j.name, v.Kind.Describe(), strings.Join(required, ", ")))
+		v.add(CodeScopesUnverifiable, Notice, "Scopes not verifiable", fmt.Sprintf("%s is a %s, for which GitHub reports permissions, not scopes, so %s (%s) could not be verified.",
+			j.name, v.Kind.Describe(), j.input(config.InRequiredScopes), strings.Join(required, ", ")))
 	case len(required) == 0:
 		v.check("Scopes", Skipped, "required-scopes is empty")
 		j.highRisk()

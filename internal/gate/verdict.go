@@ -74,6 +74,9 @@ type Verdict struct {
 	DaysRemaining int
 	// Expiring is set when the expiry falls inside warn-within-days.
 	Expiring bool
+	// ExpiresNow is set when GitHub accepted the token with an expiry at or
+	// before the check: it works, and is about to stop.
+	ExpiresNow bool
 	Checks   []Check
 	Findings []Finding
 	Images   []facts.ImageResult
@@ -91,11 +94,14 @@ func (v Verdict) Valid() bool { return v.Passed() && v.Kind != token.None }
 // ExpiryState says what is known of a token's expiry.
 type ExpiryState string
 
-// The expiry states.
+// The expiry states. Unknown is a check that never got an answer; the
+// others say what the answer showed.
 const (
-	ExpiryUnknown ExpiryState = "unknown"
-	ExpiryNever   ExpiryState = "never"
-	ExpiryKnown   ExpiryState = "known"
+	ExpiryUnknown    ExpiryState = "unknown"
+	ExpiryNever      ExpiryState = "never"
+	ExpiryKnown      ExpiryState = "known"
+	ExpiryNotVisible ExpiryState = "not visible" // the service lets no token read its own expiry (Docker Hub)
+	ExpiryUnreadable ExpiryState = "unreadable"  // GitHub sent an expiry header token-gate cannot read
 )
 
 // HasExpiry reports whether ExpiresAt and DaysRemaining mean anything.

@@ -24,11 +24,14 @@ import (
 type Deps struct {
 	Transport http.RoundTripper
 	Policy    transport.Policy
-	// Mask hides a secret learnt during the run (a registry token, the Basic
-	// credentials sent), before anything could print it.
-	Mask func(string)
+	// MaskIssued hides a token a server issued during the run (a registry
+	// token), before anything could print it.
+	MaskIssued func(string)
 	// MaskBasic hides HTTP Basic credentials in every encoded form.
 	MaskBasic func(user, pass string)
+	// Scrub redacts and bounds what the servers said, once the run's
+	// secrets are all known; nil leaves the facts as they came.
+	Scrub facts.Scrubber
 }
 
 // Parallel bounds how many tokens, and how many image probes or diagnoses per
@@ -37,10 +40,17 @@ type Deps struct {
 const Parallel = 4
 
 // All gathers the facts of every entry concurrently, at most Parallel at a
-// time, in input order.
+// time, in input order. Only when every request is done, and so every
+// secret of the run is known, is what the servers said scrubbed: redacted
+// whole, then cut (docs/facts.md, "Server text").
 func All(ctx context.Context, cfg config.Config, deps Deps) []facts.Token {
 	out := make([]facts.Token, len(cfg.Entries))
 	each(len(cfg.Entries), func(i int) { out[i] = One(ctx, cfg, cfg.Entries[i], deps) })
+	if deps.Scrub != nil {
+		for i := range out {
+			out[i] = out[i].Scrubbed(deps.Scrub)
+		}
+	}
 	return out
 }
 
@@ -101,7 +111,7 @@ func prober(images []image.Image, user, secret string, deps Deps) *registry.Prob
 		Client:   registry.NewClient(deps.Transport, deps.Policy, images),
 		Username: user,
 		Secret:   secret,
-		Mask:     deps.Mask,
+		Mask:     deps.MaskIssued,
 		Parallel: Parallel,
 	}
 }
@@ -120,11 +130,13 @@ func registryCredential(ctx context.Context, cfg config.Config, e config.Entry, 
 	return f
 }
 
-// diagnose asks GitHub why the registry refused each refused image, at most
-// one question per image and none on the happy path. An organization-wide
-// answer (SSO, a policy) covers every refused image of that owner, so each
-// owner is asked about one image first, and about its others only if the
-// answer was about that package alone.
+// diagnose asks GitHub why the registry refused each refused image, none
+// on the happy path. Each owner is asked once what it is (a user, an
+// organization, the token's own account), then about one of its refused
+// images, and about its others only if that answer was about the one
+// package alone: SSO and policies cover the organization. A fault of the
+// token or of GitHub (a 401, a rate limit, GitHub down) covers the rest of
+// the run, so the first owner is asked alone and later questions reuse it.
 func diagnose(ctx context.Context, cfg config.Config, client *github.Client, login string, results []facts.ImageResult) map[string]facts.Diagnosis {
 	byOwner := map[string][]image.Image{}
 	var owners []string
@@ -141,38 +153,89 @@ func diagnose(ctx context.Context, cfg config.Config, client *github.Client, log
 	if len(owners) == 0 {
 		return nil
 	}
-	var mu sync.Mutex
-	out := map[string]facts.Diagnosis{}
-	set := func(img image.Image, d facts.Diagnosis) {
-		mu.Lock()
-		out[img.String()] = d
-		mu.Unlock()
-	}
-	each(len(owners), func(i int) {
-		imgs := byOwner[owners[i]]
-		first := client.Diagnose(ctx, imgs[0], login)
-		set(imgs[0], first)
-		if coversOwner(first) {
-			for _, img := range imgs[1:] {
-				set(img, first)
-			}
-			return
-		}
-		rest := imgs[1:]
-		results := make([]facts.Diagnosis, len(rest))
-		each(len(rest), func(k int) { results[k] = client.Diagnose(ctx, rest[k], login) })
-		for k, img := range rest {
-			set(img, results[k])
-		}
-	})
-	return out
+	d := &diagnoser{client: client, login: login, out: map[string]facts.Diagnosis{}}
+	d.owner(ctx, owners[0], byOwner[owners[0]])
+	rest := owners[1:]
+	each(len(rest), func(i int) { d.owner(ctx, rest[i], byOwner[rest[i]]) })
+	return d.out
 }
 
-// coversOwner reports an answer about the whole organization rather than one
-// package, or a fault that another question would only repeat.
+// diagnoser carries the diagnosis of one token's refused images.
+type diagnoser struct {
+	client *github.Client
+	login  string
+
+	mu      sync.Mutex
+	out     map[string]facts.Diagnosis
+	runWide error // an answer every further question would meet too
+}
+
+func (d *diagnoser) owner(ctx context.Context, owner string, imgs []image.Image) {
+	var kind facts.OwnerKind
+	first := d.ask(func() facts.Diagnosis {
+		k, err := d.client.Owner(ctx, owner, d.login)
+		kind = k
+		if err != nil {
+			return facts.Diagnosis{Owner: k, Err: err}
+		}
+		return d.client.Package(ctx, imgs[0], k)
+	})
+	d.set(imgs[0], first)
+	if coversOwner(first) {
+		for _, img := range imgs[1:] {
+			d.set(img, first)
+		}
+		return
+	}
+	rest := imgs[1:]
+	each(len(rest), func(k int) {
+		d.set(rest[k], d.ask(func() facts.Diagnosis { return d.client.Package(ctx, rest[k], kind) }))
+	})
+}
+
+// ask makes one question unless an earlier answer covers the run.
+func (d *diagnoser) ask(question func() facts.Diagnosis) facts.Diagnosis {
+	d.mu.Lock()
+	if d.runWide != nil {
+		err := d.runWide
+		d.mu.Unlock()
+		return facts.Diagnosis{Err: err}
+	}
+	d.mu.Unlock()
+	answer := question()
+	if coversRun(answer.Err) {
+		d.mu.Lock()
+		if d.runWide == nil {
+			d.runWide = answer.Err
+		}
+		d.mu.Unlock()
+	}
+	return answer
+}
+
+func (d *diagnoser) set(img image.Image, answer facts.Diagnosis) {
+	d.mu.Lock()
+	d.out[img.String()] = answer
+	d.mu.Unlock()
+}
+
+// coversOwner reports an answer about the whole owner rather than one
+// package: SSO, a policy, no such account, or a fault that covers the run.
 func coversOwner(d facts.Diagnosis) bool {
 	switch d.Err.(type) {
-	case *facts.SSOError, *facts.PolicyError, *facts.RateLimitError, *facts.UnreachableError, *facts.RefusedError:
+	case *facts.SSOError, *facts.PolicyError:
+		return true
+	}
+	return d.Owner == facts.OwnerMissing || coversRun(d.Err)
+}
+
+// coversRun reports a fault that any further question would meet: the
+// token refused (401; GitHub locks out repeated bad credentials, so it is
+// never asked twice), a rate limit, GitHub unreachable, or a request
+// token-gate refuses to send.
+func coversRun(err error) bool {
+	switch err.(type) {
+	case *facts.BadCredentialsError, *facts.RateLimitError, *facts.UnreachableError, *facts.RefusedError:
 		return true
 	}
 	return false

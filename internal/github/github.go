@@ -114,21 +114,52 @@ func fill(a *facts.Account, r *http.Response) {
 	a.RequestID = r.Header.Get("X-GitHub-Request-Id")
 }
 
-// Diagnose asks GitHub one question about a refused image's package, whose
-// answer says why the registry refused it: SSO and organization policies
-// apply to an organization's own resources, not to GET /user, so only a
-// question about the owner's package can see them (docs/facts.md, "Where
-// organization rules bite"). An owner equal to login is the account's own
-// (GET /user/packages/...); any other is asked as an organization.
-func (c *Client) Diagnose(ctx context.Context, img image.Image, login string) facts.Diagnosis {
+// Owner asks GitHub what owns an image's namespace: the token's own account
+// (no request: login is what GET /user said), another user, or an
+// organization (GET /users/OWNER, whose type says which). Asking first is
+// what lets a refusal under someone else's personal namespace be told from
+// a missing organization package: /orgs/USER/... is always 404
+// (docs/facts.md, "Where organization rules bite"). A 404 means no account
+// has that name.
+func (c *Client) Owner(ctx context.Context, owner, login string) (facts.OwnerKind, error) {
+	if login != "" && strings.EqualFold(owner, login) {
+		return facts.OwnerSelf, nil
+	}
+	u, resp, err := c.api.Users.Get(ctx, owner)
+	switch {
+	case err != nil:
+		cerr := Classify(ctx, resp, err)
+		if api, ok := cerr.(*facts.APIError); ok && api.Status == http.StatusNotFound {
+			return facts.OwnerMissing, cerr
+		}
+		if sso, ok := cerr.(*facts.SSOError); ok && sso.Org == "" {
+			sso.Org = owner
+		}
+		return facts.OwnerUnknown, cerr
+	case strings.EqualFold(u.GetType(), "Organization"):
+		return facts.OwnerOrg, nil
+	case strings.EqualFold(u.GetType(), "User"):
+		return facts.OwnerUser, nil
+	}
+	return facts.OwnerUnknown, unexpected(resp.Response)
+}
+
+// Package asks GitHub about a refused image's package where its owner keeps
+// it: SSO and organization policies apply to an organization's own
+// resources, not to GET /user, so only this question can see them
+// (docs/facts.md, "Where organization rules bite").
+func (c *Client) Package(ctx context.Context, img image.Image, owner facts.OwnerKind) facts.Diagnosis {
 	var pkg *gh.Package
 	var resp *gh.Response
 	var err error
-	var d facts.Diagnosis
-	if login != "" && strings.EqualFold(img.Owner(), login) {
-		// Users.GetPackage does not escape the name, which may hold slashes.
+	d := facts.Diagnosis{Owner: owner}
+	// Users.GetPackage does not escape the name, which may hold slashes.
+	switch owner {
+	case facts.OwnerSelf:
 		pkg, resp, err = c.api.Users.GetPackage(ctx, "", "container", url.PathEscape(img.Name()))
-	} else {
+	case facts.OwnerUser:
+		pkg, resp, err = c.api.Users.GetPackage(ctx, img.Owner(), "container", url.PathEscape(img.Name()))
+	default:
 		pkg, resp, err = c.api.Organizations.GetPackage(ctx, img.Owner(), "container", img.Name())
 	}
 	switch {
@@ -216,7 +247,7 @@ func isJSON(r *http.Response) bool {
 }
 
 func unexpected(r *http.Response) *facts.UnexpectedAnswerError {
-	e := &facts.UnexpectedAnswerError{Status: r.StatusCode, ContentType: r.Header.Get("Content-Type"), Start: transport.BodyStart(r, 60)}
+	e := &facts.UnexpectedAnswerError{Status: r.StatusCode, ContentType: r.Header.Get("Content-Type"), Start: transport.BodyText(r)}
 	if r.Request != nil {
 		e.URL = r.Request.URL.Path
 	}
@@ -251,39 +282,65 @@ func unwrapURLError(err error) error {
 // ParsePolicy reads the 403 messages in which an organization's policy, not
 // the token, refuses access (docs/facts.md, "Error answers"):
 //
-//	ORG forbids access via a personal access token (classic). Please use ...
+//	`ORG` forbids access via a personal access token (classic). Please use ...
+//	`ORG` forbids access via a personal access token with fine-grained permissions. ...
 //	The 'ORG' organization forbids access via a fine-grained personal access
-//	tokens if the token's lifetime is greater than 90 days. Please adjust ...
+//	tokens if the token's lifetime is greater than 90 days. Please adjust ...: URL
+//	The 'ORG' organization forbids access via a personal access tokens (classic)
+//	if the token's lifetime is greater than 7 days.
 //
-// It returns nil for any other message.
+// The organization comes back without its backticks or quotes. It returns
+// nil for any other message.
 func ParsePolicy(msg string) *facts.PolicyError {
-	before, _, ok := strings.Cut(msg, " forbids access via ")
+	before, after, ok := strings.Cut(msg, " forbids access via ")
 	if !ok {
 		return nil
 	}
-	org := strings.TrimSpace(before)
-	if inner, ok := strings.CutPrefix(org, "The '"); ok {
-		org, _, _ = strings.Cut(inner, "'")
-	}
-	p := &facts.PolicyError{Org: org, Message: msg}
-	lower := strings.ToLower(msg)
+	p := &facts.PolicyError{Org: policyOrg(before), Message: msg}
+	lower := strings.ToLower(after)
+	p.Classic = strings.Contains(lower, "(classic)")
 	switch {
 	case strings.Contains(lower, "lifetime"):
 		p.Kind = facts.PolicyLifetime
-		if _, after, ok := strings.Cut(lower, "greater than "); ok {
-			digits := strings.TrimLeftFunc(after, func(r rune) bool { return r == ' ' })
+		if _, rest, ok := strings.Cut(lower, "greater than "); ok {
+			digits := strings.TrimLeft(rest, " ")
 			end := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' })
 			if end < 0 {
 				end = len(digits)
 			}
 			p.MaxDays, _ = strconv.Atoi(digits[:end])
 		}
-	case strings.Contains(lower, "(classic)"):
+		p.SettingsURL = firstURL(after)
+	case p.Classic:
 		p.Kind = facts.PolicyNoClassicPAT
+	case strings.Contains(lower, "fine-grained"):
+		p.Kind = facts.PolicyNoFineGrainedPAT
 	default:
 		return nil
 	}
 	return p
+}
+
+// policyOrg reads the organization out of the words before "forbids":
+// `ORG`, ORG, or The 'ORG' organization.
+func policyOrg(before string) string {
+	org := strings.TrimSpace(before)
+	org = strings.TrimPrefix(org, "The ")
+	org = strings.TrimSuffix(org, " organization")
+	return strings.Trim(org, "`'\" ")
+}
+
+// firstURL returns the first https URL in s, without trailing punctuation.
+func firstURL(s string) string {
+	i := strings.Index(s, "https://")
+	if i < 0 {
+		return ""
+	}
+	u := s[i:]
+	if end := strings.IndexAny(u, " \t\n\"'<>"); end >= 0 {
+		u = u[:end]
+	}
+	return strings.TrimRight(u, ".,;)")
 }
 
 // SSO is a parsed X-GitHub-SSO header.

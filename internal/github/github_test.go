@@ -124,7 +124,20 @@ func TestRecordedAnswers(t *testing.T) {
 		}},
 		{"org-lifetime-403", "/user", func(t *testing.T, g facts.GitHub) {
 			var p *facts.PolicyError
-			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "ORG" || p.MaxDays != 90 {
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "ORG" || p.MaxDays != 90 || p.Classic ||
+				p.SettingsURL != "https://github.com/settings/personal-access-tokens/12885303" {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"org-lifetime-classic-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "ORG" || p.MaxDays != 7 || !p.Classic || p.SettingsURL != "" {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"org-forbids-fine-grained-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyNoFineGrainedPAT || p.Org != "ORG" {
 				t.Errorf("%#v", g.Err)
 			}
 		}},
@@ -193,26 +206,88 @@ func isErr[E error](t *testing.T, g facts.GitHub) {
 	}
 }
 
-// TestDiagnose asks about a package as an organization's, or as the token's
-// own account's, and escapes a name with a slash.
+// TestDiagnose asks first what owns the namespace, then about the package
+// where that owner keeps it: an organization's under /orgs/, another user's
+// under /users/, the token's own under /user/; a name with a slash is
+// escaped. A 404 for the owner is an owner that does not exist.
 func TestDiagnose(t *testing.T) {
 	t.Parallel()
 	var asked []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked = append(asked, r.URL.EscapedPath())
-		fake.Recorded("package-200").Write(w)
+		switch r.URL.EscapedPath() {
+		case "/api/v3/users/aibrix":
+			fake.Recorded("org-profile-200").Fill("LOGIN", "aibrix").Write(w)
+		case "/api/v3/users/someoneelse":
+			fake.Recorded("user-profile-200").Fill("LOGIN", "someoneelse").Write(w)
+		case "/api/v3/users/nobody":
+			fake.Recorded("not-found-404").Write(w)
+		default:
+			fake.Recorded("package-200").Write(w)
+		}
 	}))
 	defer srv.Close()
 	api, _ := url.Parse(srv.URL + "/api/v3")
 	c, _ := NewClient(api, "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", nil, transport.Policy{Attempts: 1, AttemptTimeout: 5 * time.Second})
-	org := c.Diagnose(t.Context(), image.Image{Registry: "ghcr.io", Repository: "aibrix/team/runtime"}, "someone")
-	own := c.Diagnose(t.Context(), image.Image{Registry: "ghcr.io", Repository: "Octo/tool"}, "octo")
-	if !org.Found || !own.Found {
-		t.Errorf("found: %v %v", org, own)
+	ask := func(repo, login string) facts.Diagnosis {
+		img := image.Image{Registry: "ghcr.io", Repository: repo}
+		kind, err := c.Owner(t.Context(), img.Owner(), login)
+		if err != nil {
+			return facts.Diagnosis{Owner: kind, Err: err}
+		}
+		return c.Package(t.Context(), img, kind)
 	}
-	want := []string{"/api/v3/orgs/aibrix/packages/container/team%2Fruntime", "/api/v3/user/packages/container/tool"}
+	org, own, user, missing := ask("aibrix/team/runtime", "someone"), ask("Octo/tool", "octo"), ask("someoneelse/tool", "octo"), ask("nobody/x", "octo")
+	if !org.Found || org.Owner != facts.OwnerOrg || !own.Found || own.Owner != facts.OwnerSelf || !user.Found || user.Owner != facts.OwnerUser {
+		t.Errorf("found: %+v %+v %+v", org, own, user)
+	}
+	if missing.Owner != facts.OwnerMissing || !isNotFound(missing.Err) {
+		t.Errorf("missing owner: %+v", missing)
+	}
+	want := []string{
+		"/api/v3/users/aibrix", "/api/v3/orgs/aibrix/packages/container/team%2Fruntime",
+		"/api/v3/user/packages/container/tool",
+		"/api/v3/users/someoneelse", "/api/v3/users/someoneelse/packages/container/tool",
+		"/api/v3/users/nobody",
+	}
 	if diff := cmp.Diff(want, asked); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+}
+
+func isNotFound(err error) bool {
+	var api *facts.APIError
+	return errors.As(err, &api) && api.Status == http.StatusNotFound
+}
+
+// TestParsePolicy reads every wording GitHub uses, the organization without
+// its backticks or quotes.
+func TestParsePolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		msg  string
+		want *facts.PolicyError
+	}{
+		{"`aibrix` forbids access via a personal access token (classic). Please use a GitHub App, OAuth App, or a personal access token with fine-grained permissions.",
+			&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Classic: true}},
+		{"YOUR_ORG forbids access via a personal access token (classic). Please use a GitHub App.",
+			&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "YOUR_ORG", Classic: true}},
+		{"`AikidoSec` forbids access via a personal access token with fine-grained permissions. Please use a GitHub App, or an OAuth App.",
+			&facts.PolicyError{Kind: facts.PolicyNoFineGrainedPAT, Org: "AikidoSec"}},
+		{"The 'NixOS' organization forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 90 days. Please adjust your token's lifetime at the following URL: https://github.com/settings/personal-access-tokens/12885303",
+			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "NixOS", MaxDays: 90, SettingsURL: "https://github.com/settings/personal-access-tokens/12885303"}},
+		{"The 'infosupport' organization forbids access via a personal access tokens (classic) if the token's lifetime is greater than 7 days.",
+			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "infosupport", MaxDays: 7, Classic: true}},
+		{"Resource not accessible by integration", nil},
+	}
+	for _, tc := range tests {
+		got := ParsePolicy(tc.msg)
+		if tc.want != nil {
+			tc.want.Message = tc.msg
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("ParsePolicy(%q) (-want +got):\n%s", tc.msg, diff)
+		}
 	}
 }
 
@@ -225,8 +300,14 @@ func FuzzParsePolicy(f *testing.F) {
 		if p == nil {
 			return
 		}
-		if p.Kind != facts.PolicyNoClassicPAT && p.Kind != facts.PolicyLifetime || p.MaxDays < 0 {
+		if p.Kind != facts.PolicyNoClassicPAT && p.Kind != facts.PolicyNoFineGrainedPAT && p.Kind != facts.PolicyLifetime || p.MaxDays < 0 {
 			t.Errorf("%q: %+v", msg, p)
+		}
+		if strings.Trim(p.Org, "`'\" ") != p.Org {
+			t.Errorf("%q: organization %q keeps its quotes", msg, p.Org)
+		}
+		if p.SettingsURL != "" && !strings.HasPrefix(p.SettingsURL, "https://") {
+			t.Errorf("%q: settings URL %q", msg, p.SettingsURL)
 		}
 	})
 }

@@ -22,7 +22,8 @@ const GHCR = "ghcr.io"
 const MaxImages = 50
 
 // GitHubRegistry is the container registry of the GitHub server whose REST
-// API is at apiHost: ghcr.io for github.com, containers.HOST for a GitHub
+// API is at apiHost: ghcr.io for github.com, containers.SUBDOMAIN.ghe.com
+// for GHE.com's api.SUBDOMAIN.ghe.com, containers.HOST for a GitHub
 // Enterprise Server at HOST (docs/facts.md, "Registries"). A loopback API (a
 // local fake or mirror) keeps ghcr.io's name; tests name their loopback
 // registry explicitly.
@@ -31,7 +32,21 @@ func GitHubRegistry(apiHost string) string {
 	if host == "api.github.com" || destination.IsLoopback(host) {
 		return GHCR
 	}
+	if sub, ok := GHEComSubdomain(host); ok {
+		return "containers." + sub + ".ghe.com"
+	}
 	return "containers." + host
+}
+
+// GHEComSubdomain reads SUBDOMAIN from GHE.com's API host,
+// api.SUBDOMAIN.ghe.com (docs/facts.md, "Registries").
+func GHEComSubdomain(apiHost string) (string, bool) {
+	host := strings.ToLower(destination.Hostname(apiHost))
+	sub, ok := strings.CutSuffix(strings.TrimPrefix(host, "api."), ".ghe.com")
+	if !ok || !strings.HasPrefix(host, "api.") || sub == "" || strings.Contains(sub, ".") {
+		return "", false
+	}
+	return sub, true
 }
 
 // Image is a parsed reference with any tag or digest dropped: push rights
@@ -41,7 +56,19 @@ type Image struct {
 	Repository string // owner/name
 }
 
-func (i Image) String() string { return i.Registry + "/" + i.Repository }
+// String is the reference as people write it: Docker Hub's images as
+// docker.io/OWNER/NAME, the name Docker itself shows, though
+// registry-1.docker.io serves them.
+func (i Image) String() string { return DisplayHost(i.Registry) + "/" + i.Repository }
+
+// DisplayHost names a registry host as people write it: docker.io for the
+// host that serves Docker Hub.
+func DisplayHost(host string) string {
+	if host == DockerHub {
+		return "docker.io"
+	}
+	return host
+}
 
 // Owner is the first path segment: the user or organization that owns the
 // package on GitHub's registry.

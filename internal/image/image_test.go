@@ -7,18 +7,20 @@ import (
 
 func TestParseDockerHub(t *testing.T) {
 	t.Parallel()
+	// Every name Docker gives Docker Hub is served by one host, and shown
+	// as docker.io, the name Docker itself shows.
 	for ref, want := range map[string]string{
-		"docker.io/nginx":                   "registry-1.docker.io/library/nginx",
-		"docker.io/aibrix/runtime:v1":       "registry-1.docker.io/aibrix/runtime",
-		"index.docker.io/aibrix/runtime":    "registry-1.docker.io/aibrix/runtime",
-		"registry-1.docker.io/aibrix/agent": "registry-1.docker.io/aibrix/agent",
+		"docker.io/nginx":                   "docker.io/library/nginx",
+		"docker.io/aibrix/runtime:v1":       "docker.io/aibrix/runtime",
+		"index.docker.io/aibrix/runtime":    "docker.io/aibrix/runtime",
+		"registry-1.docker.io/aibrix/agent": "docker.io/aibrix/agent",
 	} {
 		img, err := Parse(ref, GHCR)
-		if err != nil || img.String() != want {
-			t.Errorf("Parse(%q) = %s, %v; want %s", ref, img, err, want)
+		if err != nil || img.String() != want || img.Registry != DockerHub {
+			t.Errorf("Parse(%q) = %s on %s, %v; want %s on %s", ref, img, img.Registry, err, want, DockerHub)
 		}
 	}
-	if img, err := Parse("nginx", DockerHub); err != nil || img.String() != "registry-1.docker.io/library/nginx" {
+	if img, err := Parse("nginx", DockerHub); err != nil || img.String() != "docker.io/library/nginx" {
 		t.Errorf("a one-part name on Docker Hub: %s, %v", img, err)
 	}
 	if _, err := Parse("nginx", GHCR); err == nil {
@@ -29,6 +31,28 @@ func TestParseDockerHub(t *testing.T) {
 	}
 	if hosts := TokenServiceHosts("registry.example.com"); hosts != nil {
 		t.Errorf("an unknown registry has no other token host: %q", hosts)
+	}
+}
+
+// TestGitHubRegistry maps each kind of GitHub server to its container
+// registry: github.com's, GHE.com's with data residency, and a GHES's.
+func TestGitHubRegistry(t *testing.T) {
+	t.Parallel()
+	for api, want := range map[string]string{
+		"api.github.com":        "ghcr.io",
+		"api.octocorp.ghe.com":  "containers.octocorp.ghe.com",
+		"API.OctoCorp.GHE.com":  "containers.octocorp.ghe.com",
+		"github.example.com":    "containers.github.example.com",
+		"ghe.example.com:8443":  "containers.ghe.example.com",
+		"127.0.0.1:8080":        "ghcr.io",
+		"api.a.b.ghe.com":       "containers.api.a.b.ghe.com", // not GHE.com's form: a GHES host
+		"octocorp.ghe.com":      "containers.octocorp.ghe.com",
+		"api.ghe.com":           "containers.api.ghe.com",
+		"api.octocorp.ghe.com.": "containers.api.octocorp.ghe.com.",
+	} {
+		if got := GitHubRegistry(api); got != want {
+			t.Errorf("GitHubRegistry(%q) = %q, want %q", api, got, want)
+		}
 	}
 }
 

@@ -73,8 +73,9 @@ func (p *Prober) ProbeAll(ctx context.Context, images []image.Image) []facts.Ima
 
 // Probe runs the three steps for one image: the challenge (cached per
 // registry), the token request with Basic auth, and an empty upload POST with
-// the registry token. 202 proves push rights and creates nothing: the upload
-// session is left to expire.
+// the registry token. 202 (or 201, which go-containerregistry also counts)
+// proves push rights and creates nothing: the upload session is left to
+// expire (docs/facts.md, "Proving push rights").
 func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 	ch, failed := p.challenge(ctx, img)
 	if failed != nil {
@@ -82,32 +83,82 @@ func (p *Prober) Probe(ctx context.Context, img image.Image) facts.ImageResult {
 		r.Image = img
 		return r
 	}
-	auth := ""
 	switch strings.ToLower(ch.Scheme) {
 	case "bearer":
-		tok, res := p.registryToken(ctx, img, ch, "repository:"+img.Repository+":pull,push")
-		if res != nil {
-			return *res
-		}
-		auth = "Bearer " + tok
+		return p.uploadWithToken(ctx, img, ch)
 	case "basic":
-		auth = p.basic()
+		return p.upload(ctx, img, p.basic())
 	case "":
-		// The registry asked for no credentials at all; the upload decides.
-	default:
-		return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
-			Message: fmt.Sprintf("the registry asks for %q authentication, which token-gate does not speak", ch.Scheme)}
+		return p.uploadOpen(ctx, img)
 	}
-	// A repeated upload POST only opens another session that expires unused,
-	// so it may be retried.
-	a, res := p.send(transport.AllowPostRetry(ctx), img, "upload", http.MethodPost, img.Scheme()+"://"+img.Registry+"/v2/"+img.Repository+"/blobs/uploads/", auth)
+	return facts.ImageResult{Image: img, Outcome: facts.Unexpected, Step: "challenge", Status: http.StatusUnauthorized,
+		Message: fmt.Sprintf("the registry asks for %q authentication, which token-gate does not speak", ch.Scheme)}
+}
+
+// uploadWithToken asks the challenge's token service for a push-scoped
+// token, then tries the upload with it.
+func (p *Prober) uploadWithToken(ctx context.Context, img image.Image, ch Challenge) facts.ImageResult {
+	tok, res := p.registryToken(ctx, img, ch, "repository:"+img.Repository+":pull,push")
+	if res != nil {
+		return *res
+	}
+	return p.upload(ctx, img, "Bearer "+tok)
+}
+
+// uploadOpen probes a registry whose /v2/ asked for no credentials. The
+// credential goes along as Basic, which an open registry ignores; a
+// registry that wants it per repository answers the upload with a
+// challenge, which is followed once. A refusal of an upload the registry
+// never asked credentials for proves nothing about them (docs/facts.md,
+// "Proving push rights").
+func (p *Prober) uploadOpen(ctx context.Context, img image.Image) facts.ImageResult {
+	a, res := p.sendUpload(ctx, img, p.basic())
 	switch {
 	case res != nil:
 		return *res
-	case a.status == http.StatusAccepted:
+	case isCreated(a.status):
+		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: a.status}
+	case a.status == http.StatusUnauthorized:
+		if ch, err := ParseChallenge(a.header.Get("WWW-Authenticate")); err == nil {
+			switch strings.ToLower(ch.Scheme) {
+			case "bearer":
+				return p.uploadWithToken(ctx, img, ch)
+			case "basic":
+				// It asked for Basic credentials and refused the ones sent.
+				return statusResult(img, "upload", a.status, a.body)
+			}
+		}
+	}
+	r := statusResult(img, "upload", a.status, a.body)
+	if r.Outcome == facts.Denied {
+		r.Outcome = facts.Unexpected
+		r.Message = "push rights not proven: the registry asked for no credentials at /v2/, then refused the upload sent with them as Basic, without saying how to authenticate; its words: " + r.Message
+	}
+	return r
+}
+
+func (p *Prober) upload(ctx context.Context, img image.Image, auth string) facts.ImageResult {
+	a, res := p.sendUpload(ctx, img, auth)
+	switch {
+	case res != nil:
+		return *res
+	case isCreated(a.status):
 		return facts.ImageResult{Image: img, Outcome: facts.Pushable, Step: "upload", Status: a.status}
 	}
 	return statusResult(img, "upload", a.status, a.body)
+}
+
+// sendUpload opens an upload session. A repeated upload POST only opens
+// another session that expires unused, so it may be retried.
+func (p *Prober) sendUpload(ctx context.Context, img image.Image, auth string) (reply, *facts.ImageResult) {
+	return p.send(transport.AllowPostRetry(ctx), img, "upload", http.MethodPost, img.Scheme()+"://"+img.Registry+"/v2/"+img.Repository+"/blobs/uploads/", auth)
+}
+
+// isCreated reports an upload session opened: 202 Accepted, as the
+// distribution spec says, or 201 Created, which go-containerregistry's
+// CheckPushPermission accepts too.
+func isCreated(status int) bool {
+	return status == http.StatusAccepted || status == http.StatusCreated
 }
 
 // Login checks the credentials alone, with no repository: the token service
@@ -157,6 +208,11 @@ func (p *Prober) challenge(ctx context.Context, img image.Image) (Challenge, *fa
 	return c.ch, c.res
 }
 
+// fetchChallenge asks /v2/ anonymously how to authenticate. No credential
+// has been sent yet, so no answer here can be a verdict on one: a 401 with a
+// usable challenge is the protocol, a 200 means the registry asks for none,
+// and anything else (a proxy's 403, a WAF, a geo-block, a 404) is an
+// unexpected answer (docs/facts.md, "Proving push rights").
 func (p *Prober) fetchChallenge(ctx context.Context, img image.Image) (Challenge, *facts.ImageResult) {
 	a, res := p.send(ctx, img, "challenge", http.MethodGet, img.Scheme()+"://"+img.Registry+"/v2/", "")
 	switch {
@@ -165,14 +221,19 @@ func (p *Prober) fetchChallenge(ctx context.Context, img image.Image) (Challenge
 	case a.status == http.StatusOK:
 		return Challenge{}, nil
 	case a.status == http.StatusUnauthorized:
-		ch, err := ParseChallenge(a.header.Get("WWW-Authenticate"))
+		header := a.header.Get("WWW-Authenticate")
+		ch, err := ParseChallenge(header)
 		if err != nil {
 			return Challenge{}, &facts.ImageResult{Outcome: facts.Unexpected, Step: "challenge", Status: a.status,
-				Message: "the registry's WWW-Authenticate challenge is unreadable: " + err.Error()}
+				Message: "the registry's WWW-Authenticate challenge is unreadable (" + err.Error() + "): " + header}
 		}
 		return ch, nil
 	}
 	r := statusResult(img, "challenge", a.status, a.body)
+	if r.Outcome == facts.Denied {
+		r.Outcome = facts.Unexpected
+		r.Message = fmt.Sprintf("the anonymous GET /v2/ was answered %d before any credential was sent, so it says nothing about them (a proxy, firewall or geo-block answering for the registry?); its words: %s", a.status, r.Message)
+	}
 	return Challenge{}, &r
 }
 
@@ -279,7 +340,8 @@ func statusResult(img image.Image, step string, status int, body []byte) facts.I
 }
 
 // registryMessage quotes the registry's own words: the distribution spec's
-// {"errors":[{"code","message"}]}, or the start of a body in another shape.
+// {"errors":[{"code","message"}]}, Docker Hub's {"details": ...}, or a body
+// in another shape, whole.
 func registryMessage(body []byte) string {
 	var e struct {
 		Errors []struct {
@@ -304,10 +366,7 @@ func registryMessage(body []byte) string {
 		// Docker Hub's token service words its refusals as {"details": ...}.
 		return e.Details
 	}
-	// Another shape (an HTML error page): its start, on one line.
-	s := strings.Join(strings.Fields(string(body)), " ")
-	if len(s) > 160 {
-		s = strings.ToValidUTF8(s[:160], "") + "…"
-	}
-	return s
+	// Another shape (an HTML error page): all of it on one line, cut only
+	// after redaction (facts.Token.Scrubbed).
+	return strings.Join(strings.Fields(string(body)), " ")
 }

@@ -140,7 +140,7 @@ func (s *syncer) list(ctx context.Context) (map[string][]openIssue, bool, error)
 			if d := digestMarker().FindStringSubmatch(i.GetBody()); d != nil {
 				digest = d[1]
 			}
-			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: i.GetHTMLURL(), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2]), digest: digest})
+			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: s.issueURL(i.GetNumber(), i.GetHTMLURL()), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2]), digest: digest})
 		}
 		if resp.NextPage == 0 {
 			return out, false, nil
@@ -175,11 +175,7 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 	case health == gate.Healthy && kept.number == 0:
 		return done, nil
 	case health == gate.Healthy:
-		expiry := "it does not expire"
-		if v.HasExpiry() {
-			expiry = fmt.Sprintf("it now expires on %s (%d days left)", v.ExpiresAt.Format("2006-01-02"), v.DaysRemaining)
-		}
-		comment := fmt.Sprintf("`%s` passes again and %s. Closing this reminder. %s", v.TokenName, expiry, s.runLink())
+		comment := fmt.Sprintf("`%s` passes again and %s. Closing this reminder. %s", v.TokenName, expiryWords(v), s.runLink())
 		if err := s.closeIssue(ctx, kept.number, comment, "completed"); err != nil {
 			return done, err
 		}
@@ -206,7 +202,7 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 		if err != nil {
 			return done, err
 		}
-		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: created.GetNumber(), URL: created.GetHTMLURL()}), nil
+		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: created.GetNumber(), URL: s.issueURL(created.GetNumber(), created.GetHTMLURL())}), nil
 	}
 	if kept.digest == digest && kept.state == health {
 		return done, nil // it already says all this
@@ -281,16 +277,42 @@ func (s *syncer) pace(ctx context.Context) error {
 	return nil
 }
 
-// headline is the title's claim: what is wrong and when.
+// expiryWords says what is known of a healthy token's expiry, for the
+// closing comment: a date, never, or why it is not known.
+func expiryWords(v gate.Verdict) string {
+	switch v.Expiry {
+	case gate.ExpiryKnown:
+		return fmt.Sprintf("it now expires on %s (%d days left)", v.ExpiresAt.Format("2006-01-02"), v.DaysRemaining)
+	case gate.ExpiryNever:
+		return "it does not expire"
+	case gate.ExpiryNotVisible:
+		return "its expiry is not visible to token-gate (the registry lets no token read its own), so this closes on the check alone"
+	case gate.ExpiryUnreadable:
+		return "its expiry could not be read (GitHub sent a date token-gate does not understand), so this closes on the check alone"
+	}
+	return "its expiry is unknown, so this closes on the check alone"
+}
+
+// MaxTitle is GitHub's limit on an issue title, in characters.
+const MaxTitle = 256
+
+// headline is the title's claim: what is wrong and when, within GitHub's
+// limit on titles.
 func headline(v gate.Verdict) string {
+	return cutRunes(claim(v), MaxTitle)
+}
+
+func claim(v gate.Verdict) string {
 	if v.Has(gate.CodeBadCredentials) {
 		return v.TokenName + " is expired or revoked"
 	}
 	if v.HasExpiry() && v.Expiring {
 		date := v.ExpiresAt.Format("2006-01-02")
 		switch {
-		case v.DaysRemaining < 0:
-			return fmt.Sprintf("%s expired on %s", v.TokenName, date)
+		case v.ExpiresNow:
+			return fmt.Sprintf("%s expires now (%s)", v.TokenName, date)
+		case v.DaysRemaining == 0:
+			return fmt.Sprintf("%s expires today (%s)", v.TokenName, date)
 		case v.DaysRemaining == 1:
 			return fmt.Sprintf("%s expires in 1 day (%s)", v.TokenName, date)
 		}
@@ -315,10 +337,10 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	}
 	b.WriteString(" that this repository's workflows use.")
 	switch {
-	case v.HasExpiry() && v.DaysRemaining >= 0:
-		fmt.Fprintf(&b, " It expires on **%s** (%d days left).", v.ExpiresAt.Format("2006-01-02 15:04 UTC"), v.DaysRemaining)
+	case v.HasExpiry() && v.ExpiresNow:
+		fmt.Fprintf(&b, " It expires now: GitHub gives **%s**, yet still accepted it.", v.ExpiresAt.Format("2006-01-02 15:04 UTC"))
 	case v.HasExpiry():
-		fmt.Fprintf(&b, " It expired on **%s**.", v.ExpiresAt.Format("2006-01-02 15:04 UTC"))
+		fmt.Fprintf(&b, " It expires on **%s** (%d days left).", v.ExpiresAt.Format("2006-01-02 15:04 UTC"), v.DaysRemaining)
 	}
 	b.WriteString("\n\n### What the check found\n\n")
 	// An issue body holds at most 65,536 characters (docs/facts.md, "Issues
@@ -356,6 +378,26 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	body = markerFor(v.TokenName, h, digest) + "\n" + s.o.Redact(b.String()) +
 		fmt.Sprintf("\n_Kept by token-gate. Last written %s. %s_\n", s.o.Now.UTC().Format("2006-01-02"), s.runLink())
 	return title, body, digest
+}
+
+// cutRunes cuts s to at most n characters, marking the cut with "…".
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// issueURL is the issue's page: GitHub's html_url when it is the page it
+// must be, {server}/OWNER/REPO/issues/N, and otherwise that address built
+// here. An answer cannot put any other link into the summary or outputs.
+func (s *syncer) issueURL(number int, htmlURL string) string {
+	want := fmt.Sprintf("%s/%s/%s/issues/%d", s.o.Links.Server, s.o.Owner, s.o.Repo, number)
+	if htmlURL == want {
+		return htmlURL
+	}
+	return want
 }
 
 func (s *syncer) runLink() string {

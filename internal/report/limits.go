@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/token-gate/token-gate/internal/gate"
 )
@@ -77,11 +78,33 @@ func reportOutput(run gate.Run) (string, bool) {
 	if len(compact) <= MaxOutput {
 		return string(compact), true
 	}
-	// Still too large (it cannot be at token-gate's own maxima): keep the
-	// verdicts and drop the findings.
+	// Still too large (it cannot be at token-gate's own bounds on names,
+	// logins and scopes): keep the verdicts and drop the findings, then, as
+	// the last resort, everything but each token's name and verdict.
 	for i := range entries {
 		entries[i].Problems, entries[i].Findings = []string{}, []FindingReport{}
 	}
 	compact, _ = json.Marshal(entries)
+	if len(compact) <= MaxOutput {
+		return string(compact), true
+	}
+	for i, e := range entries {
+		entries[i] = TokenReport{Name: e.Name, TokenType: e.TokenType, Valid: e.Valid, Scopes: []string{}, MissingScopes: []string{},
+			Problems: []string{}, Findings: []FindingReport{}, Cut: e.Cut}
+	}
+	compact, _ = json.Marshal(entries)
 	return string(compact), true
+}
+
+// capOutput keeps a plain output within GitHub's limit, cut with a mark.
+func capOutput(v string) string {
+	const mark = "…"
+	if len(v) <= MaxOutput {
+		return v
+	}
+	v = v[:MaxOutput-len(mark)]
+	for !utf8.ValidString(v) {
+		v = v[:len(v)-1]
+	}
+	return v + mark
 }

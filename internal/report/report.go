@@ -113,7 +113,7 @@ func fitOutputs(run gate.Run) ([]Output, bool) {
 	}
 	remindersJSON, _ := json.Marshal(reminders)
 	reportJSON, cut := reportOutput(run)
-	return []Output{
+	outputs := []Output{
 		{"valid", strconv.FormatBool(run.Valid())},
 		{"token-type", string(first.Kind)},
 		{"login", first.Login},
@@ -125,7 +125,13 @@ func fitOutputs(run gate.Run) ([]Output, bool) {
 		{"not-pushable", strings.Join(first.NotPushable(), ",")},
 		{"report", reportJSON},
 		{"reminders", string(remindersJSON)},
-	}, cut
+	}
+	for i := range outputs {
+		if outputs[i].Name != "report" && len(outputs[i].Value) > MaxOutput {
+			outputs[i].Value, cut = capOutput(outputs[i].Value), true
+		}
+	}
+	return outputs, cut
 }
 
 // TokenReport is one entry of the `report` output and of --json.

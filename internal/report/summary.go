@@ -37,7 +37,7 @@ func summary(run gate.Run) string {
 	if len(run.Reminders) > 0 {
 		b.WriteString("\n### Reminder issues\n\n| Token | Action | Issue |\n|---|---|---|\n")
 		for _, r := range run.Reminders {
-			fmt.Fprintf(&b, "| %s | %s | [#%d](%s) |\n", cell(r.Name), r.Action, r.Number, r.URL)
+			fmt.Fprintf(&b, "| %s | %s | [#%d](%s) |\n", cell(r.Name), cell(r.Action), r.Number, linkTarget(r.URL))
 		}
 	}
 	if len(run.Findings) > 0 {

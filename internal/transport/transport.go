@@ -200,31 +200,28 @@ func RetryAfter(resp *http.Response) (time.Duration, bool) {
 	return time.Duration(secs) * time.Second, true
 }
 
-// BodyStart returns the first n characters of a body already read into
-// memory (as every answer through Retrying is), with anything unprintable
-// replaced, for quoting an answer that was not what was expected.
-func BodyStart(resp *http.Response, n int) string {
+// BodyText returns a body already read into memory (as every answer
+// through Retrying is), whole, with anything unprintable replaced, for
+// quoting an answer that was not what was expected. It is not cut here: a
+// cut before redaction could leave part of a token that no longer matches
+// (facts.Token.Scrubbed cuts it once it is redacted).
+func BodyText(resp *http.Response) string {
 	var body []byte
 	switch b := resp.Body.(type) {
 	case nil:
 		return ""
 	case *memoryBody:
-		body = b.data[:min(len(b.data), 4*n)]
+		body = b.data
 	default:
-		body, _ = io.ReadAll(io.LimitReader(b, int64(4*n)))
+		body, _ = io.ReadAll(io.LimitReader(b, maxBody))
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	out := make([]rune, 0, n)
-	for _, r := range strings.ToValidUTF8(string(body), "?") {
-		if len(out) == n {
-			break
-		}
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
-			r = ' '
+			return ' '
 		}
-		out = append(out, r)
-	}
-	return strings.TrimSpace(string(out))
+		return r
+	}, strings.ToValidUTF8(string(body), "?")))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
