@@ -38,9 +38,9 @@ const (
 // PolicyError is a 403 in which an organization's policy, not the token,
 // refuses access.
 type PolicyError struct {
-	Kind      PolicyKind
-	Org       string
-	MaxDays   int // the lifetime limit GitHub named; 0 when not named
+	Kind    PolicyKind
+	Org     string
+	MaxDays int // the lifetime limit GitHub named; 0 when not named
 	// Classic is set when the policy names personal access tokens
 	// (classic), whose lifetime wording differs from fine-grained ones.
 	Classic bool

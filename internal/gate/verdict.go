@@ -77,9 +77,9 @@ type Verdict struct {
 	// ExpiresNow is set when GitHub accepted the token with an expiry at or
 	// before the check: it works, and is about to stop.
 	ExpiresNow bool
-	Checks   []Check
-	Findings []Finding
-	Images   []facts.ImageResult
+	Checks     []Check
+	Findings   []Finding
+	Images     []facts.ImageResult
 }
 
 // Passed reports whether no finding is an error; it decides the exit status.
