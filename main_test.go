@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,7 @@ func TestProcessRealHosts(t *testing.T) {
 	const (
 		user = "dockerhub-user"
 		pat  = "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		oat  = "dckr_oat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	)
 	good := fake.Account{Login: "aibrix-bot", Scopes: "repo, write:packages", Expiry: time.Now().Add(60 * 24 * time.Hour).UTC().Format("2006-01-02 15:04:05 MST")}
 	tests := []struct {
@@ -157,6 +159,63 @@ func TestProcessRealHosts(t *testing.T) {
 			tunnels: []string{"registry-1.docker.io:443"},
 		},
 		{
+			// Docker Hub's key in config.json, as people paste it.
+			name: "registry https://index.docker.io/v1/ is Docker Hub",
+			with: map[string]string{"registry": "https://index.docker.io/v1/", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.AcceptUser(user, pat)
+			},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "pushable": "docker.io/aibrix/runtime"}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name: "a read-only Docker Hub PAT: refused a push token, told why",
+			with: map[string]string{"registry": "docker.io", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.AcceptReadOnly(user, pat)
+			},
+			want: fake.StepWant{Code: 1, Errors: []string{"Cannot push docker.io/aibrix/runtime"}, Outputs: map[string]string{"not-pushable": "docker.io/aibrix/runtime"},
+				Contains: []string{`"access token has insufficient scopes"`, "the access token cannot write (a Repo Read-only or Repo Public Read-only token)"}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name: "the failed-login lockout: quoted, and some job has a wrong credential",
+			with: map[string]string{"registry": "docker.io", "username": user, "token": pat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.SetRefusal("dockerhub-token-429-lockout")
+			},
+			want: fake.StepWant{Code: 1, Errors: []string{"Registry locked the account out"},
+				Contains: []string{`"too many failed login attempts for username or IP address"`, "some job or machine is using a wrong credential for the account " + user}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			name: "an organization access token refused: the organization's name and settings",
+			with: map[string]string{"registry": "docker.io", "username": "aibrix", "token": oat, "packages": "aibrix/runtime"},
+			setup: func(_ *fake.GitHub, _, hub *fake.Registry, _ *fake.Internet) {
+				hub.SetRefusal("dockerhub-token-401-details")
+			},
+			want: fake.StepWant{Code: 1, Errors: []string{"Registry credentials refused"}, Outputs: map[string]string{"token-type": "docker-hub-oat"},
+				Contains: []string{"logs in as the organization's name, not a person's Docker ID", "organization's own settings", `"Repository Create"`}},
+			tunnels: []string{"auth.docker.io:443", "registry-1.docker.io:443"},
+		},
+		{
+			// GHE.com: the registry is containers.SUBDOMAIN.ghe.com, not
+			// containers.api.SUBDOMAIN.ghe.com (docs/facts.md, "GHE.com").
+			name: "on GHE.com, OWNER/NAME is containers.SUBDOMAIN.ghe.com",
+			with: map[string]string{"token": fake.Classic, "packages": "aibrix/runtime", "api-url": "https://api.octocorp.ghe.com"},
+			setup: func(gh *fake.GitHub, ghcr, _ *fake.Registry, in *fake.Internet) {
+				gh.Add(fake.Classic, good)
+				ghcr.Accept(fake.Classic)
+				in.Serve("api.octocorp.ghe.com", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					r.URL.Path = "/api/v3" + r.URL.Path // the fake lives under /api/v3
+					gh.Server.Config.Handler.ServeHTTP(w, r)
+				}))
+				in.Serve("containers.octocorp.ghe.com", ghcr.Server.Config.Handler)
+			},
+			want:    fake.StepWant{Code: 0, Errors: []string{}, Outputs: map[string]string{"valid": "true", "pushable": "containers.octocorp.ghe.com/aibrix/runtime"}},
+			tunnels: []string{"api.octocorp.ghe.com:443", "containers.octocorp.ghe.com:443"},
+		},
+		{
 			name: "on GHES, OWNER/NAME is containers.HOST, and the token goes nowhere else",
 			with: map[string]string{"token": fake.Classic, "packages": "aibrix/runtime", "api-url": "https://ghe.example.com/api/v3"},
 			setup: func(gh *fake.GitHub, ghcr, _ *fake.Registry, in *fake.Internet) {
@@ -202,7 +261,7 @@ func TestProcessRealHosts(t *testing.T) {
 			if tc.tunnels != nil && !slices.Equal(got, tc.tunnels) {
 				t.Errorf("hosts reached through the proxy: %q, want %q", got, tc.tunnels)
 			}
-			if leaks := fake.Leaks(r.All(), fake.Classic, pat, contexts["github.token"]); len(leaks) > 0 {
+			if leaks := fake.Leaks(r.All(), fake.Classic, pat, oat, contexts["github.token"]); len(leaks) > 0 {
 				t.Errorf("leaked: %v", leaks)
 			}
 			if t.Failed() {

@@ -93,6 +93,27 @@ func TestParse(t *testing.T) {
 					t.Errorf("image %s", got)
 				}
 			}},
+		{name: "on GHE.com, OWNER/NAME is on containers.SUBDOMAIN.ghe.com, and links go to SUBDOMAIN.ghe.com", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://api.octocorp.ghe.com", config.InPackages: "aibrix/runtime"},
+			check: func(t *testing.T, c config.Config) {
+				if got := c.Packages[0].String(); got != "containers.octocorp.ghe.com/aibrix/runtime" || c.ServerURL != "https://octocorp.ghe.com" {
+					t.Errorf("image %s, server %s", got, c.ServerURL)
+				}
+			}},
+		{name: "Docker's own key for Docker Hub, and API suffixes", raw: config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx", config.InRegistry: "https://index.docker.io/v1/", config.InUsername: "aibrix"},
+			check: func(t *testing.T, c config.Config) {
+				for _, v := range []string{"https://index.docker.io/v1/", "index.docker.io/v1", "docker.io/v2/", "https://registry-1.docker.io/v2"} {
+					got, err := config.Parse(config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx", config.InRegistry: v, config.InUsername: "aibrix"}, env(nil), false)
+					if err != nil || got.Registry != "registry-1.docker.io" {
+						t.Errorf("registry %q = %q, %v", v, got.Registry, err)
+					}
+				}
+			}},
+		{name: "a username past 256 characters", raw: config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx", config.InRegistry: "docker.io", config.InUsername: strings.Repeat("u", 300)},
+			err: []string{"input `username`", "300 characters long"}},
+		{name: "a token-name past 100 characters", raw: config.Raw{config.InToken: classic, config.InTokenName: "T" + strings.Repeat("o", 100)},
+			err: []string{"input `token-name`", "101 characters long, more than 100"}},
+		{name: "a Docker Hub token without registry, in a workflow", raw: config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"},
+			err: []string{"input `token`", "Set `registry` to docker.io"}},
 		{name: "on GHES, ghcr.io is another registry", raw: config.Raw{config.InToken: classic, config.InAPIURL: "https://ghe.example.com/api/v3", config.InPackages: "ghcr.io/aibrix/runtime"},
 			err: []string{"ghcr.io is not containers.ghe.example.com"}},
 		{name: "50 images after tags and digests are dropped", raw: config.Raw{config.InToken: classic, config.InPackages: manyImages(50, true)},
@@ -170,6 +191,21 @@ func TestParse(t *testing.T) {
 			}
 			tc.check(t, c)
 		})
+	}
+}
+
+// TestTerminalWording: in a terminal, errors name the terminal's flags and
+// GH_TOKEN, never an action input.
+func TestTerminalWording(t *testing.T) {
+	t.Parallel()
+	_, err := config.Parse(config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx"}, env(nil), true)
+	if err == nil || !strings.Contains(err.Error(), "GH_TOKEN (or --token-stdin): is a Docker Hub token") ||
+		!strings.Contains(err.Error(), "Set --registry to docker.io and --username") || strings.Contains(err.Error(), "input `") {
+		t.Errorf("terminal error: %v", err)
+	}
+	_, err = config.Parse(config.Raw{config.InTokens: "A=" + strings.Repeat("x", 3) + "\nA=y"}, env(nil), true)
+	if err == nil || !strings.HasPrefix(err.Error(), "flag --tokens-file: ") {
+		t.Errorf("tokens error in a terminal: %v", err)
 	}
 }
 

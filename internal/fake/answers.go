@@ -103,7 +103,14 @@ func (a Answer) Fill(placeholder, value string) Answer {
 	return a
 }
 
-// Status returns the answer with another status.
+// WithBody returns the answer with another body: a hostile server's words
+// in a real answer's shape, for tests.
+func (a Answer) WithBody(body string) Answer {
+	a.Body = body
+	return a
+}
+
+// WithStatus returns the answer with another status.
 func (a Answer) WithStatus(status int) Answer {
 	a.Status = status
 	return a

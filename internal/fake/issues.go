@@ -37,7 +37,10 @@ type Issues struct {
 	// PerPageCap caps per_page, to force pagination in tests.
 	PerPageCap int
 	// Token, when set, is the only credential the fake accepts.
-	Token     string
+	Token string
+	// HTMLURL, when set, is the html_url each issue is answered with: a
+	// hostile or broken server's, for tests.
+	HTMLURL   func(number int) string
 	calls     map[string]int
 	mutations []time.Time
 	clock     time.Time
@@ -134,6 +137,9 @@ func (s *Issues) json(i *Issue, base string) map[string]any {
 		"number": i.Number, "title": i.Title, "body": i.Body, "state": i.State, "labels": labels,
 		"html_url":   fmt.Sprintf("https://github.com%s/%d", base, i.Number),
 		"created_at": i.Created.Format(time.RFC3339),
+	}
+	if s.HTMLURL != nil {
+		m["html_url"] = s.HTMLURL(i.Number)
 	}
 	if i.PullRequest {
 		m["pull_request"] = map[string]string{"url": fmt.Sprintf("https://api.github.com/repos%s/pulls/%d", strings.TrimSuffix(base, "/issues"), i.Number)}

@@ -48,6 +48,13 @@ type Registry struct {
 	// open makes /v2/ answer 200, asking no credentials; the upload then
 	// decides as openUpload says.
 	open OpenUpload
+	// Hostile or odd registries, for tests (no real one is known to do
+	// these): a fixed token for everyone, a refusal or upload answer given
+	// whole, a refusal that echoes the password it received.
+	issuedToken    string
+	refusalAnswer  *Answer
+	uploadAnswer   *Answer
+	echoingDetails bool
 }
 
 // OpenUpload is how a registry whose /v2/ asks no credentials treats an
@@ -164,6 +171,35 @@ func (reg *Registry) SetRefusal(answer string) {
 	reg.refusal = answer
 }
 
+// SetIssuedToken makes the token service hand everyone tok.
+func (reg *Registry) SetIssuedToken(tok string) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.issuedToken = tok
+}
+
+// SetRefusalAnswer makes the token service refuse everyone with a.
+func (reg *Registry) SetRefusalAnswer(a Answer) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.refusalAnswer = &a
+}
+
+// SetUploadAnswer makes every upload answer a.
+func (reg *Registry) SetUploadAnswer(a Answer) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.uploadAnswer = &a
+}
+
+// SetEchoDetails makes the token service refuse everyone in Docker Hub's
+// {"details": ...} shape, quoting the password it received.
+func (reg *Registry) SetEchoDetails(on bool) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.echoingDetails = on
+}
+
 // SetService names the service in the challenge.
 func (reg *Registry) SetService(s string) {
 	reg.mu.Lock()
@@ -262,6 +298,17 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 		Recorded("unicorn-502").WithStatus(status).Write(w)
 		return
 	}
+	reg.mu.Lock()
+	refusalAnswer, echoingDetails, issuedToken := reg.refusalAnswer, reg.echoingDetails, reg.issuedToken
+	reg.mu.Unlock()
+	switch {
+	case refusalAnswer != nil:
+		refusalAnswer.Write(w)
+		return
+	case echoingDetails:
+		Recorded("dockerhub-token-401-details").Fill("incorrect username or password", "incorrect password "+pass).Write(w)
+		return
+	}
 	if reg.echo() {
 		// A hostile or careless token service that quotes what it received:
 		// no real one is known to, which is why it is tested.
@@ -294,6 +341,9 @@ func (reg *Registry) ServeToken(w http.ResponseWriter, r *http.Request) {
 	// Opaque to clients; the fake encodes what it granted so that the upload
 	// can check it, which is its own business.
 	tok := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("fake-registry-token|%s|%d", scope, time.Now().UnixNano())))
+	if issuedToken != "" {
+		tok = issuedToken
+	}
 	reg.mu.Lock()
 	reg.issued = append(reg.issued, tok)
 	reg.mu.Unlock()
@@ -309,7 +359,7 @@ func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
 	reg.mu.Lock()
 	reg.inFlight++
 	reg.maxInFlight = max(reg.maxInFlight, reg.inFlight)
-	delay, status, open := reg.uploadDelay, reg.uploadStatus, reg.open
+	delay, status, open, uploadAnswer := reg.uploadDelay, reg.uploadStatus, reg.open, reg.uploadAnswer
 	deniedMsg, denied := reg.denied[repo]
 	issued := false
 	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -334,6 +384,8 @@ func (reg *Registry) serveUpload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
+	case uploadAnswer != nil && issued:
+		uploadAnswer.Write(w)
 	case open == OpenToAll:
 		Recorded("registry-upload-202").Fill("NAME", repo).Write(w)
 	case open == OpenRefusesBare && !issued:

@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -185,9 +188,11 @@ func unescape(s string, property bool) string {
 }
 
 // Leaks reports every secret that occurs in text outside an ::add-mask::
-// line, the one place a secret must appear, in every form the program itself
-// sends it: raw, URL-encoded, and base64 of the HTTP Basic user:secret for
-// every user name the tests log in with.
+// line, the one place a secret must appear, whole or in part: raw,
+// URL-encoded, Go-, JSON- and HTML-escaped (a server may echo it so, and a
+// message may quote it), base64 of the HTTP Basic user:secret for every user
+// name the tests log in with, and any run of PartialRun of its characters
+// (what a cut before redaction would leave).
 func Leaks(text string, secrets ...string) []string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
@@ -196,30 +201,75 @@ func Leaks(text string, secrets ...string) []string {
 		}
 	}
 	rest := strings.Join(lines, "\n")
-	var found []string
-	for _, s := range secrets {
+	// One pass over the text: every form and every piece is looked up by
+	// its first PartialRun bytes, so a run with thousands of secrets and
+	// megabytes of output is scanned in linear time.
+	byStart := map[string][]leakForm{}
+	pieces := map[string]int{} // a piece of a secret → which secret
+	found := map[int]string{}
+	for si, s := range secrets {
 		if s == "" {
 			continue
 		}
 		for _, form := range secretForms(s) {
-			if strings.Contains(rest, form) {
-				found = append(found, s[:min(len(s), 8)]+"… as "+form[:min(len(form), 12)]+"…")
-				break
+			if len(form) < PartialRun {
+				if strings.Contains(rest, form) {
+					found[si] = head(s) + "… as " + head(form) + "…"
+				}
+				continue
+			}
+			byStart[form[:PartialRun]] = append(byStart[form[:PartialRun]], leakForm{si, form})
+		}
+		if len(s) >= 20 {
+			for i := 0; i+PartialRun <= len(s); i++ {
+				if piece := s[i : i+PartialRun]; strings.Count(piece, piece[:1]) != len(piece) {
+					pieces[piece] = si
+				}
 			}
 		}
 	}
-	return found
+	for i := 0; i+PartialRun <= len(rest); i++ {
+		key := rest[i : i+PartialRun]
+		for _, f := range byStart[key] {
+			if found[f.secret] == "" && strings.HasPrefix(rest[i:], f.form) {
+				found[f.secret] = head(secrets[f.secret]) + "… as " + head(f.form) + "…"
+			}
+		}
+		if si, ok := pieces[key]; ok && found[si] == "" {
+			found[si] = head(secrets[si]) + "… in part: " + head(key) + "…"
+		}
+	}
+	var out []string
+	for si := range secrets {
+		if f := found[si]; f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
+
+// head is the start of a secret, enough to name it in a failure.
+func head(s string) string { return s[:min(len(s), 8)] }
+
+type leakForm struct {
+	secret int
+	form   string
+}
+
+// PartialRun is the shortest piece of a secret a leak scan looks for: a run
+// of that many of its characters, in a secret long enough to hold such runs
+// that are not its padding (a run of one repeated character, as in
+// ghp_xxxx…), is a leak in part (what a cut before redaction would leave).
+const PartialRun = 12
 
 // basicUsers are the user names whose Basic credentials Leaks looks for.
 var basicUsers = []string{"token-gate", "aibrix-bot", "dockerhub-user"}
 
 // secretForms lists the forms of a secret a leak scan looks for.
 func secretForms(s string) []string {
-	forms := []string{s}
-	if q := url.QueryEscape(s); q != s {
-		forms = append(forms, q)
-	}
+	goQuoted := strconv.Quote(s)
+	jsonQuoted, _ := json.Marshal(s)
+	forms := []string{s, url.QueryEscape(s), goQuoted[1 : len(goQuoted)-1], string(jsonQuoted[1 : len(jsonQuoted)-1]), html.EscapeString(s)}
 	for _, u := range basicUsers {
 		raw := []byte(u + ":" + s)
 		forms = append(forms, base64.StdEncoding.EncodeToString(raw), base64.RawStdEncoding.EncodeToString(raw))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/config"
+	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/token"
 )
 
@@ -40,7 +41,14 @@ func StepLeaks(r Step, gh *GitHub, reg *Registry, with, contexts map[string]stri
 // short to be tokens are left out: they are refused before anything is
 // sent, and would match ordinary words.
 func RunSecrets(gh *GitHub, reg *Registry, inputs map[string]string, more ...string) []string {
-	all := append(append(gh.Tokens(), reg.Issued()...), inputs["token"], inputs["github-token"])
+	all := append(gh.Tokens(), inputs["token"], inputs["github-token"])
+	for _, issued := range reg.Issued() {
+		// A token that reads as an ordinary word is not a secret the run
+		// keeps (secret.IsWordLike): masking it would garble the outputs.
+		if !secret.IsWordLike(issued) {
+			all = append(all, issued)
+		}
+	}
 	for _, l := range config.TokenLines(inputs["tokens"]) {
 		all = append(all, l.Secrets()...)
 		if l.Suspect {

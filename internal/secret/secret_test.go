@@ -61,3 +61,74 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+// TestClipRedactsBeforeItCuts: a token that a cut would split is redacted
+// whole first, and what a cut leaves of a recorded value at its edge (a
+// server that sent only part of one) is redacted beyond its public prefix.
+func TestClipRedactsBeforeItCuts(t *testing.T) {
+	t.Parallel()
+	s := NewSet(nil)
+	tok := "ghp_leak" + strings.Repeat("0123456789", 3) + "abcd"
+	s.Add(tok)
+	text := strings.Repeat(".", 50) + tok + " and more"
+	if got := s.Clip(text, 60); got != strings.Repeat(".", 50)+"*** and mo…" {
+		t.Errorf("Clip = %q", got)
+	}
+	// The server itself sent 10 characters of the token, at the cut.
+	partial := strings.Repeat(".", 50) + tok[:10]
+	if got := s.Clip(partial+"zzzzzz", 60); got != strings.Repeat(".", 50)+"***…" {
+		t.Errorf("Clip of a piece at the edge = %q", got)
+	}
+	// The public prefix alone is no piece of the secret.
+	if got := s.Clip(strings.Repeat(".", 56)+"ghp_"+"zzzz", 60); got != strings.Repeat(".", 56)+"ghp_…" {
+		t.Errorf("Clip of the public prefix = %q", got)
+	}
+	if got := s.Clip("short", 60); got != "short" {
+		t.Errorf("Clip of a short text = %q", got)
+	}
+	if got := s.Clip("ééééé", 3); got != "é…" {
+		t.Errorf("Clip cuts inside a rune: %q", got)
+	}
+}
+
+// TestRedactsEscapedForms: a password holding " and \ is echoed escaped by
+// a JSON body or a Go quote, and HTML-escaped by a page; every form is
+// redacted, and so is a run of 12 or more of a long token's characters.
+func TestRedactsEscapedForms(t *testing.T) {
+	t.Parallel()
+	s := NewSet(nil)
+	const password = `pa"ss\wo"rd-1234567`
+	s.Add(password)
+	for _, text := range []string{
+		`{"details":"incorrect password pa\"ss\\wo\"rd-1234567"}`,
+		`quoted "pa\"ss\\wo\"rd-1234567" here`,
+		`<p>pa&#34;ss\wo&#34;rd-1234567</p>`,
+		"raw " + password,
+	} {
+		if got := s.Redact(text); strings.Contains(got, "1234567") {
+			t.Errorf("Redact(%s) = %s", text, got)
+		}
+	}
+	tok := "ghp_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+	s.Add(tok)
+	if got := s.Redact("echoed in part: " + tok[:16] + "..."); strings.Contains(got, tok[4:16]) {
+		t.Errorf("a 16-character piece survived: %q", got)
+	}
+}
+
+// TestAddIssued: a server-issued token that reads as a word is not masked,
+// so it cannot garble outputs; anything else is.
+func TestAddIssued(t *testing.T) {
+	t.Parallel()
+	var masked []string
+	s := NewSet(func(v string) { masked = append(masked, v) })
+	s.AddIssued("write:packages")
+	s.AddIssued("repository:aibrix/runtime:pull")
+	if len(masked) != 0 || s.Redact("repo,write:packages") != "repo,write:packages" {
+		t.Errorf("a word was masked: %q", masked)
+	}
+	s.AddIssued("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
+	if len(masked) == 0 {
+		t.Error("a JWT-shaped registry token was not masked")
+	}
+}
