@@ -8,6 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/report"
 )
 
 // TestCitationsResolve checks that every comment citing the project's notes
@@ -109,5 +113,46 @@ func TestReadmeWorkflows(t *testing.T) {
 	stale, _ := filepath.Glob(filepath.Join("testdata", "workflows", "readme-*.yml"))
 	if len(stale) != len(blocks) && !*update {
 		t.Errorf("%d readme-*.yml files for %d README blocks", len(stale), len(blocks))
+	}
+}
+
+// TestEveryCodeHasItsAnchor keeps docs/codes.md and the codes in step: every
+// code the gate or the audit emits has its heading there (GitHub makes it
+// the anchor report.CodeURL links), and the page names no code that is not
+// emitted.
+func TestEveryCodeHasItsAnchor(t *testing.T) {
+	t.Parallel()
+	page, err := os.ReadFile(filepath.Join("docs", "codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(page), "\n") {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			documented[h] = true
+		}
+	}
+	emitted := map[string]bool{}
+	for _, c := range gate.Codes() {
+		emitted[string(c)] = true
+	}
+	for _, c := range audit.Codes() {
+		if emitted[string(c)] {
+			t.Errorf("%s is both a gate code and an audit code", c)
+		}
+		emitted[string(c)] = true
+	}
+	for c := range emitted {
+		if !documented[c] {
+			t.Errorf("code %s has no anchor in docs/codes.md", c)
+		}
+		if !strings.HasSuffix(report.CodeURL(c), "docs/codes.md#"+c) {
+			t.Errorf("the link of %s is %s", c, report.CodeURL(c))
+		}
+	}
+	for c := range documented {
+		if !emitted[c] {
+			t.Errorf("docs/codes.md documents %s, which nothing emits", c)
+		}
 	}
 }

@@ -21,11 +21,13 @@ func main() {
 		LookupEnv: os.LookupEnv,
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,
-		Stderr:    os.Stderr,
-		Transport: http.DefaultTransport,
-		Policy:    transport.DefaultPolicy(),
-		Now:       time.Now,
-		Timeout:   command.DefaultTimeout,
+		// Asked here, once: the command sees only a writer.
+		StdoutIsTerminal: command.IsTerminal(os.Stdout),
+		Stderr:           os.Stderr,
+		Transport:        http.DefaultTransport,
+		Policy:           transport.DefaultPolicy(),
+		Now:              time.Now,
+		Timeout:          command.DefaultTimeout,
 	}
 	code := cmd.Main(ctx)
 	stop()

@@ -200,7 +200,7 @@ func TestOutputsBounded(t *testing.T) {
 	var rep struct {
 		Tokens []map[string]any `json:"tokens"`
 	}
-	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep.Tokens); err != nil {
+	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil {
 		t.Errorf("report does not parse: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	githubactions "github.com/sethvargo/go-githubactions"
@@ -56,7 +57,12 @@ func (c *Command) action(ctx context.Context) int {
 
 	run := c.run(ctx, cfg, sec)
 	for _, an := range report.Annotations(run) {
-		fields := a.WithFieldsMap(map[string]string{"title": an.Title})
+		props := map[string]string{"title": an.Title}
+		if an.File != "" {
+			// On the workflow file: shown there, and in pull requests.
+			props["file"], props["line"], props["col"] = an.File, strconv.Itoa(an.Line), strconv.Itoa(an.Column)
+		}
+		fields := a.WithFieldsMap(props)
 		switch an.Severity {
 		case gate.Error:
 			fields.Errorf("%s", an.Message)
@@ -109,7 +115,7 @@ func (c *Command) logFullReport(a *githubactions.Action, run gate.Run) {
 	}
 	a.Group("token-gate: full report")
 	a.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: resume})
-	fmt.Fprint(c.Stdout, report.Terminal(run))
+	fmt.Fprint(c.Stdout, report.Terminal(run, report.Style{}))
 	a.IssueCommand(&githubactions.Command{Name: resume})
 	a.EndGroup()
 }

@@ -8,6 +8,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,14 +16,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/audit"
 	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/gather"
 	"github.com/token-gate/token-gate/internal/github"
+	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/reminder"
 	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/transport"
+	"github.com/token-gate/token-gate/internal/workflow"
 )
 
 // Exit statuses.
@@ -46,6 +50,8 @@ type Command struct {
 	Policy    transport.Policy
 	Now       func() time.Time
 	Timeout   time.Duration
+	// StdoutIsTerminal is whether Stdout is a terminal, for colour.
+	StdoutIsTerminal bool
 	// ReminderPace overrides the pause between issue writes (tests).
 	ReminderPace time.Duration
 }
@@ -58,6 +64,11 @@ func (c *Command) Main(ctx context.Context) int {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if len(c.Args) > 0 && c.Args[0] == "audit" {
+		// Before the action's branch: a run: step that calls the audit
+		// has GITHUB_ACTIONS=true too.
+		return c.auditMain(c.Args[1:])
 	}
 	if c.getenv("GITHUB_ACTIONS") == "true" {
 		return c.action(ctx)
@@ -91,10 +102,44 @@ func (c *Command) run(ctx context.Context, cfg config.Config, sec *secret.Set) g
 	deps := gather.Deps{Transport: c.Transport, Policy: c.Policy, MaskIssued: sec.AddIssued, MaskBasic: sec.AddBasic, Scrub: sec}
 	found := gather.All(ctx, cfg, deps)
 	run := gate.Run{Verdicts: gate.JudgeAll(cfg, found, c.Now())}
+	if !cfg.Terminal {
+		auditWorkspace(&run, cfg)
+	}
 	if cfg.Reminder {
 		run.Reminders, run.Findings = c.reminders(ctx, cfg, run.Verdicts, sec)
 	}
 	return run.Redacted(sec.Redact)
+}
+
+// auditWorkspace reads the workflows the job checked out, when audit is not
+// off: their findings go with the run, and each verdict learns where its
+// secret is used. With nothing checked out, the run says how to turn the
+// audit on.
+func auditWorkspace(run *gate.Run, cfg config.Config) {
+	if cfg.Audit == config.AuditOff {
+		return
+	}
+	if cfg.Workspace == "" {
+		return // not a runner's job: a run made by hand
+	}
+	repo, err := workflow.Load(cfg.Workspace)
+	switch {
+	case errors.Is(err, workflow.ErrNoWorkflows):
+		run.AuditSkipped = "nothing is checked out, so token-gate could not read the workflows. Add actions/checkout (sparse-checkout: .github is enough) before this step to have them audited, or set audit: off."
+		return
+	case err != nil:
+		run.AuditSkipped = "the workflows could not be read: " + err.Error()
+		return
+	}
+	res := audit.Audit(repo, audit.Options{Repository: cfg.Repository})
+	run.Audit, run.AuditFails = &res, cfg.Audit == config.AuditFail
+	registry := cfg.GitHubRegistry
+	if cfg.OtherRegistry() {
+		registry = cfg.Registry
+	}
+	for i := range run.Verdicts {
+		run.Verdicts[i].UsedBy = res.For(run.Verdicts[i].TokenName, image.DisplayHost(registry), cfg.Workflow, cfg.Job)
+	}
 }
 
 // reminders keeps the reminder issues with github-token, which config has

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +35,9 @@ type env struct {
 	contexts  map[string]string
 	transport http.RoundTripper
 	pace      time.Duration
+	// workspace, when set, is copied to GITHUB_WORKSPACE: what the job
+	// checked out.
+	workspace string
 }
 
 func newEnv(t *testing.T) *env {
@@ -64,6 +68,11 @@ func (e *env) runAction(t *testing.T, with map[string]string) result {
 	vars, err := fake.RunnerEnv(filepath.Join("..", "..", "action.yml"), with, e.contexts, dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if e.workspace != "" {
+		if err := os.CopyFS(vars["GITHUB_WORKSPACE"], os.DirFS(e.workspace)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return e.run(t, vars, nil, "")
 }

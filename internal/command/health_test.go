@@ -117,10 +117,11 @@ func TestReminderLifecycle(t *testing.T) {
 	}, reminders); diff != "" {
 		t.Errorf("reminders output (-want +got):\n%s", diff)
 	}
-	var rep []report.TokenReport
-	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil || len(rep) != 3 {
-		t.Fatalf("report output: %v, %d entries", err, len(rep))
+	var doc report.Document
+	if err := json.Unmarshal([]byte(r.Outputs["report"]), &doc); err != nil || len(doc.Tokens) != 3 || doc.Version != 1 {
+		t.Fatalf("report output: %v, %d entries, version %d", err, len(doc.Tokens), doc.Version)
 	}
+	rep := doc.Tokens
 	if rep[0].Name != "DOCS_DEPLOY_TOKEN" || !rep[0].Valid || rep[2].Valid || rep[2].Problems[0] == "" {
 		t.Errorf("report: %+v", rep)
 	}
@@ -279,21 +280,30 @@ func TestManyTokens(t *testing.T) {
 	}
 }
 
-// TestAnnotationCap checks the runner's limit of 10 errors per step: nine
-// annotations and a tenth that counts the rest.
+// TestAnnotationCap checks the runner's limit of 10 errors per step:
+// twelve failing tokens give ten error annotations and one notice that
+// counts the other two, since the runner would drop them without a word.
 func TestAnnotationCap(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var pairs []string
-	for i := range 14 {
+	for i := range 12 {
 		pairs = append(pairs, fmt.Sprintf("REVOKED_%02d", i), fake.Token("ghp_", fmt.Sprintf("r%02d", i)))
 	}
 	r := e.runAction(t, map[string]string{"tokens": tokenLines(pairs...)})
-	errs := r.Titles("error")
-	if len(errs) != 10 || errs[9] != "5 more errors" {
-		t.Errorf("errors: %q; want 9 and \"5 more errors\"", errs)
+	if errs := r.Titles("error"); len(errs) != 10 || errs[9] != "REVOKED_09: Token expired or revoked" {
+		t.Errorf("errors: %q; want the first ten tokens'", errs)
 	}
-	if !strings.Contains(r.Summary, "REVOKED_13: Token expired or revoked") {
+	var more []string
+	for _, c := range r.Commands("notice") {
+		if strings.HasPrefix(c.Message, "2 more errors: see the job summary") {
+			more = append(more, c.Message)
+		}
+	}
+	if len(more) != 1 {
+		t.Errorf("no single notice counts the two errors left out:\n%s", r.Stdout)
+	}
+	if !strings.Contains(r.Summary, "REVOKED_11: Token expired or revoked") {
 		t.Error("the summary must list every problem")
 	}
 }

@@ -70,8 +70,8 @@ func TestEncodedFormsRedacted(t *testing.T) {
 	if !strings.Contains(r.Messages(), `received Authorization \"Basic ***\" for *** (***)`) {
 		t.Errorf("the echo is not redacted in every form:\n%s", r.Messages())
 	}
-	var rep []report.TokenReport
-	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil {
+	var doc report.Document
+	if err := json.Unmarshal([]byte(r.Outputs["report"]), &doc); err != nil || len(doc.Tokens) != 1 {
 		t.Errorf("report output is not JSON after redaction: %v", err)
 	}
 }
@@ -97,10 +97,14 @@ func TestRedactionKeepsStructure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.runAction(t, map[string]string{"token": "repository", "token-name": "WORD_TOKEN"})
-	var rep []map[string]any
-	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil || len(rep) != 1 {
+	var doc struct {
+		Version int              `json:"version"`
+		Tokens  []map[string]any `json:"tokens"`
+	}
+	if err := json.Unmarshal([]byte(r.Outputs["report"]), &doc); err != nil || len(doc.Tokens) != 1 || doc.Version != 1 {
 		t.Fatalf("report output broken by redaction: %v\n%s", err, r.Outputs["report"])
 	}
+	rep := doc.Tokens
 	if rep[0]["valid"] != false || rep[0]["name"] != "WORD_TOKEN" || rep[0]["token-type"] != "unknown" {
 		t.Errorf("report fields: %v", rep[0])
 	}
@@ -117,8 +121,8 @@ func TestRedactionKeepsStructure(t *testing.T) {
 		if strings.Contains(r.Stdout, "::add-mask::"+short+"\n") {
 			t.Errorf("%q was masked: a short common word would garble the log", short)
 		}
-		var rep []map[string]any
-		if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil || rep[0]["valid"] != false {
+		var doc struct{ Tokens []map[string]any }
+		if err := json.Unmarshal([]byte(r.Outputs["report"]), &doc); err != nil || len(doc.Tokens) != 1 || doc.Tokens[0]["valid"] != false {
 			t.Errorf("%q: report %v %s", short, err, r.Outputs["report"])
 		}
 	}
@@ -233,9 +237,10 @@ func TestLargestRun(t *testing.T) {
 			t.Errorf("output %s is %d bytes (limit %d)", name, len(v), report.MaxOutput)
 		}
 	}
-	var rep []report.TokenReport
-	if err := json.Unmarshal([]byte(r.Outputs["report"]), &rep); err != nil || len(rep) != 50 || rep[0].Cut == "" || len(rep[0].NotPushable) != 50 {
-		t.Errorf("report output: %v, %d entries, cut %q", err, len(rep), rep[0].Cut)
+	var doc report.Document
+	err := json.Unmarshal([]byte(r.Outputs["report"]), &doc)
+	if rep := doc.Tokens; err != nil || len(rep) != 50 || doc.Cut == "" || rep[0].Cut == "" || len(rep[0].NotPushable) != 50 {
+		t.Fatalf("report output: %v, %d entries, cut %q", err, len(rep), doc.Cut)
 	}
 	if !strings.Contains(r.Stdout, "::group::token-gate: full report") || !strings.Contains(r.Stdout, "::stop-commands::") {
 		t.Error("the full report is not in the log")

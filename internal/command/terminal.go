@@ -31,7 +31,15 @@ and in ps.
   GH_TOKEN=$(cat token.txt) token-gate --packages ghcr.io/OWNER/NAME
   pbpaste | token-gate --token-stdin --required-scopes 'repo, write:packages'
 
+To find what to check, read the repository's workflows (no token needed):
+
+  token-gate audit [--fix] [DIR]      (see token-gate audit --help)
+
 Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.
+
+Environment: GH_TOKEN or GITHUB_TOKEN holds the token; NO_COLOR turns colour
+off and FORCE_COLOR on (--color wins over both); GITHUB_API_URL is the
+default --api-url.
 
 Flags:
 `
@@ -58,6 +66,7 @@ type terminalOptions struct {
 	tokensFile  string
 	fromStdin   bool
 	asJSON      bool
+	color       string
 	showVersion bool
 	showHelp    bool
 }
@@ -75,6 +84,7 @@ func parseFlags(args []string) (terminalOptions, *flag.FlagSet, error) {
 	fs.BoolVar(&o.fromStdin, "token-stdin", false, "read the token from standard input")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version")
+	fs.StringVar(&o.color, "color", "auto", colorHelp)
 
 	for _, arg := range args {
 		name := strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-")
@@ -113,6 +123,11 @@ func (c *Command) terminal(ctx context.Context) int {
 	case o.showVersion:
 		fmt.Fprintln(c.Stdout, "token-gate", version.String())
 		return ExitPass
+	}
+	st, err := c.style(o.color)
+	if err != nil {
+		errorf(c.Stderr, "%s", err)
+		return ExitUsage
 	}
 	raw := o.raw
 	switch {
@@ -153,7 +168,7 @@ func (c *Command) terminal(ctx context.Context) int {
 		data, _ := json.MarshalIndent(report.JSON(run), "", "  ")
 		fmt.Fprintln(c.Stdout, string(data))
 	} else {
-		fmt.Fprint(c.Stdout, report.Terminal(run))
+		fmt.Fprint(c.Stdout, report.Terminal(run, st))
 	}
 	return exitStatus(run)
 }

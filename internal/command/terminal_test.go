@@ -41,13 +41,13 @@ func TestTerminal(t *testing.T) {
 		requests int
 	}{
 		{name: "GH_TOKEN passes with a warning", vars: map[string]string{"GH_TOKEN": fake.Classic}, account: &good, code: 0,
-			stdout: []string{"token: PASSED WITH WARNINGS", "login    aibrix-bot", "warning: Token expires soon"}, requests: 1},
+			stdout: []string{"token: PASSED WITH WARNINGS", "login    aibrix-bot", "warning[expires-soon]: Token expires soon", "1 token checked: 1 passed (1 warning)"}, requests: 1},
 		{name: "GITHUB_TOKEN is read when GH_TOKEN is unset", vars: map[string]string{"GITHUB_TOKEN": fake.Classic}, account: &good, code: 0,
 			stdout: []string{"login    aibrix-bot"}, requests: 1},
 		{name: "--token-stdin with a pasted newline", args: []string{"--token-stdin", "--token-name", secretName}, stdin: fake.Classic + "\n", account: &good, code: 0,
 			stdout: []string{secretName + ": PASSED WITH WARNINGS"}, requests: 1},
 		{name: "a 401 fails with status 1", vars: map[string]string{"GH_TOKEN": fake.Classic}, code: 1,
-			stdout: []string{"error: Token expired or revoked"}, requests: 1},
+			stdout: []string{"error[bad-credentials]: Token expired or revoked", "docs/codes.md#bad-credentials", "1 token checked: 1 failed (1 error)"}, requests: 1},
 		{name: "--token is refused: flags end up in shell history", args: []string{"--token=" + fake.Classic}, code: 2,
 			stderr: []string{"there is no --token flag", "GH_TOKEN", "--token-stdin"}},
 		{name: "a positional argument is refused without echoing it", args: []string{fake.Classic}, code: 2,
@@ -112,10 +112,14 @@ func TestTerminalJSON(t *testing.T) {
 	if r.Code != 1 {
 		t.Errorf("exit %d, want 1", r.Code)
 	}
-	var got []report.TokenReport
-	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+	var doc report.Document
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
 		t.Fatalf("--json output does not parse: %v\n%s", err, r.Stdout)
 	}
+	if doc.Version != 1 || doc.Audit != nil {
+		t.Errorf("version %d, audit %v; want version 1 and no audit (a terminal check reads no workflows)", doc.Version, doc.Audit)
+	}
+	got := doc.Tokens
 	days := 30
 	want := []report.TokenReport{{
 		Name: secretName, TokenType: "classic-pat", Login: "aibrix-bot", Scopes: []string{"repo"}, MissingScopes: []string{"write:packages"},

@@ -32,6 +32,7 @@ const (
 	InReminderMentions = "reminder-mentions"
 	InRegistry         = "registry"
 	InUsername         = "username"
+	InAudit            = "audit"
 )
 
 // DefaultAPIURL is github.com's REST API, the last fallback of api-url.
@@ -58,6 +59,17 @@ const (
 	MissingFail OnMissing = "fail"
 	MissingWarn OnMissing = "warn"
 	MissingSkip OnMissing = "skip"
+)
+
+// AuditMode is what the workflow audit does in a check: nothing, annotate
+// its findings as warnings, or fail the step on an error finding.
+type AuditMode string
+
+// The audit choices.
+const (
+	AuditOff  AuditMode = "off"
+	AuditWarn AuditMode = "warn"
+	AuditFail AuditMode = "fail"
 )
 
 // Entry is one token to check, under the name messages use for it.
@@ -89,6 +101,8 @@ type Config struct {
 	ScopesIgnored bool
 	Packages      []image.Image
 
+	Audit AuditMode
+
 	Reminder         bool
 	GitHubToken      string
 	ReminderLabels   []string
@@ -98,6 +112,12 @@ type Config struct {
 	ServerURL  string
 	Repository string // OWNER/REPO
 	RunID      string
+	// Workspace is GITHUB_WORKSPACE, where the job checked out; Workflow
+	// is the running workflow's file (from GITHUB_WORKFLOW_REF) and Job its
+	// job's ID (GITHUB_JOB), to find this step among the workflows.
+	Workspace string
+	Workflow  string
+	Job       string
 
 	// Terminal is set for a run from a terminal: messages then name its
 	// flags and GH_TOKEN, and give no advice only a workflow can take.

@@ -244,3 +244,37 @@ func FuzzParseTokens(f *testing.F) {
 		}
 	})
 }
+
+// TestAuditAndWhereTheStepRuns: the audit input, and the job a check runs
+// in, read from the runner's environment (docs/facts.md, "Runner
+// environment").
+func TestAuditAndWhereTheStepRuns(t *testing.T) {
+	tok := "ghp_" + strings.Repeat("x", 36)
+	for in, want := range map[string]config.AuditMode{"": config.AuditWarn, "warn": config.AuditWarn, " FAIL ": config.AuditFail, "off": config.AuditOff} {
+		raw := config.Raw{config.InToken: tok}
+		if in != "" {
+			raw[config.InAudit] = in
+		}
+		c, err := config.Parse(raw, env(nil), false)
+		if err != nil || c.Audit != want {
+			t.Errorf("audit %q: %v, %v; want %v", in, c.Audit, err, want)
+		}
+	}
+	_, err := config.Parse(config.Raw{config.InToken: tok, config.InAudit: "loud"}, env(nil), false)
+	if err == nil || !strings.Contains(err.Error(), "input `audit`") || !strings.Contains(err.Error(), `"loud"`) || !strings.Contains(err.Error(), "Use warn (the default), fail, or off") {
+		t.Errorf("audit loud: %v", err)
+	}
+	for ref, want := range map[string]string{
+		"aibrix/aibrix/.github/workflows/release-build.yaml@refs/tags/v1.2.3": ".github/workflows/release-build.yaml",
+		"aibrix/aibrix/.github/workflows/ci.yml@refs/heads/main":              ".github/workflows/ci.yml",
+		"other/repo/.github/workflows/ci.yml@refs/heads/main":                 "", // a caller in another repository
+		"aibrix/aibrix/ci.yml@main":                                           "",
+		"":                                                                    "",
+	} {
+		c, err := config.Parse(config.Raw{config.InToken: tok}, env(map[string]string{
+			"GITHUB_REPOSITORY": "aibrix/aibrix", "GITHUB_WORKFLOW_REF": ref, "GITHUB_JOB": "preflight", "GITHUB_WORKSPACE": "/github/workspace"}), false)
+		if err != nil || c.Workflow != want || c.Job != "preflight" || c.Workspace != "/github/workspace" {
+			t.Errorf("%q: workflow %q job %q workspace %q (%v); want %q", ref, c.Workflow, c.Job, c.Workspace, err, want)
+		}
+	}
+}

@@ -42,6 +42,7 @@ var inputs = []Input{
 	{Name: InGitHubToken, Default: "${{ github.token }}", parse: (*parser).githubToken},
 	{Name: InReminderLabels, Default: "token-expiry", parse: (*parser).labels},
 	{Name: InReminderMentions, Default: "", parse: (*parser).mentions},
+	{Name: InAudit, Default: "warn", parse: (*parser).audit},
 }
 
 // Inputs lists every input, as action.yml must declare them.
@@ -137,6 +138,15 @@ func (p *parser) onMissing(v string) error {
 	return bad(InOnMissing, v, "not one of fail, warn, skip", "Use fail (the default), warn or skip")
 }
 
+func (p *parser) audit(v string) error {
+	switch m := AuditMode(strings.ToLower(strings.TrimSpace(v))); m {
+	case AuditOff, AuditWarn, AuditFail:
+		p.c.Audit = m
+		return nil
+	}
+	return bad(InAudit, v, "not one of off, warn, fail", "Use warn (the default), fail, or off")
+}
+
 // apiURL reads api-url. Empty means the runner's own API (GITHUB_API_URL),
 // then github.com's: an `api-url: ”` must not send a GHES token to
 // github.com.
@@ -188,14 +198,14 @@ func (p *parser) registry(v string) error {
 		return nil
 	}
 	const fix = "Write the registry's host as docker/login-action takes it, e.g. docker.io, or leave it empty for " + "GitHub's registry"
-	host := registryHostOf(v)
+	host := image.RegistryFromInput(v)
 	if !image.IsHost(host) {
 		return bad(InRegistry, v, "not a registry host", fix)
 	}
 	if !validPort(portOf(host)) {
 		return bad(InRegistry, v, fmt.Sprintf("port %s is not between 1 and 65535", portOf(host)), fix)
 	}
-	if host = image.RegistryHost(host); host != p.c.GitHubRegistry {
+	if host != p.c.GitHubRegistry {
 		p.c.Registry = host
 	}
 	return nil
@@ -251,19 +261,6 @@ func (p *parser) packages(v string) error {
 	}
 	p.c.Packages = out
 	return nil
-}
-
-// registryHostOf reads a registry as people paste it: a host, or the key
-// Docker stores in config.json (https://index.docker.io/v1/), with or
-// without a scheme and a /v1/ or /v2/ API suffix (docs/facts.md, "Docker
-// Hub").
-func registryHostOf(v string) string {
-	host := strings.TrimPrefix(strings.TrimPrefix(v, "https://"), "http://")
-	host = strings.TrimSuffix(host, "/")
-	for _, api := range []string{"/v1", "/v2"} {
-		host = strings.TrimSuffix(host, api)
-	}
-	return host
 }
 
 func portOf(hostport string) string {
@@ -405,7 +402,25 @@ func (p *parser) finish() error {
 	}
 	p.c.Repository = p.env("GITHUB_REPOSITORY")
 	p.c.RunID = p.env("GITHUB_RUN_ID")
+	p.c.Workspace = p.env("GITHUB_WORKSPACE")
+	p.c.Workflow = workflowPath(p.env("GITHUB_WORKFLOW_REF"), p.c.Repository)
+	p.c.Job = p.env("GITHUB_JOB")
 	return nil
+}
+
+// workflowPath reads the running workflow's file from GITHUB_WORKFLOW_REF,
+// OWNER/REPO/.github/workflows/FILE@REF (docs/facts.md, "Runner
+// environment"); "" when it is not that.
+func workflowPath(ref, repository string) string {
+	rest, ok := strings.CutPrefix(ref, repository+"/")
+	if !ok || repository == "" {
+		return ""
+	}
+	file, _, _ := strings.Cut(rest, "@")
+	if !strings.HasPrefix(file, ".github/workflows/") {
+		return ""
+	}
+	return file
 }
 
 // registryRules keep each credential with the registry it belongs to: a

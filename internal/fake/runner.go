@@ -62,8 +62,8 @@ var expression = regexp.MustCompile(`\$\{\{\s*([a-z_.]+)\s*\}\}`)
 // RunnerEnv builds the environment the Actions runner gives a container
 // action: every declared input as INPUT_<NAME> (upper-cased, hyphens kept),
 // defaults included with expressions evaluated from contexts, overridden by
-// with; plus GITHUB_ACTIONS, CI and the file-command paths under dir
-// (docs/facts.md, "How the runner starts the container").
+// with; plus GITHUB_ACTIONS, CI, the workspace and the file-command paths
+// under dir (docs/facts.md, "How the runner starts the container").
 func RunnerEnv(actionYML string, with map[string]string, contexts map[string]string, dir string) (map[string]string, error) {
 	inputs, err := ActionInputs(actionYML)
 	if err != nil {
@@ -75,6 +75,9 @@ func RunnerEnv(actionYML string, with map[string]string, contexts map[string]str
 		"HOME":                "/github/home",
 		"GITHUB_OUTPUT":       filepath.Join(dir, "set_output_0f1e2d3c"),
 		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "step_summary_0f1e2d3c"),
+		// The runner mounts the job's workspace into the container; a
+		// test that checks out writes .github/workflows under it.
+		"GITHUB_WORKSPACE": filepath.Join(dir, "workspace"),
 	}
 	for k, v := range contexts {
 		switch k {
@@ -86,6 +89,10 @@ func RunnerEnv(actionYML string, with map[string]string, contexts map[string]str
 			env["GITHUB_REPOSITORY"] = v
 		case "github.run_id":
 			env["GITHUB_RUN_ID"] = v
+		case "github.workflow_ref":
+			env["GITHUB_WORKFLOW_REF"] = v
+		case "github.job":
+			env["GITHUB_JOB"] = v
 		}
 	}
 	for _, in := range inputs {

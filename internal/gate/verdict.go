@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/audit"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
@@ -80,6 +81,10 @@ type Verdict struct {
 	Checks     []Check
 	Findings   []Finding
 	Images     []facts.ImageResult
+	// UsedBy is the token's secret as the workflows use it: where, and the
+	// images it pushes; nil when the workflows were not read or do not
+	// name it.
+	UsedBy *audit.Credential
 }
 
 // Passed reports whether no finding is an error; it decides the exit status.
@@ -187,6 +192,12 @@ type Run struct {
 	Verdicts  []Verdict
 	Findings  []Finding
 	Reminders []Reminder
+	// Audit is the workflow audit made beside the check, nil when none
+	// was; AuditFails says that its error findings fail the step (audit:
+	// fail), and AuditSkipped why none was made when one was asked for.
+	Audit        *audit.Result
+	AuditFails   bool
+	AuditSkipped string
 }
 
 // Reminder is one reminder issue this run opened, updated or closed.
@@ -197,8 +208,12 @@ type Reminder struct {
 	URL    string `json:"url"`
 }
 
-// Passed reports whether every token passed.
+// Passed reports whether every token passed, and the audit, when it may
+// fail the step, found no error.
 func (r Run) Passed() bool {
+	if r.AuditFails && r.Audit != nil && r.Audit.HasErrors() {
+		return false
+	}
 	for _, v := range r.Verdicts {
 		if !v.Passed() {
 			return false
@@ -221,13 +236,21 @@ func (r Run) Valid() bool {
 // could print. Redaction happens here, on values, before anything is
 // serialised, so it can never break the structure of JSON or of outputs.
 func (r Run) Redacted(f func(string) string) Run {
-	out := Run{Verdicts: make([]Verdict, len(r.Verdicts)), Findings: redactFindings(r.Findings, f)}
+	out := Run{Verdicts: make([]Verdict, len(r.Verdicts)), Findings: redactFindings(r.Findings, f), AuditFails: r.AuditFails, AuditSkipped: f(r.AuditSkipped)}
+	if r.Audit != nil {
+		a := r.Audit.Redacted(f)
+		out.Audit = &a
+	}
 	for i, v := range r.Verdicts {
 		v.TokenName = f(v.TokenName)
 		v.Login = f(v.Login)
 		v.Scopes = redactAll(v.Scopes, f)
 		v.MissingScopes = redactAll(v.MissingScopes, f)
 		v.Findings = redactFindings(v.Findings, f)
+		if v.UsedBy != nil {
+			c := v.UsedBy.Redacted(f)
+			v.UsedBy = &c
+		}
 		checks := make([]Check, len(v.Checks))
 		for k, c := range v.Checks {
 			c.Detail = f(c.Detail)

@@ -117,6 +117,19 @@ func RegistryHost(name string) string {
 	}
 }
 
+// RegistryFromInput reads a registry as people write it, in a registry
+// input or a login: a host, or the key Docker stores in config.json
+// (https://index.docker.io/v1/), with or without a scheme and a /v1/ or
+// /v2/ API suffix; Docker Hub's names all mean its one host.
+func RegistryFromInput(v string) string {
+	host := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "https://"), "http://")
+	host = strings.TrimSuffix(host, "/")
+	for _, api := range []string{"/v1", "/v2"} {
+		host = strings.TrimSuffix(host, api)
+	}
+	return RegistryHost(host)
+}
+
 // IsHost reports whether s is a registry host[:port].
 func IsHost(s string) bool { return hostRE().MatchString(s) }
 

@@ -362,9 +362,30 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	if left > 0 {
 		fmt.Fprintf(&b, "- … and %d more findings, cut to keep this issue within GitHub's 65,536 characters; the run's step summary, `report` output and log list them all.\n", left)
 	}
-	b.WriteString("\n### Fix\n\n")
-	fmt.Fprintf(&b, "1. %s\n", gate.Renew(v.Kind, v.TokenName, s.o.Links, token.ReplacementScopes(s.o.RequiredScopes, v.Scopes)))
-	b.WriteString("2. Re-run the token check; this issue closes itself once the token passes outside the warning window.\n")
+	secretName := v.TokenName
+	if u := v.UsedBy; u != nil {
+		secretName = u.Secret
+		b.WriteString("\n### Where it is used\n\n")
+		for _, p := range u.Uses {
+			fmt.Fprintf(&b, "- `%s:%d` (job `%s`)\n", p.File, p.Line, strings.ReplaceAll(p.Job, "`", "'"))
+		}
+		if len(u.Images) > 0 {
+			fmt.Fprintf(&b, "\nIt pushes %s.\n", report.Markdown(strings.Join(u.Images, ", ")))
+		}
+	}
+	// The renewal, in the order it is done (docs/facts.md, "Renewing a
+	// secret"): a new token, the secret set without the value on any
+	// command line, the failed jobs run again.
+	b.WriteString("\n### Renewal checklist\n\n")
+	fmt.Fprintf(&b, "- [ ] %s\n", gate.Renew(v.Kind, v.TokenName, s.o.Links, token.ReplacementScopes(s.o.RequiredScopes, v.Scopes)))
+	fmt.Fprintf(&b, "- [ ] Save it: `gh secret set %s --repo %s/%s` for a repository secret, or `gh secret set %s --org %s --visibility VISIBILITY` for an organization secret (give its current visibility: all, private or selected). gh asks for the value, so it stays out of your shell history.\n",
+		secretName, s.o.Owner, s.o.Repo, secretName, s.o.Owner)
+	if h == gate.Failed && s.o.RunID != "" {
+		fmt.Fprintf(&b, "- [ ] Re-run the failed jobs: `gh run rerun %s --failed --repo %s/%s`.\n", s.o.RunID, s.o.Owner, s.o.Repo)
+	} else {
+		b.WriteString("- [ ] Re-run the token check.\n")
+	}
+	b.WriteString("\nThis issue closes itself once the token passes outside the warning window.\n")
 	if len(s.o.Mentions) > 0 {
 		b.WriteString("\ncc")
 		for _, m := range s.o.Mentions {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/token-gate/token-gate/internal/audit"
 	"github.com/token-gate/token-gate/internal/gate"
 )
 
@@ -58,14 +59,21 @@ func cutAtLine(s string, n int) string {
 // GitHub's 1 MB per output, the same shape with every message left out and
 // each entry's `cut` saying where they are.
 func reportOutput(run gate.Run) (string, bool) {
-	full, _ := json.Marshal(JSON(run))
+	doc := JSON(run)
+	full, _ := json.Marshal(doc)
 	if len(full) <= MaxOutput {
 		return string(full), false
 	}
-	entries := JSON(run)
+	doc.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
+	if doc.Audit != nil {
+		// The audit is in the summary and the log; the verdicts matter more.
+		doc.Audit = &AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []audit.Credential{}, Findings: []audit.Finding{}}
+	}
+	entries := doc.Tokens
 	for i := range entries {
 		e := &entries[i]
-		e.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
+		e.Cut = doc.Cut
+		e.UsedBy = nil
 		for k := range e.Problems {
 			title, _, _ := strings.Cut(e.Problems[k], ": ")
 			e.Problems[k] = title
@@ -74,8 +82,7 @@ func reportOutput(run gate.Run) (string, bool) {
 			e.Findings[k].Message = ""
 		}
 	}
-	compact, _ := json.Marshal(entries)
-	if len(compact) <= MaxOutput {
+	if compact, _ := json.Marshal(doc); len(compact) <= MaxOutput {
 		return string(compact), true
 	}
 	// Still too large (it cannot be at token-gate's own bounds on names,
@@ -84,15 +91,15 @@ func reportOutput(run gate.Run) (string, bool) {
 	for i := range entries {
 		entries[i].Problems, entries[i].Findings = []string{}, []FindingReport{}
 	}
-	compact, _ = json.Marshal(entries)
-	if len(compact) <= MaxOutput {
+	if compact, _ := json.Marshal(doc); len(compact) <= MaxOutput {
 		return string(compact), true
 	}
 	for i, e := range entries {
 		entries[i] = TokenReport{Name: e.Name, TokenType: e.TokenType, Valid: e.Valid, Scopes: []string{}, MissingScopes: []string{},
 			Problems: []string{}, Findings: []FindingReport{}, Cut: e.Cut}
 	}
-	compact, _ = json.Marshal(entries)
+	doc.Audit = nil
+	compact, _ := json.Marshal(doc)
 	return string(compact), true
 }
 

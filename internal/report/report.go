@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/audit"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/token"
@@ -24,22 +25,31 @@ const PerSeverityLimit = 10
 // MaxMessage is the runner's cut-off for one annotation message.
 const MaxMessage = 4096
 
-// Annotation is one workflow command, before escaping.
+// Annotation is one workflow command, before escaping. File, Line and
+// Column place it on a workflow file (the audit's findings); the others
+// stand on the run.
 type Annotation struct {
 	Severity gate.Severity
 	Title    string
 	Message  string
+	File     string
+	Line     int
+	Column   int
 }
 
 // Annotations lists what to annotate. A single token gets one annotation per
 // finding; several tokens get one per token and severity, so that fifty
-// tokens do not drown the run. Each severity stays within the runner's limit,
-// the last slot saying how many more the summary holds.
+// tokens do not drown the run. The audit's findings follow, each on its
+// place in its workflow file; under audit: warn its errors are warnings.
+// Each message starts with its code, because the log shows no title, and
+// ends with the code's link. Past the runner's 10 of a severity, one notice
+// says how many more the summary holds (docs/facts.md, "Workflow
+// commands"), since the runner drops the rest without a word.
 func Annotations(run gate.Run) []Annotation {
 	var all []Annotation
 	if len(run.Verdicts) == 1 {
 		for _, f := range run.Verdicts[0].Findings {
-			all = append(all, Annotation{f.Severity, f.Title, f.Message})
+			all = append(all, Annotation{Severity: f.Severity, Title: f.Title, Message: coded(f.Message, string(f.Code), f.Title)})
 		}
 	} else {
 		for _, v := range run.Verdicts {
@@ -48,19 +58,20 @@ func Annotations(run gate.Run) []Annotation {
 				for _, f := range v.Findings {
 					if f.Severity == sev {
 						titles = append(titles, f.Title)
-						msgs = append(msgs, f.Message)
+						msgs = append(msgs, coded(f.Message, string(f.Code), f.Title))
 					}
 				}
 				if len(titles) > 0 {
-					all = append(all, Annotation{sev, v.TokenName + ": " + strings.Join(titles, "; "), strings.Join(msgs, "\n")})
+					all = append(all, Annotation{Severity: sev, Title: v.TokenName + ": " + strings.Join(titles, "; "), Message: strings.Join(msgs, "\n")})
 				}
 			}
 		}
 	}
 	for _, f := range run.Findings {
-		all = append(all, Annotation{f.Severity, f.Title, f.Message})
+		all = append(all, Annotation{Severity: f.Severity, Title: f.Title, Message: coded(f.Message, string(f.Code), f.Title)})
 	}
-	var out []Annotation
+	all = append(all, auditAnnotations(run)...)
+	var out, more []Annotation
 	for _, sev := range []gate.Severity{gate.Error, gate.Warning, gate.Notice} {
 		var these []Annotation
 		for _, a := range all {
@@ -68,10 +79,17 @@ func Annotations(run gate.Run) []Annotation {
 				these = append(these, a)
 			}
 		}
-		if len(these) > PerSeverityLimit {
-			more := len(these) - (PerSeverityLimit - 1)
-			these = append(these[:PerSeverityLimit-1], Annotation{sev, fmt.Sprintf("%d more %ss", more, sev),
-				fmt.Sprintf("%d more %ss are not annotated (the runner shows at most %d per step); the step summary lists them all.", more, sev, PerSeverityLimit)})
+		if sev == gate.Notice {
+			// The notices that count the others come first, so that
+			// they are never the ones cut.
+			these = append(more, these...)
+			if len(these) > PerSeverityLimit {
+				n := len(these) - (PerSeverityLimit - 1)
+				these = append(these[:PerSeverityLimit-1], moreNotice(n, sev))
+			}
+		} else if len(these) > PerSeverityLimit {
+			more = append(more, moreNotice(len(these)-PerSeverityLimit, sev))
+			these = these[:PerSeverityLimit]
 		}
 		out = append(out, these...)
 	}
@@ -80,6 +98,50 @@ func Annotations(run gate.Run) []Annotation {
 		if len(out[i].Message) > MaxMessage {
 			out[i].Message = strings.ToValidUTF8(out[i].Message[:MaxMessage-len(cut)], "") + cut
 		}
+	}
+	return out
+}
+
+// moreNotice says how many annotations of a severity the runner would not
+// show: "2 more errors: see the job summary".
+func moreNotice(n int, sev gate.Severity) Annotation {
+	words := plural(n, string(sev))
+	return Annotation{Severity: gate.Notice, Title: "token-gate: " + words + " not annotated",
+		Message: fmt.Sprintf("%d more %s: see the job summary, which lists every finding (the runner shows at most %d annotations of each kind per step).",
+			n, strings.TrimPrefix(words, strconv.Itoa(n)+" "), PerSeverityLimit)}
+}
+
+// coded writes a message as the log shows it: its code first, as zizmor
+// and rustc do, then the title the log would not show, the message, and
+// the code's link.
+func coded(message, code, title string) string {
+	if code == "" {
+		return message
+	}
+	head := "[" + code + "]"
+	if title != "" {
+		head += " " + title + ":"
+	}
+	return head + " " + message + "\n" + CodeURL(code)
+}
+
+// auditAnnotations are the audit's findings, each on its place.
+func auditAnnotations(run gate.Run) []Annotation {
+	if run.Audit == nil {
+		return nil
+	}
+	var out []Annotation
+	for _, f := range run.Audit.Findings {
+		sev := gate.Severity(f.Severity)
+		if sev == gate.Error && !run.AuditFails {
+			sev = gate.Warning // audit: warn
+		}
+		fix, _, _ := strings.Cut(f.Fix, "\n")
+		if strings.Contains(f.Fix, "\n") {
+			fix += " The job summary shows it."
+		}
+		out = append(out, Annotation{Severity: sev, Title: "token-gate audit: " + string(f.Code),
+			Message: coded(f.Message+"\nFix: "+fix, string(f.Code), ""), File: f.File, Line: f.Line, Column: f.Column})
 	}
 	return out
 }
@@ -149,6 +211,9 @@ type TokenReport struct {
 	NotPushable   []string `json:"not-pushable,omitempty"`
 	// Findings carry a stable code each, for scripts to branch on.
 	Findings []FindingReport `json:"findings"`
+	// UsedBy is where the workflows use the token's secret, when they
+	// were read.
+	UsedBy *audit.Credential `json:"used-by,omitempty"`
 	// Cut, when set, says what was left out to fit GitHub's output limit.
 	Cut string `json:"cut,omitempty"`
 }
@@ -161,8 +226,28 @@ type FindingReport struct {
 	Message  string `json:"message"`
 }
 
-// JSON is the machine-readable report: one object per token.
-func JSON(run gate.Run) []TokenReport {
+// Document is the check's JSON: --json, and the `report` output. Tokens
+// holds one object per token; Audit is there when the workflows were
+// audited beside the check.
+type Document struct {
+	Version int            `json:"version"`
+	Tokens  []TokenReport  `json:"tokens"`
+	Audit   *AuditDocument `json:"audit,omitempty"`
+	// Cut, when set, says what was left out to fit GitHub's output limit.
+	Cut string `json:"cut,omitempty"`
+}
+
+// JSON is the machine-readable report.
+func JSON(run gate.Run) Document {
+	doc := Document{Version: JSONVersion, Tokens: tokenReports(run)}
+	if run.Audit != nil {
+		a := AuditJSON(*run.Audit)
+		doc.Audit = &a
+	}
+	return doc
+}
+
+func tokenReports(run gate.Run) []TokenReport {
 	out := []TokenReport{}
 	for _, v := range run.Verdicts {
 		r := TokenReport{
@@ -182,6 +267,7 @@ func JSON(run gate.Run) []TokenReport {
 		if len(v.Images) > 0 {
 			r.Pushable, r.NotPushable = v.Pushable(), v.NotPushable()
 		}
+		r.UsedBy = v.UsedBy
 		r.Findings = []FindingReport{}
 		for _, f := range v.Findings {
 			r.Findings = append(r.Findings, FindingReport{Code: string(f.Code), Severity: string(f.Severity), Title: f.Title, Message: f.Message})

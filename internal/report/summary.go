@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/token-gate/token-gate/internal/audit"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/gate"
 )
@@ -46,7 +47,87 @@ func summary(run gate.Run) string {
 			fmt.Fprintf(&b, "- **%s** (%s): %s\n", cell(f.Title), f.Severity, Markdown(f.Message))
 		}
 	}
+	auditSummary(&b, run)
 	return b.String()
+}
+
+// auditSummary is the workflow audit's part of the summary: every finding
+// with its fix, every push credential with where it is used, and its
+// totals; or the one line that says how to turn it on.
+func auditSummary(b *strings.Builder, run gate.Run) {
+	if run.AuditSkipped != "" {
+		fmt.Fprintf(b, "\n> ℹ️ **Workflow audit not made:** %s\n", Markdown(run.AuditSkipped))
+		return
+	}
+	if run.Audit == nil {
+		return
+	}
+	res := *run.Audit
+	mode := "warn: its errors are warnings"
+	if run.AuditFails {
+		mode = "fail: its errors fail this step"
+	}
+	fmt.Fprintf(b, "\n### Workflow audit\n\n%s (audit: %s).\n", auditTotals(res, Style{}), mode)
+	if len(res.Findings) > 0 {
+		b.WriteString("\n")
+	}
+	lastFix := ""
+	for _, f := range res.Findings {
+		icon := map[audit.Severity]string{audit.Error: "❌", audit.Warning: "⚠️", audit.Notice: "ℹ️"}[f.Severity]
+		fmt.Fprintf(b, "- %s %s [%s](%s): %s\n", icon, code(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), f.Code, CodeURL(string(f.Code)), Markdown(f.Message))
+		if f.Fix == lastFix {
+			continue
+		}
+		lastFix = f.Fix
+		first, rest, multi := strings.Cut(strings.TrimRight(f.Fix, "\n"), "\n")
+		if !multi {
+			fmt.Fprintf(b, "  - Fix: %s\n", Markdown(first))
+			continue
+		}
+		fmt.Fprintf(b, "  <details><summary>Fix: %s</summary>\n\n  %s\n", Markdown(first), fenced(rest, "yaml"))
+		b.WriteString("  </details>\n")
+	}
+	if len(res.Credentials) > 0 {
+		b.WriteString("\n| Push credential | Registry | Used in | Pushes | Checked by |\n|---|---|---|---|---|\n")
+		for _, c := range res.Credentials {
+			checked := "nothing"
+			if len(c.CheckedBy) > 0 {
+				var places []string
+				for _, p := range c.CheckedBy {
+					places = append(places, fmt.Sprintf("%s:%d (%s)", p.File, p.Line, p.Job))
+				}
+				checked = strings.Join(places, ", ")
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(c.Secret), cell(c.Registry), cell(usesText(c)), cell(pushesText(c)), cell(checked))
+		}
+	}
+}
+
+// usesText is where a credential is used: file:line (job), each.
+func usesText(c audit.Credential) string {
+	var out []string
+	for _, u := range c.Uses {
+		out = append(out, useText(u))
+	}
+	return strings.Join(out, ", ")
+}
+
+func pushesText(c audit.Credential) string {
+	if len(c.Images) == 0 {
+		return "nothing the audit can name"
+	}
+	return strings.Join(c.Images, ", ")
+}
+
+// fenced puts text in a Markdown code block whose fence no line of it can
+// close, indented to sit in a list item.
+func fenced(text, lang string) string {
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	lines := strings.Split(text, "\n")
+	return fence + lang + "\n  " + strings.Join(lines, "\n  ") + "\n  " + fence
 }
 
 func single(b *strings.Builder, v gate.Verdict) {
@@ -61,6 +142,10 @@ func single(b *strings.Builder, v gate.Verdict) {
 	}
 	fmt.Fprintf(b, "| Expires | %s |\n", expiryText(v))
 	fmt.Fprintf(b, "| Days left | %s |\n", daysText(v))
+	if v.UsedBy != nil {
+		fmt.Fprintf(b, "| Used in | %s |\n", cell(usesText(*v.UsedBy)))
+		fmt.Fprintf(b, "| Pushes | %s |\n", cell(pushesText(*v.UsedBy)))
+	}
 	b.WriteString("\n| Check | Result | Detail |\n|---|---|---|\n")
 	for _, c := range v.Checks {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", c.Name, statusIcon[c.Status], cell(c.Detail))
@@ -81,12 +166,16 @@ func inventory(b *strings.Builder, vs []gate.Verdict) {
 		icon = "❌"
 	}
 	fmt.Fprintf(b, "## %s token-gate: %d tokens, %d failed\n\n", icon, len(vs), failed)
-	b.WriteString("| Token | Kind | Login | Scopes | Expires | Days left | Verdict |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Token | Kind | Login | Scopes | Expires | Days left | Verdict | Used in |\n|---|---|---|---|---|---|---|---|\n")
 	sorted := ByDaysLeft(vs)
 	for _, v := range sorted {
 		word := verdictWord(v)
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s %s |\n",
-			code(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word)
+		used := orDash("")
+		if v.UsedBy != nil {
+			used = usesText(*v.UsedBy) + "; pushes " + pushesText(*v.UsedBy)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s %s | %s |\n",
+			code(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word, cell(used))
 	}
 	for _, v := range sorted {
 		if len(v.Images) > 0 {
@@ -128,6 +217,10 @@ func problems(b *strings.Builder, fs []gate.Finding) {
 	b.WriteString("\n### Findings\n\n")
 	for _, f := range fs {
 		icon := map[gate.Severity]string{gate.Error: "❌", gate.Warning: "⚠️", gate.Notice: "ℹ️"}[f.Severity]
-		fmt.Fprintf(b, "- %s **%s**: %s\n", icon, Markdown(f.Title), Markdown(f.Message))
+		link := ""
+		if f.Code != "" {
+			link = fmt.Sprintf(" ([%s](%s))", f.Code, CodeURL(string(f.Code)))
+		}
+		fmt.Fprintf(b, "- %s **%s**%s: %s\n", icon, Markdown(f.Title), link, Markdown(f.Message))
 	}
 }

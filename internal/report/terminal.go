@@ -17,8 +17,12 @@ var terminalMark = map[gate.Status]string{
 	gate.Unverified:    "??  ",
 }
 
-// Terminal renders the plain-text report for a person at a terminal.
-func Terminal(run gate.Run) string {
+// Terminal renders the plain-text report for a person at a terminal: each
+// token's facts and checks, its findings as `error[code]: title`, the
+// message and the code's link, and one totals line at the end.
+func Terminal(run gate.Run, st Style) string {
+	// Server text is made safe first; the colours come after.
+	run = run.Redacted(TerminalText)
 	var b strings.Builder
 	for i, v := range run.Verdicts {
 		if i > 0 {
@@ -54,16 +58,80 @@ func Terminal(run gate.Run) string {
 			b.WriteString("\n")
 		}
 		for _, f := range v.Findings {
-			fmt.Fprintf(&b, "%s: %s\n%s\n", f.Severity, f.Title, wrap(f.Message, 78, "    "))
+			b.WriteString(terminalFinding(f, st))
 		}
 	}
-	for _, f := range run.Findings {
-		fmt.Fprintf(&b, "\n%s: %s\n%s\n", f.Severity, f.Title, wrap(f.Message, 78, "    "))
+	for i, f := range run.Findings {
+		if i == 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(terminalFinding(f, st))
 	}
 	for _, r := range run.Reminders {
 		fmt.Fprintf(&b, "\nreminder %s for %s: %s\n", r.Action, r.Name, r.URL)
 	}
-	return TerminalText(b.String())
+	b.WriteString("\n" + checkTotals(run, st) + "\n")
+	return b.String()
+}
+
+func terminalFinding(f gate.Finding, st Style) string {
+	head := st.severity(string(f.Severity), string(f.Severity))
+	if f.Code != "" {
+		head = st.label(string(f.Severity), string(f.Code))
+	}
+	text := fmt.Sprintf("%s: %s\n%s\n", head, f.Title, wrap(f.Message, 78, "    "))
+	if f.Code != "" {
+		text += "    " + st.paint(sgrDim, "see: "+CodeURL(string(f.Code))) + "\n"
+	}
+	return text
+}
+
+// checkTotals is the check's last line: "2 tokens checked: 1 failed (2
+// errors, 1 warning), 1 passed".
+func checkTotals(run gate.Run, st Style) string {
+	failed, passed, errs, warns := 0, 0, 0, 0
+	for _, v := range run.Verdicts {
+		if v.Passed() {
+			passed++
+		} else {
+			failed++
+		}
+		for _, f := range v.Findings {
+			switch f.Severity {
+			case gate.Error:
+				errs++
+			case gate.Warning:
+				warns++
+			}
+		}
+	}
+	var counts []string
+	if errs > 0 {
+		counts = append(counts, plural(errs, "error"))
+	}
+	if warns > 0 {
+		counts = append(counts, plural(warns, "warning"))
+	}
+	detail := ""
+	if len(counts) > 0 {
+		detail = " (" + strings.Join(counts, ", ") + ")"
+	}
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, st.severity("error", fmt.Sprintf("%d failed%s", failed, detail)))
+	}
+	if passed > 0 {
+		p := fmt.Sprintf("%d passed", passed)
+		if failed == 0 {
+			p += detail
+		}
+		parts = append(parts, st.paint(sgrPass, p))
+	}
+	line := plural(len(run.Verdicts), "token") + " checked"
+	if len(parts) > 0 {
+		line += ": " + strings.Join(parts, ", ")
+	}
+	return line
 }
 
 // wrap breaks s into lines of at most width columns, indented; a word longer

@@ -250,5 +250,35 @@ func Quote(v string) string {
 	return strconv.Quote(v)
 }
 
+// RedactShaped cuts every word of text that starts like a token (ghp_…,
+// github_pat_…, dckr_pat_…) to its prefix and "…". It is for text that no
+// Set has seen, such as a workflow file quoted back: a token written into
+// a file by mistake is not repeated in full.
+func RedactShaped(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		p := ""
+		if i == 0 || !isTokenChar(text[i-1]) {
+			p = token.PrefixOf(text[i:])
+		}
+		if p == "" {
+			b.WriteByte(text[i])
+			i++
+			continue
+		}
+		j := i + len(p)
+		for j < len(text) && isTokenChar(text[j]) {
+			j++
+		}
+		b.WriteString(p + "…")
+		i = j
+	}
+	return b.String()
+}
+
+func isTokenChar(c byte) bool {
+	return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
 // URL quotes a URL with its userinfo (a password) removed.
 func URL(u *url.URL) string { return u.Redacted() }

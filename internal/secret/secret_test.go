@@ -132,3 +132,20 @@ func TestAddIssued(t *testing.T) {
 		t.Error("a JWT-shaped registry token was not masked")
 	}
 }
+
+func TestRedactShaped(t *testing.T) {
+	tok := "ghp_" + strings.Repeat("x", 36)
+	cases := map[string]string{
+		"docker login -p " + tok + " ghcr.io":     "docker login -p ghp_… ghcr.io",
+		`password: "` + tok + `"`:                 `password: "ghp_…"`,
+		"a=github_pat_" + strings.Repeat("Y", 82): "a=github_pat_…",
+		"dckr_pat_abcDEF-123_x and more":          "dckr_pat_… and more",
+		"xghp_notatoken stays":                    "xghp_notatoken stays",
+		"nothing here":                            "nothing here",
+	}
+	for in, want := range cases {
+		if got := RedactShaped(in); got != want {
+			t.Errorf("RedactShaped(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,423 @@
+// Package audit judges a repository's workflows, read by package workflow,
+// for what a token check needs to know: every push credential (a secret
+// that logs a container client in, or that token-gate checks), where it is
+// used, the images it pushes, which token-gate steps check it, and what
+// publishes before it is proven. It turns the model into credentials and
+// findings, plain data that the report package renders, and Fix turns the
+// findings into edits of the files' text. It does no I/O.
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/secret"
+	"github.com/token-gate/token-gate/internal/workflow"
+)
+
+// Severity ranks a finding as workflow annotations do.
+type Severity string
+
+// The severities.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Notice  Severity = "notice"
+)
+
+// Code names a finding for code; each has its anchor in docs/codes.md.
+type Code string
+
+// The audit's codes.
+const (
+	CodeUnchecked          Code = "unchecked-credential"
+	CodePublishBeforeCheck Code = "publish-before-check"
+	CodeImageNotProbed     Code = "image-not-probed"
+	CodeProbedNotPushed    Code = "probed-not-pushed"
+	CodeUnresolved         Code = "unresolved"
+	CodeUnreadable         Code = "unreadable-workflow"
+)
+
+// Codes lists every code the audit emits, for docs/codes.md's test.
+func Codes() []Code {
+	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImageNotProbed, CodeProbedNotPushed, CodeUnresolved, CodeUnreadable}
+}
+
+// Place is where something stands: a file, a line and column, a job and a
+// step.
+type Place struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Job    string `json:"job"`
+	Step   string `json:"step,omitempty"`
+}
+
+// Credential is one push credential: a secret, for one registry.
+type Credential struct {
+	// Secret is the secret's name as the workflows write it, or
+	// GITHUB_TOKEN for secrets.GITHUB_TOKEN and github.token.
+	Secret string `json:"secret"`
+	// Registry is the registry's name as people write it (docker.io).
+	Registry string `json:"registry"`
+	// Username is how the first login names the account, as written.
+	Username  string       `json:"username"`
+	Uses      []Place      `json:"uses"`
+	Images    []string     `json:"images"`
+	CheckedBy []CheckPlace `json:"checked_by"`
+}
+
+// CheckPlace is a token-gate step that checks a credential.
+type CheckPlace struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Job  string `json:"job"`
+}
+
+// Finding is one thing the audit says, with its fix.
+type Finding struct {
+	Code     Code     `json:"code"`
+	Severity Severity `json:"severity"`
+	Place
+	Secret  string `json:"secret"`
+	Message string `json:"message"`
+	Fix     string `json:"fix"`
+}
+
+// Result is an audit: the credentials found and the findings.
+type Result struct {
+	// Workflows are the files read, from the repository's root.
+	Workflows   []string
+	Credentials []Credential
+	Findings    []Finding
+	fixes       []*filePlan
+}
+
+// For finds the credential that a check, in job of workflow file, checks
+// under name for registry (a host as people write it): the one whose
+// secret is name, else the only one the token-gate steps of that job check
+// for that registry; nil when there is none or it is not clear which.
+func (r Result) For(name, registry, file, job string) *Credential {
+	reg := image.RegistryFromInput(registry)
+	var inJob []*Credential
+	for i := range r.Credentials {
+		c := &r.Credentials[i]
+		if !registryMatches(reg, image.RegistryFromInput(c.Registry)) {
+			continue
+		}
+		if strings.EqualFold(c.Secret, name) {
+			return c
+		}
+		for _, p := range c.CheckedBy {
+			if p.File == file && p.Job == job && file != "" {
+				inJob = append(inJob, c)
+				break
+			}
+		}
+	}
+	if len(inJob) == 1 {
+		return inJob[0]
+	}
+	return nil
+}
+
+// HasErrors reports whether any finding is an error: the audit's exit 1.
+func (r Result) HasErrors() bool {
+	for _, f := range r.Findings {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Options are what the audit may know besides the files.
+type Options struct {
+	// Repository is OWNER/REPO when known, so that an image named by
+	// github.repository_owner can be read.
+	Repository string
+	// TokenGate is the uses: reference a fix writes when no workflow uses
+	// token-gate yet.
+	TokenGate string
+}
+
+// DefaultTokenGate is the reference a fix writes when the workflows name
+// none: the major release tag (README, "Pinning").
+const DefaultTokenGate = "token-gate/token-gate@v1"
+
+type auditor struct {
+	repo     *workflow.Repo
+	opts     Options
+	findings []Finding
+	seen     map[string]bool // findings already made, by place and message
+	// planned are the files whose findings the fix answers; fixPlans are
+	// their fixes.
+	planned  []string
+	fixPlans []*filePlan
+}
+
+// Audit reads every workflow of the repository into runs and judges them.
+func Audit(repo *workflow.Repo, opts Options) Result {
+	if opts.TokenGate == "" {
+		opts.TokenGate = DefaultTokenGate
+	}
+	a := &auditor{repo: repo, opts: opts, seen: map[string]bool{}}
+	var runs []*run
+	for _, f := range repo.Files {
+		if f.Err != nil {
+			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
+				Message: "This file cannot be read as a workflow: " + f.Err.Msg + ". GitHub will not run it either; the other files are audited.",
+				Fix:     "Correct the file (actionlint shows the same error), then run the audit again."})
+			continue
+		}
+		if a.calledOnly(f) {
+			continue // audited inside each run that calls it
+		}
+		r := a.buildRun(f)
+		for _, n := range r.nodes {
+			a.stepEvents(n)
+		}
+		runs = append(runs, r)
+	}
+	creds := a.credentials(runs)
+	for _, r := range runs {
+		a.unchecked(r)
+		a.publishBeforeCheck(r)
+	}
+	a.probedImages(runs, creds)
+	a.plan(runs)
+	a.fillFixes()
+	// A token written into a workflow by mistake is not repeated whole in
+	// annotations, the summary or the terminal.
+	res := Result{Credentials: creds.list(), Findings: a.findings, fixes: a.fixPlans}.Redacted(secret.RedactShaped)
+	for _, f := range repo.Files {
+		res.Workflows = append(res.Workflows, f.Path)
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		x, y := res.Findings[i], res.Findings[j]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		if x.Line != y.Line {
+			return x.Line < y.Line
+		}
+		return x.Column < y.Column
+	})
+	return res
+}
+
+// Redacted returns the result with f applied to every text it quotes
+// from the workflows or says about them, file names included: f redacts
+// tokens, or strips what a terminal must not be sent.
+func (r Result) Redacted(f func(string) string) Result {
+	out := r
+	out.Workflows = mapAll(r.Workflows, f)
+	out.Findings = make([]Finding, len(r.Findings))
+	for i, fd := range r.Findings {
+		fd.Message, fd.Fix, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
+		out.Findings[i] = fd
+	}
+	out.Credentials = make([]Credential, len(r.Credentials))
+	for i, c := range r.Credentials {
+		out.Credentials[i] = c.Redacted(f)
+	}
+	return out
+}
+
+// Redacted returns the credential with f applied to its texts.
+func (c Credential) Redacted(f func(string) string) Credential {
+	c.Secret, c.Username = f(c.Secret), f(c.Username)
+	c.Images = mapAll(c.Images, f)
+	uses := make([]Place, len(c.Uses))
+	for i, u := range c.Uses {
+		u.Step, u.Job, u.File = f(u.Step), f(u.Job), f(u.File)
+		uses[i] = u
+	}
+	c.Uses = uses
+	checks := make([]CheckPlace, len(c.CheckedBy))
+	for i, p := range c.CheckedBy {
+		p.File, p.Job = f(p.File), f(p.Job)
+		checks[i] = p
+	}
+	c.CheckedBy = checks
+	return c
+}
+
+func mapAll(in []string, f func(string) string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
+}
+
+// calledOnly reports a workflow that runs only when another calls it, and
+// that a local workflow does call: it is judged inside its callers' runs.
+func (a *auditor) calledOnly(f *workflow.File) bool {
+	if len(f.On) != 1 || f.On[0] != "workflow_call" {
+		return false
+	}
+	for _, other := range a.repo.Files {
+		for _, j := range other.Jobs {
+			if j.Uses != nil && strings.TrimPrefix(strings.SplitN(j.Uses.Text, "@", 2)[0], "./") == f.Path {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *auditor) add(f Finding) {
+	key := fmt.Sprintf("%s:%d:%d:%s:%s", f.File, f.Line, f.Column, f.Code, f.Message)
+	if a.seen[key] {
+		return
+	}
+	a.seen[key] = true
+	a.findings = append(a.findings, f)
+}
+
+func (a *auditor) unresolved(p Place, secret, msg string) {
+	a.add(Finding{Code: CodeUnresolved, Severity: Notice, Place: p, Secret: secret, Message: msg,
+		Fix: "Nothing to change if this is intended; the audit cannot follow it, so check what it pushes by hand."})
+}
+
+func (a *auditor) place(f *workflow.File, p workflow.Pos, n *node, s *workflow.Step) Place {
+	pl := Place{File: f.Path, Line: p.Line, Column: p.Col}
+	if n != nil {
+		pl.Job = n.job.ID
+	}
+	if s != nil {
+		pl.Step = s.Label()
+	}
+	return pl
+}
+
+// registryMatches reports whether a check of one registry covers a use of
+// another: the same host, or, for a check of GitHub's registry (no
+// registry input), any GitHub registry (ghcr.io, containers.HOST).
+func registryMatches(checked, used string) bool {
+	if checked == used {
+		return true
+	}
+	return checked == githubRegistry && strings.HasPrefix(used, "containers.")
+}
+
+func (k credKey) matches(other credKey) bool {
+	return k.secret == other.secret && registryMatches(k.registry, other.registry)
+}
+
+// gates reports that e's success is needed before later runs: it is a step
+// before later in the same job (which does not run anyway), or in a job
+// whose failure keeps later's job from running.
+func gates(e, later *event) bool {
+	if !e.gates {
+		return false
+	}
+	if e.node == later.node {
+		return e.step.Index < later.step.Index && !later.runsAnyway
+	}
+	return later.node.gatedBy()[e.node]
+}
+
+// credentials gathers every credential, its uses, images and checks.
+func (a *auditor) credentials(runs []*run) *credSet {
+	cs := &credSet{byKey: map[credKey]*Credential{}, unlisted: map[credKey]bool{}}
+	for _, r := range runs {
+		for _, n := range r.nodes {
+			var logins []*event
+			for _, e := range n.events {
+				switch e.kind {
+				case evLogin:
+					c := cs.get(e.cred, e.username)
+					c.Uses = append(c.Uses, e.place)
+					logins = append(logins, e)
+				case evCheck:
+					if e.hasCred {
+						c := cs.get(e.cred, e.username)
+						c.Uses = append(c.Uses, e.place)
+						c.CheckedBy = append(c.CheckedBy, CheckPlace{File: e.place.File, Line: e.place.Line, Job: e.place.Job})
+					}
+				case evPush:
+					login := lastLogin(logins, e)
+					if login == nil && e.image == "" {
+						continue // its notice is given
+					}
+					if login == nil {
+						a.unresolved(e.place, "", fmt.Sprintf("Step %q of job %s pushes %s, but no login to %s comes before it in the job, so the credential it pushes with is not known.",
+							e.step.Label(), n.id, e.image, image.DisplayHost(e.registry)))
+						continue
+					}
+					e.cred, e.hasCred = login.cred, true
+					c := cs.get(login.cred, login.username)
+					if e.image == "" {
+						cs.unlisted[login.cred] = true
+						continue
+					}
+					if !contains(c.Images, e.image) {
+						c.Images = append(c.Images, e.image)
+					}
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// lastLogin is the last login before push, in its job, to its registry:
+// the credential docker pushes with.
+func lastLogin(logins []*event, push *event) *event {
+	reg := push.registry
+	var found *event
+	for _, l := range logins {
+		if l.step.Index <= push.step.Index && l.cred.registry == reg {
+			found = l
+		}
+	}
+	return found
+}
+
+func registryOf(img string) string {
+	host, _, _ := strings.Cut(img, "/")
+	return image.RegistryFromInput(host)
+}
+
+type credSet struct {
+	order []credKey
+	byKey map[credKey]*Credential
+	// unlisted are the credentials that push some image the audit cannot
+	// name: nobody can say that they never push a given one.
+	unlisted map[credKey]bool
+}
+
+func (cs *credSet) get(k credKey, username string) *Credential {
+	if c, ok := cs.byKey[k]; ok {
+		if c.Username == "" {
+			c.Username = username
+		}
+		return c
+	}
+	c := &Credential{Secret: k.secret, Registry: image.DisplayHost(k.registry), Username: username, Uses: []Place{}, Images: []string{}, CheckedBy: []CheckPlace{}}
+	cs.byKey[k] = c
+	cs.order = append(cs.order, k)
+	return c
+}
+
+func (cs *credSet) list() []Credential {
+	out := make([]Credential, 0, len(cs.order))
+	for _, k := range cs.order {
+		c := *cs.byKey[k]
+		sort.Strings(c.Images)
+		out = append(out, c)
+	}
+	return out
+}
+
+// credWords names a credential for people.
+func credWords(k credKey) string {
+	return k.secret + " (" + image.DisplayHost(k.registry) + ")"
+}

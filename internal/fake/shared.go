@@ -1,0 +1,63 @@
+package fake
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// AIBrixEnv names a folder holding AIBrix's real workflows, verbatim from
+// vllm-project/aibrix (Apache-2.0), when they are not where the session
+// keeps them: ../shared/workflows/aibrix beside the repository.
+const AIBrixEnv = "TOKEN_GATE_AIBRIX_WORKFLOWS"
+
+// AIBrixWorkflows finds AIBrix's workflows, or skips the test and says
+// why. It looks in $TOKEN_GATE_AIBRIX_WORKFLOWS, then beside this
+// repository and each folder above it, then beside the repository a clean
+// clone was made from (CI runs on one).
+func AIBrixWorkflows(t testing.TB) string {
+	t.Helper()
+	dir, why := LookupAIBrix()
+	if dir == "" {
+		t.Skip(why)
+	}
+	return dir
+}
+
+// LookupAIBrix is AIBrixWorkflows without the skip: the folder, or why
+// there is none.
+func LookupAIBrix() (dir, why string) {
+	if dir := os.Getenv(AIBrixEnv); dir != "" {
+		if !isDir(dir) {
+			return "", AIBrixEnv + "=" + dir + " is not a folder"
+		}
+		return dir, ""
+	}
+	var starts []string
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	if out, err := exec.Command("git", "config", "--get", "remote.origin.url").Output(); err == nil {
+		if origin := strings.TrimSpace(string(out)); filepath.IsAbs(origin) {
+			starts = append(starts, origin)
+		}
+	}
+	for _, start := range starts {
+		for dir := start; ; dir = filepath.Dir(dir) {
+			if candidate := filepath.Join(dir, "shared", "workflows", "aibrix"); isDir(candidate) {
+				return candidate, ""
+			}
+			if dir == filepath.Dir(dir) {
+				break
+			}
+		}
+	}
+	return "", "AIBrix's workflows are not here: set " + AIBrixEnv + " to a folder holding them (vllm-project/aibrix's .github/workflows at e3e10f9)"
+}
+
+func isDir(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
+}

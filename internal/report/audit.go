@@ -1,0 +1,146 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/audit"
+)
+
+// JSONVersion is the version of every JSON document token-gate writes: the
+// audit's --json, the check's --json and its report output. Fields may be
+// added within a version; none is renamed, retyped or removed (README,
+// "JSON").
+const JSONVersion = 1
+
+// AuditDocument is `token-gate audit --json`.
+type AuditDocument struct {
+	Version     int                `json:"version"`
+	Workflows   []string           `json:"workflows"`
+	Credentials []audit.Credential `json:"credentials"`
+	Findings    []audit.Finding    `json:"findings"`
+}
+
+// AuditJSON is the audit as its JSON document.
+func AuditJSON(res audit.Result) AuditDocument {
+	doc := AuditDocument{Version: JSONVersion, Workflows: res.Workflows, Credentials: res.Credentials, Findings: res.Findings}
+	if doc.Workflows == nil {
+		doc.Workflows = []string{}
+	}
+	if doc.Credentials == nil {
+		doc.Credentials = []audit.Credential{}
+	}
+	if doc.Findings == nil {
+		doc.Findings = []audit.Finding{}
+	}
+	return doc
+}
+
+// AuditTerminal renders the audit for a person: the findings grouped by
+// file, each `file:line:col: severity[code]: message` on one line (as
+// compilers and linters write them, so editors jump to them), its fix and
+// its link below; then every push credential, where it is used, what it
+// pushes and what checks it; then one totals line.
+func AuditTerminal(res audit.Result, st Style) string {
+	// The workflows' text is made safe first; the colours come after.
+	res = res.Redacted(TerminalText)
+	var b strings.Builder
+	lastFile, lastFix := "", ""
+	for _, f := range res.Findings {
+		if f.File != lastFile {
+			if lastFile != "" {
+				b.WriteString("\n")
+			}
+			lastFile, lastFix = f.File, ""
+		}
+		fmt.Fprintf(&b, "%s: %s: %s\n", st.paint(sgrBold, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), st.label(string(f.Severity), string(f.Code)), f.Message)
+		switch {
+		case f.Fix == lastFix:
+			b.WriteString("  fix: the same as above\n")
+		default:
+			b.WriteString(indentFix(f.Fix))
+			lastFix = f.Fix
+		}
+		fmt.Fprintf(&b, "  %s\n", st.paint(sgrDim, "see: "+CodeURL(string(f.Code))))
+	}
+	if len(res.Credentials) > 0 {
+		if len(res.Findings) > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("push credentials:\n")
+		for _, c := range res.Credentials {
+			b.WriteString(credentialText(c, "  "))
+		}
+	}
+	b.WriteString("\n" + auditTotals(res, st) + "\n")
+	return b.String()
+}
+
+// indentFix writes a fix under its finding: "  fix: " before its first
+// line, and the YAML of a job it shows indented beneath.
+func indentFix(fix string) string {
+	lines := strings.Split(strings.TrimRight(fix, "\n"), "\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "  fix: %s\n", lines[0])
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString("      " + l + "\n")
+	}
+	return b.String()
+}
+
+// credentialText is one credential for the terminal and the log: its
+// secret and registry, then where it is used, what it pushes and what
+// checks it.
+func credentialText(c audit.Credential, indent string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%s (%s)", indent, c.Secret, c.Registry)
+	if c.Username != "" {
+		fmt.Fprintf(&b, ", username %s", c.Username)
+	}
+	b.WriteString("\n")
+	for i, u := range c.Uses {
+		word := "used"
+		if i > 0 {
+			word = ""
+		}
+		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, word, useText(u))
+	}
+	pushes := "nothing the audit can name"
+	if len(c.Images) > 0 {
+		pushes = strings.Join(c.Images, ", ")
+	}
+	fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "pushes", pushes)
+	if len(c.CheckedBy) == 0 {
+		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "checked by", "nothing")
+	}
+	for i, p := range c.CheckedBy {
+		word := "checked by"
+		if i > 0 {
+			word = ""
+		}
+		fmt.Fprintf(&b, "%s  %-10s %s:%d (job %s)\n", indent, word, p.File, p.Line, p.Job)
+	}
+	return b.String()
+}
+
+func useText(u audit.Place) string {
+	return fmt.Sprintf("%s:%d (job %s)", u.File, u.Line, u.Job)
+}
+
+// auditTotals is the audit's last line.
+func auditTotals(res audit.Result, st Style) string {
+	count := map[audit.Severity]int{}
+	for _, f := range res.Findings {
+		count[f.Severity]++
+	}
+	line := fmt.Sprintf("%s read, %s: %s, %s, %s", plural(len(res.Workflows), "workflow"), plural(len(res.Credentials), "push credential"),
+		st.severity("error", plural(count[audit.Error], "error")), st.severity("warning", plural(count[audit.Warning], "warning")), plural(count[audit.Notice], "notice"))
+	if count[audit.Error] == 0 && count[audit.Warning] == 0 {
+		line = st.paint(sgrPass, line)
+	}
+	return line
+}
