@@ -9,9 +9,12 @@ package audit
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
+	"github.com/token-gate/token-gate/internal/expr"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/workflow"
@@ -152,10 +155,18 @@ type auditor struct {
 	opts     Options
 	findings []Finding
 	seen     map[string]bool // findings already made, by place and message
+	names    map[string]parsedName
+	scripts  map[string][]command
+	// templates are the strings compiled for expressions, by text.
+	templates map[string]expr.Template
 	// planned are the files whose findings the fix answers; fixPlans are
 	// their fixes.
 	planned  []string
 	fixPlans []*filePlan
+}
+
+func newAuditor(repo *workflow.Repo, opts Options) *auditor {
+	return &auditor{repo: repo, opts: opts, seen: map[string]bool{}, names: map[string]parsedName{}, scripts: map[string][]command{}, templates: map[string]expr.Template{}}
 }
 
 // Audit reads every workflow of the repository into runs and judges them.
@@ -163,24 +174,8 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 	if opts.TokenGate == "" {
 		opts.TokenGate = DefaultTokenGate
 	}
-	a := &auditor{repo: repo, opts: opts, seen: map[string]bool{}}
-	var runs []*run
-	for _, f := range repo.Files {
-		if f.Err != nil {
-			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
-				Message: "This file cannot be read as a workflow: " + f.Err.Msg + ". GitHub will not run it either; the other files are audited.",
-				Fix:     "Correct the file (actionlint shows the same error), then run the audit again."})
-			continue
-		}
-		if a.calledOnly(f) {
-			continue // audited inside each run that calls it
-		}
-		r := a.buildRun(f)
-		for _, n := range r.nodes {
-			a.stepEvents(n)
-		}
-		runs = append(runs, r)
-	}
+	a := newAuditor(repo, opts)
+	runs := a.readRuns()
 	creds := a.credentials(runs)
 	for _, r := range runs {
 		a.unchecked(r)
@@ -252,6 +247,50 @@ func mapAll(in []string, f func(string) string) []string {
 	out := make([]string, len(in))
 	for i, s := range in {
 		out[i] = f(s)
+	}
+	return out
+}
+
+// readRuns turns every workflow that runs on its own into a run, and each
+// step into its events. Runs are read side by side, each by an auditor of
+// its own, then their findings are taken in file order: a run reads only
+// its files and the repository, never another run.
+func (a *auditor) readRuns() []*run {
+	runs := make([]*run, len(a.repo.Files))
+	subs := make([]*auditor, len(a.repo.Files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range a.repo.Files {
+		if f.Err != nil || a.calledOnly(f) {
+			continue // a called workflow is read inside each run that calls it
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sub := newAuditor(a.repo, a.opts)
+			r := sub.buildRun(f)
+			for _, n := range r.nodes {
+				sub.stepEvents(n)
+			}
+			runs[i], subs[i] = r, sub
+		}()
+	}
+	wg.Wait()
+	var out []*run
+	for i, f := range a.repo.Files {
+		if f.Err != nil {
+			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
+				Message: "This file cannot be read as a workflow: " + f.Err.Msg + ". GitHub will not run it either; the other files are audited.",
+				Fix:     "Correct the file (actionlint shows the same error), then run the audit again."})
+		}
+		if runs[i] == nil {
+			continue
+		}
+		for _, fd := range subs[i].findings {
+			a.add(fd)
+		}
+		out = append(out, runs[i])
 	}
 	return out
 }

@@ -103,7 +103,7 @@ func TestPatterns(t *testing.T) {
 	}, {
 		dir: "broken", // a file that is no workflow is a finding; the others are still audited
 		findings: []string{
-			"unreadable-workflow bad.yml:8:15 job= secret=",
+			"unreadable-workflow bad.yml:8:1 job= secret=",
 			"unchecked-credential good.yaml:8:48 job=push secret=GITHUB_TOKEN",
 		},
 		pushes: []string{"GITHUB_TOKEN@ghcr.io: ghcr.io/acme/tool"},
@@ -629,7 +629,7 @@ func TestRecognisers(t *testing.T) {
 	for step, want := range publishes {
 		src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - " + step + "\n"
 		f := workflow.Parse(workflow.Dir+"/w.yml", []byte(src))
-		a := &auditor{repo: &workflow.Repo{Files: []*workflow.File{f}}, seen: map[string]bool{}}
+		a := newAuditor(&workflow.Repo{Files: []*workflow.File{f}}, Options{})
 		r := a.buildRun(f)
 		a.stepEvents(r.nodes[0])
 		got := ""

@@ -360,7 +360,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 	for _, ref := range refs {
 		ref = strings.TrimPrefix(strings.TrimSpace(ref), "docker://")
 		if !expr.HasExpr(ref) && len(shellVars(ref)) == 0 {
-			if img, ok := normalise(ref, home); ok {
+			if img, ok := a.normalise(ref, home); ok {
 				add(img)
 			} else {
 				unlisted = append(unlisted, ref)
@@ -379,7 +379,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 			}
 			ref = resolved
 			if !expr.HasExpr(ref) {
-				if img, ok := normalise(ref, home); ok {
+				if img, ok := a.normalise(ref, home); ok {
 					add(img)
 				} else {
 					unlisted = append(unlisted, ref)
@@ -395,7 +395,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 		}
 		for _, c := range n.contexts {
 			var unknown []string
-			text, _ := expr.Interpolate(ref, a.lookup(n, s, c), func(e string) string {
+			text, _ := a.template(ref).Interpolate(a.lookup(n, s, c), func(e string) string {
 				unknown = append(unknown, e)
 				return "\x00"
 			})
@@ -406,7 +406,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 					stepWords(n, s), "${{ "+unknown[0]+" }}"))
 				break
 			}
-			if img, ok := normalise(repo, home); ok {
+			if img, ok := a.normalise(repo, home); ok {
 				add(img)
 			} else {
 				unlisted = append(unlisted, ref)
@@ -446,18 +446,39 @@ func stripTag(ref string) string {
 }
 
 // normalise parses a reference as the gate does and writes it as the gate
-// writes it.
-func normalise(ref, home string) (string, bool) {
-	img, err := image.Parse(strings.ToLower(ref), image.RegistryFromInput(home))
-	if err != nil {
-		return "", false
+// writes it. A matrix asks the same names again and again, so the answers
+// are kept.
+func (a *auditor) normalise(ref, home string) (string, bool) {
+	key := home + " " + ref
+	if r, ok := a.names[key]; ok {
+		return r.image, r.ok
 	}
-	return img.String(), true
+	img, err := image.Parse(strings.ToLower(ref), image.RegistryFromInput(home))
+	r := parsedName{ok: err == nil}
+	if r.ok {
+		r.image = img.String()
+	}
+	a.names[key] = r
+	return r.image, r.ok
+}
+
+type parsedName struct {
+	image string
+	ok    bool
 }
 
 // runEvents reads a run: script's logins, pushes and publishes.
 func (a *auditor) runEvents(n *node, s *workflow.Step) {
-	for _, cmd := range commands(s.Run.Text) {
+	cmds, ok := a.scripts[s.Run.Text]
+	if !ok {
+		// A matrix runs the same script in every combination; a script
+		// that names none of the tables' commands is not split at all.
+		if mentionsACommand(s.Run.Text) {
+			cmds = commands(s.Run.Text)
+		}
+		a.scripts[s.Run.Text] = cmds
+	}
+	for _, cmd := range cmds {
 		place := a.place(n.file, s.Run.At(cmd.offset), n, s)
 		for _, lc := range loginCommands {
 			if matches(cmd.words, lc.words) {

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/token-gate/token-gate/internal/workflow"
 )
@@ -101,6 +103,37 @@ var flagsWithValue = map[string]bool{
 	"--format": true, "--builder": true, "--progress": true, "--set": true, "--iidfile": true,
 	"--metadata-file": true, "--network": true, "--ssh": true, "--annotation": true, "--provenance": true,
 	"--sbom": true, "--digestfile": true, "--compression-format": true, "--sign-by": true, "--config": true,
+}
+
+// commandWords are the first words of every command in the tables.
+var commandWords = sync.OnceValue(func() []string {
+	var words []string
+	add := func(w []string) {
+		if len(w) > 0 && !slices.Contains(words, w[0]) {
+			words = append(words, w[0])
+		}
+	}
+	for _, p := range publishers {
+		add(p.run)
+	}
+	for _, l := range loginCommands {
+		add(l.words)
+	}
+	for _, c := range pushCommands {
+		add(c.words)
+	}
+	return words
+})
+
+// mentionsACommand reports a script that holds the first word of some
+// command the tables know: only such a script is worth splitting.
+func mentionsACommand(script string) bool {
+	for _, w := range commandWords() {
+		if strings.Contains(script, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // actionName is an action reference's owner/name: what stands before @ and

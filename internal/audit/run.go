@@ -386,21 +386,30 @@ func walkPath(m map[string]any, path []string) (any, bool) {
 	return v, true
 }
 
+// template is text compiled once: a matrix fills the same names in every
+// combination.
+func (a *auditor) template(text string) expr.Template {
+	t, ok := a.templates[text]
+	if !ok {
+		t = expr.Compile(text)
+		a.templates[text] = t
+	}
+	return t
+}
+
 // eval evaluates a value that is one expression, or text with expressions
 // in it, in one context.
 func (a *auditor) eval(n *node, s *workflow.Step, c context, text string) (any, bool) {
-	segs, err := expr.Scan(text)
-	if err != nil {
-		return nil, false
-	}
-	if len(segs) == 1 && segs[0].Expr {
-		node, err := expr.Parse(segs[0].Text)
-		if err != nil {
+	t := a.template(text)
+	if node, whole, ok := t.Whole(); whole {
+		// A value that is one expression keeps its type (a list, a
+		// number), as GitHub gives it.
+		if !ok {
 			return nil, false
 		}
 		return expr.Eval(node, a.lookup(n, s, c))
 	}
-	return expr.Interpolate(text, a.lookup(n, s, c), nil)
+	return t.Interpolate(a.lookup(n, s, c), nil)
 }
 
 // envValue finds an env variable in scope: the step's, the job's, then the

@@ -71,9 +71,9 @@ func (c *Client) Inspect(ctx context.Context, kind token.Kind) facts.GitHub {
 			return facts.GitHub{Account: a}
 		}
 	} else {
-		var u *gh.User
-		u, resp, err = c.api.Users.Get(ctx, "")
-		login = u.GetLogin()
+		var u account
+		resp, err = c.get(ctx, "user", &u)
+		login = u.Login
 		if err == nil && login == "" {
 			// A 200 that is JSON but not a user: a proxy's or portal's page.
 			return facts.GitHub{Err: unexpected(resp.Response)}
@@ -85,6 +85,24 @@ func (c *Client) Inspect(ctx context.Context, kind token.Kind) facts.GitHub {
 	a := facts.Account{Login: login, Endpoint: endpoint}
 	fill(&a, resp.Response)
 	return facts.GitHub{Account: a}
+}
+
+// account is what token-gate reads of a user or organization: go-github's
+// User has some sixty fields, and building its decoder by reflection is a
+// large part of a default check's start (go run ./internal/bench/startup).
+type account struct {
+	Login string `json:"login"`
+	Type  string `json:"type"`
+}
+
+// get is a GET through go-github, which still checks the answer, follows
+// the base URL and classifies errors; only the decoding is narrow.
+func (c *Client) get(ctx context.Context, path string, into any) (*gh.Response, error) {
+	req, err := c.api.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.api.Do(ctx, req, into)
 }
 
 // rateLimitingOff reports GHES's 404 from GET /rate_limit when it keeps no
@@ -125,7 +143,8 @@ func (c *Client) Owner(ctx context.Context, owner, login string) (facts.OwnerKin
 	if login != "" && strings.EqualFold(owner, login) {
 		return facts.OwnerSelf, nil
 	}
-	u, resp, err := c.api.Users.Get(ctx, owner)
+	var u account
+	resp, err := c.get(ctx, "users/"+url.PathEscape(owner), &u)
 	switch {
 	case err != nil:
 		cerr := Classify(ctx, resp, err)
@@ -136,9 +155,9 @@ func (c *Client) Owner(ctx context.Context, owner, login string) (facts.OwnerKin
 			sso.Org = owner
 		}
 		return facts.OwnerUnknown, cerr
-	case strings.EqualFold(u.GetType(), "Organization"):
+	case strings.EqualFold(u.Type, "Organization"):
 		return facts.OwnerOrg, nil
-	case strings.EqualFold(u.GetType(), "User"):
+	case strings.EqualFold(u.Type, "User"):
 		return facts.OwnerUser, nil
 	}
 	return facts.OwnerUnknown, unexpected(resp.Response)

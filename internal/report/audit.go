@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -20,6 +21,13 @@ type AuditDocument struct {
 	Credentials []audit.Credential `json:"credentials"`
 	Findings    []audit.Finding    `json:"findings"`
 }
+
+// AuditReport is the audit inside the check's JSON. Like Usage, it
+// marshals itself, so that a check without an audit pays nothing for it.
+type AuditReport struct{ AuditDocument }
+
+// MarshalJSON writes the audit's document.
+func (a AuditReport) MarshalJSON() ([]byte, error) { return json.Marshal(a.AuditDocument) }
 
 // AuditJSON is the audit as its JSON document.
 func AuditJSON(res audit.Result) AuditDocument {

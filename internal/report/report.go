@@ -213,7 +213,7 @@ type TokenReport struct {
 	Findings []FindingReport `json:"findings"`
 	// UsedBy is where the workflows use the token's secret, when they
 	// were read.
-	UsedBy *audit.Credential `json:"used-by,omitempty"`
+	UsedBy *Usage `json:"used-by,omitempty"`
 	// Cut, when set, says what was left out to fit GitHub's output limit.
 	Cut string `json:"cut,omitempty"`
 }
@@ -226,13 +226,22 @@ type FindingReport struct {
 	Message  string `json:"message"`
 }
 
+// Usage is a token's audit.Credential in the JSON report. It marshals
+// itself so that encoding/json builds the credential's encoder only when
+// there is one: building encoders by reflection is a large part of a
+// default check's start (go run ./internal/bench/startup).
+type Usage struct{ audit.Credential }
+
+// MarshalJSON writes the credential.
+func (u Usage) MarshalJSON() ([]byte, error) { return json.Marshal(u.Credential) }
+
 // Document is the check's JSON: --json, and the `report` output. Tokens
 // holds one object per token; Audit is there when the workflows were
 // audited beside the check.
 type Document struct {
 	Version int            `json:"version"`
 	Tokens  []TokenReport  `json:"tokens"`
-	Audit   *AuditDocument `json:"audit,omitempty"`
+	Audit   *AuditReport   `json:"audit,omitempty"`
 	// Cut, when set, says what was left out to fit GitHub's output limit.
 	Cut string `json:"cut,omitempty"`
 }
@@ -241,8 +250,7 @@ type Document struct {
 func JSON(run gate.Run) Document {
 	doc := Document{Version: JSONVersion, Tokens: tokenReports(run)}
 	if run.Audit != nil {
-		a := AuditJSON(*run.Audit)
-		doc.Audit = &a
+		doc.Audit = &AuditReport{AuditJSON(*run.Audit)}
 	}
 	return doc
 }
@@ -267,7 +275,9 @@ func tokenReports(run gate.Run) []TokenReport {
 		if len(v.Images) > 0 {
 			r.Pushable, r.NotPushable = v.Pushable(), v.NotPushable()
 		}
-		r.UsedBy = v.UsedBy
+		if v.UsedBy != nil {
+			r.UsedBy = &Usage{*v.UsedBy}
+		}
 		r.Findings = []FindingReport{}
 		for _, f := range v.Findings {
 			r.Findings = append(r.Findings, FindingReport{Code: string(f.Code), Severity: string(f.Severity), Title: f.Title, Message: f.Message})

@@ -256,23 +256,34 @@ func Quote(v string) string {
 // a file by mistake is not repeated in full.
 func RedactShaped(text string) string {
 	var b strings.Builder
+	last := 0
 	for i := 0; i < len(text); {
+		// Every prefix starts with g or d (token.PrefixOf).
+		j := strings.IndexAny(text[i:], "gd")
+		if j < 0 {
+			break
+		}
+		i += j
 		p := ""
 		if i == 0 || !isTokenChar(text[i-1]) {
 			p = token.PrefixOf(text[i:])
 		}
 		if p == "" {
-			b.WriteByte(text[i])
 			i++
 			continue
 		}
-		j := i + len(p)
-		for j < len(text) && isTokenChar(text[j]) {
-			j++
+		end := i + len(p)
+		for end < len(text) && isTokenChar(text[end]) {
+			end++
 		}
+		b.WriteString(text[last:i])
 		b.WriteString(p + "…")
-		i = j
+		last, i = end, end
 	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
 	return b.String()
 }
 

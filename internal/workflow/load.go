@@ -8,8 +8,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Dir is where workflows live in a repository.
@@ -44,20 +46,35 @@ func Load(root string) (*Repo, error) {
 		return nil, err
 	}
 	repo := &Repo{Root: root, LocalActions: map[string]string{}}
+	var names []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".yml") && !strings.HasSuffix(name, ".yaml") {
-			continue
+		if !e.IsDir() && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")) {
+			names = append(names, name)
 		}
+	}
+	slices.Sort(names)
+	// The files are parsed side by side, as actionlint lints them: the
+	// parse is most of an audit's time.
+	repo.Files = make([]*File, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, name := range names {
 		rel := path.Join(Dir, name)
 		src, err := readBounded(filepath.Join(dir, name))
 		if err != nil {
-			repo.Files = append(repo.Files, &File{Path: rel, Err: &Error{Pos: Pos{1, 1}, Msg: err.Error()}})
+			repo.Files[i] = &File{Path: rel, Err: &Error{Pos: Pos{1, 1}, Msg: err.Error()}}
 			continue
 		}
-		repo.Files = append(repo.Files, Parse(rel, src))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			repo.Files[i] = Parse(rel, src)
+			<-sem
+		}()
 	}
-	slices.SortFunc(repo.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+	wg.Wait()
 	for _, f := range repo.Files {
 		for _, j := range f.Jobs {
 			for _, s := range j.Steps {

@@ -5,22 +5,22 @@
 // judges nothing (that is the audit's job) and edits nothing (the fix edits
 // the text at these positions, never re-serialising YAML).
 //
-// The YAML tree comes from goccy/go-yaml's parser, which keeps every token's
-// line and column and costs the binary's start-up almost nothing; the model
-// is checked against actionlint's parser in the tests (README, "Speed").
+// The YAML tree comes from go.yaml.in/yaml/v3 (the YAML organisation's
+// maintained yaml.v3), whose nodes keep every line and column; the model is
+// checked against actionlint's parser in the tests, and the choice is
+// measured in README, "Speed".
 package workflow
 
 import (
-	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
+	"go.yaml.in/yaml/v3"
 )
 
 // Pos is a place in a file, both 1-based; Col counts characters.
@@ -47,8 +47,8 @@ type Value struct {
 	Seq   bool
 	Map   bool
 	Flow  bool
-	// Raw is the value decoded: string, float64, bool, nil, []any or
-	// map[string]any.
+	// Raw is a scalar decoded: string, float64, bool or nil. A sequence
+	// or mapping is decoded only where the model needs it (Matrix).
 	Raw any
 	// blockIndent is the indentation of a block scalar's lines.
 	blockIndent int
@@ -210,19 +210,19 @@ type Row struct {
 // back with Err set and what could be read.
 func Parse(path string, src []byte) *File {
 	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
-	tree, err := parser.ParseBytes(src, 0)
-	if err != nil {
-		f.Err = syntaxError(err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		f.Err = syntaxError(err, src)
 		return f
 	}
-	if len(tree.Docs) == 0 || tree.Docs[0].Body == nil {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
 		return f
 	}
-	r := &reader{file: f, anchors: map[string]ast.Node{}}
-	root, ok := r.resolve(tree.Docs[0].Body).(*ast.MappingNode)
-	if !ok {
-		f.Err = &Error{Pos: pos(tree.Docs[0].Body), Msg: "a workflow is a mapping of keys (name, on, jobs, …)"}
+	r := &reader{file: f}
+	root := r.resolve(doc.Content[0])
+	if root == nil || root.Kind != yaml.MappingNode {
+		f.Err = &Error{Pos: pos(doc.Content[0]), Msg: "a workflow is a mapping of keys (name, on, jobs, …)"}
 		return f
 	}
 	r.workflow(root)
@@ -232,16 +232,26 @@ func Parse(path string, src []byte) *File {
 	return f
 }
 
-func syntaxError(err error) *Error {
-	var se interface {
-		GetToken() *token.Token
-		GetMessage() string
+var (
+	errorLine   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
+	errorAnchor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`unknown anchor '([^']*)'`) })
+)
+
+// syntaxError turns the YAML parser's error into a place and words. The
+// parser gives a line for most errors and none for an alias without its
+// anchor, whose line the source tells.
+func syntaxError(err error, src []byte) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := errorLine().FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Pos: Pos{max(line, 1), 1}, Msg: "YAML: " + m[2]}
 	}
-	if errors.As(err, &se) && se.GetToken() != nil {
-		p := se.GetToken().Position
-		return &Error{Pos: Pos{p.Line, max(p.Column, 1)}, Msg: "YAML: " + se.GetMessage()}
+	if m := errorAnchor().FindStringSubmatch(msg); m != nil {
+		if at := strings.Index(string(src), "*"+m[1]); at >= 0 {
+			return &Error{Pos: Pos{1 + strings.Count(string(src[:at]), "\n"), 1}, Msg: "the alias *" + m[1] + " names no anchor"}
+		}
 	}
-	return &Error{Pos: Pos{1, 1}, Msg: "YAML: " + err.Error()}
+	return &Error{Pos: Pos{1, 1}, Msg: "YAML: " + msg}
 }
 
 func lineStarts(src []byte) []int {
@@ -294,121 +304,89 @@ func (f *File) Job(id string) *Job {
 
 // reader carries one Parse.
 type reader struct {
-	file    *File
-	anchors map[string]ast.Node
-	err     *Error
+	file *File
+	err  *Error
 }
 
-func (r *reader) fail(n ast.Node, format string, args ...any) {
+func (r *reader) fail(n *yaml.Node, format string, args ...any) {
 	if r.err == nil {
 		r.err = &Error{Pos: pos(n), Msg: fmt.Sprintf(format, args...)}
 	}
 }
 
-func pos(n ast.Node) Pos {
-	if n == nil || n.GetToken() == nil {
+func pos(n *yaml.Node) Pos {
+	if n == nil || n.Line == 0 {
 		return Pos{1, 1}
 	}
-	p := n.GetToken().Position
-	return Pos{p.Line, max(p.Column, 1)}
+	return Pos{n.Line, max(n.Column, 1)}
 }
 
-// resolve looks through anchors, aliases and tags to the node meant. GitHub
-// reads YAML anchors and aliases in workflows (changelog 2025-09-18).
-func (r *reader) resolve(n ast.Node) ast.Node {
-	for i := 0; i < 64 && n != nil; i++ {
-		switch v := n.(type) {
-		case *ast.AnchorNode:
-			if v.Name != nil {
-				r.anchors[v.Name.String()] = v.Value
-			}
-			n = v.Value
-		case *ast.AliasNode:
-			if v.Value == nil {
-				return nil
-			}
-			target, ok := r.anchors[v.Value.String()]
-			if !ok {
-				r.fail(v, "the alias *%s names no anchor", v.Value.String())
-				return nil
-			}
-			n = target
-		case *ast.TagNode:
-			n = v.Value
-		default:
-			return n
-		}
+// resolve looks through aliases to the node meant. GitHub reads YAML
+// anchors and aliases in workflows (docs/facts.md, "Workflows").
+func (r *reader) resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; i < 64 && n != nil && n.Kind == yaml.AliasNode; i++ {
+		n = n.Alias
 	}
 	return n
 }
 
+// pair is one key of a mapping and its value.
+type pair struct{ key, value *yaml.Node }
+
 // pairs walks a mapping's keys and values in order. A merge key (<<:) is
-// refused, as GitHub refuses it (docs/facts.md, "Workflows").
-func (r *reader) pairs(n ast.Node) []*ast.MappingValueNode {
-	var kvs []*ast.MappingValueNode
-	switch m := r.resolve(n).(type) {
-	case *ast.MappingNode:
-		kvs = m.Values
-	case *ast.MappingValueNode:
-		kvs = []*ast.MappingValueNode{m}
+// refused, as GitHub refuses it, and so is a key given twice.
+func (r *reader) pairs(n *yaml.Node) []pair {
+	n = r.resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
 	}
-	for _, kv := range kvs {
-		if _, merge := kv.Key.(*ast.MergeKeyNode); merge {
-			r.fail(kv.Key, "GitHub does not read YAML merge keys (<<:); write the keys out, or use an alias for the whole value")
+	out := make([]pair, 0, len(n.Content)/2)
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		switch {
+		case k.Tag == "!!merge":
+			r.fail(k, "GitHub does not read YAML merge keys (<<:); write the keys out, or use an alias for the whole value")
+		case seen[k.Value]:
+			r.fail(k, "the key %s is given twice in this mapping", k.Value)
 		}
+		seen[k.Value] = true
+		out = append(out, pair{k, n.Content[i+1]})
 	}
-	return kvs
+	return out
 }
 
-func isMapping(n ast.Node) bool {
-	switch n.(type) {
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return true
-	}
-	return false
-}
+func isMapping(n *yaml.Node) bool { return n != nil && n.Kind == yaml.MappingNode }
 
-func keyOf(kv *ast.MappingValueNode) string {
-	if kv.Key == nil {
-		return ""
-	}
-	k := kv.Key.String()
-	if s, ok := kv.Key.(*ast.StringNode); ok {
-		k = s.Value
-	}
-	return k
-}
+func keyOf(p pair) string { return p.key.Value }
 
 // value reads a node as a Value.
-func (r *reader) value(n ast.Node) Value {
+func (r *reader) value(n *yaml.Node) Value {
 	n = r.resolve(n)
-	v := Value{Pos: pos(n), Raw: r.decode(n)}
-	switch node := n.(type) {
-	case *ast.StringNode:
-		v.Text = node.Value
-		if t := node.GetToken(); t != nil && (t.Type == token.SingleQuoteType || t.Type == token.DoubleQuoteType) {
+	if n == nil {
+		return Value{Pos: Pos{1, 1}}
+	}
+	v := Value{Pos: pos(n)}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		v.Raw = r.decode(n)
+		if n.Tag != "!!null" {
+			v.Text = n.Value
+		}
+		switch {
+		case n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0:
 			v.Style = Quoted
+		case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+			v.Style = Block
+			v.blockIndent = r.blockIndent(v.Pos.Line)
 		}
-	case *ast.LiteralNode:
-		v.Style = Block
-		if node.Value != nil {
-			v.Text = node.Value.Value
-		}
-		v.blockIndent = r.blockIndent(v.Pos.Line)
-	case *ast.SequenceNode:
-		v.Seq, v.Flow = true, node.IsFlowStyle
-		for _, item := range node.Values {
+	case yaml.SequenceNode:
+		v.Seq, v.Flow = true, n.Style&yaml.FlowStyle != 0
+		for _, item := range n.Content {
 			v.Items = append(v.Items, r.value(item))
 		}
-	case *ast.MappingNode:
-		v.Map, v.Flow = true, node.IsFlowStyle
-	case *ast.MappingValueNode:
-		v.Map = true
-	case *ast.NullNode, nil:
-	default:
-		if t := n.GetToken(); t != nil {
-			v.Text = t.Value
-		}
+	case yaml.MappingNode:
+		v.Map, v.Flow = true, n.Style&yaml.FlowStyle != 0
 	}
 	return v
 }
@@ -425,125 +403,123 @@ func (r *reader) blockIndent(indicatorLine int) int {
 	return 0
 }
 
-// decode turns a node into plain values, as JSON would hold them.
-func (r *reader) decode(n ast.Node) any {
+// decode turns a node into plain values, as JSON would hold them: numbers
+// are float64, as GitHub's expressions compare them.
+func (r *reader) decode(n *yaml.Node) any {
 	n = r.resolve(n)
-	switch node := n.(type) {
-	case *ast.StringNode:
-		return node.Value
-	case *ast.LiteralNode:
-		if node.Value != nil {
-			return node.Value.Value
+	if n == nil {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil
+		case "!!bool":
+			return strings.EqualFold(n.Value, "true")
+		case "!!int", "!!float":
+			if f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil {
+				return f
+			}
+			if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
+				return float64(i)
+			}
 		}
-		return ""
-	case *ast.IntegerNode, *ast.FloatNode:
-		f, err := strconv.ParseFloat(strings.ReplaceAll(n.GetToken().Value, "_", ""), 64)
-		if err != nil {
-			return n.GetToken().Value
-		}
-		return f
-	case *ast.BoolNode:
-		return node.Value
-	case *ast.SequenceNode:
-		out := make([]any, 0, len(node.Values))
-		for _, item := range node.Values {
+		return n.Value
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
 			out = append(out, r.decode(item))
 		}
 		return out
-	case *ast.MappingNode, *ast.MappingValueNode:
+	case yaml.MappingNode:
 		out := map[string]any{}
-		for _, kv := range r.pairs(node) {
-			out[keyOf(kv)] = r.decode(kv.Value)
+		for _, kv := range r.pairs(n) {
+			out[keyOf(kv)] = r.decode(kv.value)
 		}
 		return out
-	case *ast.NullNode, nil:
-		return nil
-	}
-	if t := n.GetToken(); t != nil {
-		return t.Value
 	}
 	return nil
 }
 
-func (r *reader) vars(n ast.Node) []Var {
+func (r *reader) vars(n *yaml.Node) []Var {
 	var out []Var
 	for _, kv := range r.pairs(n) {
-		out = append(out, Var{Name: keyOf(kv), Key: pos(kv.Key), Value: r.value(kv.Value)})
+		out = append(out, Var{Name: keyOf(kv), Key: pos(kv.key), Value: r.value(kv.value)})
 	}
 	return out
 }
 
-func (r *reader) workflow(root *ast.MappingNode) {
+func (r *reader) workflow(root *yaml.Node) {
 	f := r.file
-	var jobs *ast.MappingValueNode
-	for _, kv := range root.Values {
+	var jobs *pair
+	for _, kv := range r.pairs(root) {
 		switch keyOf(kv) {
 		case "name":
-			f.Name = r.value(kv.Value).Text
-		case "on", "true":
-			// YAML 1.1 reads a bare on as true; goccy reads YAML 1.2.
-			r.triggers(kv.Value)
+			f.Name = r.value(kv.value).Text
+		case "on":
+			r.triggers(kv.value)
 		case "env":
-			f.Env = r.vars(kv.Value)
+			f.Env = r.vars(kv.value)
 		case "jobs":
-			jobs = kv
+			jobs = &kv
 		}
 	}
 	if jobs == nil {
 		r.fail(root, "the workflow has no jobs")
 		return
 	}
-	f.JobsKey = pos(jobs.Key)
-	m, ok := r.resolve(jobs.Value).(*ast.MappingNode)
-	if !ok {
-		if mv, isPair := r.resolve(jobs.Value).(*ast.MappingValueNode); isPair {
-			m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
-		} else {
-			r.fail(jobs.Value, "jobs is a mapping of job IDs to jobs")
-			return
-		}
+	f.JobsKey = pos(jobs.key)
+	m := r.resolve(jobs.value)
+	if !isMapping(m) {
+		r.fail(jobs.value, "jobs is a mapping of job IDs to jobs")
+		return
 	}
-	f.JobsBlock = !m.IsFlowStyle
-	for _, kv := range m.Values {
+	f.JobsBlock = m.Style&yaml.FlowStyle == 0
+	for _, kv := range r.pairs(m) {
 		f.Jobs = append(f.Jobs, r.job(kv))
 	}
 	sort.SliceStable(f.Jobs, func(a, b int) bool { return f.Jobs[a].Pos.Line < f.Jobs[b].Pos.Line })
 }
 
-func (r *reader) triggers(n ast.Node) {
+func (r *reader) triggers(n *yaml.Node) {
 	f := r.file
-	switch v := r.resolve(n).(type) {
-	case *ast.StringNode:
-		f.On = append(f.On, v.Value)
-	case *ast.SequenceNode:
-		for _, item := range v.Values {
+	n = r.resolve(n)
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		f.On = append(f.On, n.Value)
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
 			f.On = append(f.On, r.value(item).Text)
 		}
-	default:
-		for _, kv := range r.pairs(v) {
+	case yaml.MappingNode:
+		for _, kv := range r.pairs(n) {
 			event := keyOf(kv)
 			f.On = append(f.On, event)
 			if event == "workflow_call" {
-				f.Call = r.call(kv.Value)
+				f.Call = r.call(kv.value)
 			}
 		}
 	}
 }
 
-func (r *reader) call(n ast.Node) *Call {
+func (r *reader) call(n *yaml.Node) *Call {
 	c := &Call{}
 	for _, kv := range r.pairs(n) {
 		switch keyOf(kv) {
 		case "inputs":
-			for _, in := range r.pairs(kv.Value) {
-				v := Var{Name: keyOf(in), Key: pos(in.Key)}
-				if def, ok := Lookup(r.vars(in.Value), "default"); ok {
+			for _, in := range r.pairs(kv.value) {
+				v := Var{Name: keyOf(in), Key: pos(in.key)}
+				if def, ok := Lookup(r.vars(in.value), "default"); ok {
 					v.Value = def
 				}
 				c.Inputs = append(c.Inputs, v)
 			}
 		case "secrets":
-			for _, s := range r.pairs(kv.Value) {
+			for _, s := range r.pairs(kv.value) {
 				c.Secrets = append(c.Secrets, keyOf(s))
 			}
 		}
@@ -551,29 +527,27 @@ func (r *reader) call(n ast.Node) *Call {
 	return c
 }
 
-func (r *reader) job(kv *ast.MappingValueNode) *Job {
-	j := &Job{ID: keyOf(kv), Pos: pos(kv.Key)}
-	body := r.resolve(kv.Value)
+func (r *reader) job(kv pair) *Job {
+	j := &Job{ID: keyOf(kv), Pos: pos(kv.key)}
+	body := r.resolve(kv.value)
 	if !isMapping(body) {
-		r.fail(kv.Value, "job %s is not a mapping of its keys (runs-on:, steps:, …)", j.ID)
+		r.fail(kv.value, "job %s is not a mapping of its keys (runs-on:, steps:, …)", j.ID)
 		return j
 	}
-	if m, ok := body.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
-		j.BodyCol = pos(m.Values[0].Key).Col
-	} else if mv, ok := body.(*ast.MappingValueNode); ok {
-		j.BodyCol = pos(mv.Key).Col
+	if body.Style&yaml.FlowStyle == 0 && len(body.Content) > 0 {
+		j.BodyCol = pos(body.Content[0]).Col
 	}
 	for _, p := range r.pairs(body) {
 		switch keyOf(p) {
 		case "name":
-			v := r.value(p.Value)
+			v := r.value(p.value)
 			j.Name = &v
 		case "if":
-			v := r.value(p.Value)
+			v := r.value(p.value)
 			j.If = &v
 		case "needs":
-			v := r.value(p.Value)
-			k := pos(p.Key)
+			v := r.value(p.value)
+			k := pos(p.key)
 			j.NeedsKey, j.NeedsValue = &k, &v
 			if v.Seq {
 				j.Needs = v.Items
@@ -581,22 +555,22 @@ func (r *reader) job(kv *ast.MappingValueNode) *Job {
 				j.Needs = []Value{v}
 			}
 		case "env":
-			j.Env = r.vars(p.Value)
+			j.Env = r.vars(p.value)
 		case "strategy":
-			for _, s := range r.pairs(p.Value) {
+			for _, s := range r.pairs(p.value) {
 				if keyOf(s) == "matrix" {
-					j.Matrix = r.matrix(s.Value)
+					j.Matrix = r.matrix(s.value)
 				}
 			}
 		case "steps":
-			k := pos(p.Key)
+			k := pos(p.key)
 			j.StepsKey = &k
-			seq, ok := r.resolve(p.Value).(*ast.SequenceNode)
-			if !ok {
-				r.fail(p.Value, "steps: of job %s is not a list of steps", j.ID)
+			seq := r.resolve(p.value)
+			if seq == nil || seq.Kind != yaml.SequenceNode {
+				r.fail(p.value, "steps: of job %s is not a list of steps", j.ID)
 				break
 			}
-			for i, item := range seq.Values {
+			for i, item := range seq.Content {
 				if !isMapping(r.resolve(item)) {
 					r.fail(item, "step %d of job %s is not a mapping (uses: or run:, and their keys)", i+1, j.ID)
 					continue
@@ -604,58 +578,59 @@ func (r *reader) job(kv *ast.MappingValueNode) *Job {
 				j.Steps = append(j.Steps, r.step(i, item))
 			}
 		case "uses":
-			v := r.value(p.Value)
+			v := r.value(p.value)
 			j.Uses = &v
 		case "with":
-			j.With = r.vars(p.Value)
+			j.With = r.vars(p.value)
 		case "secrets":
-			v := r.value(p.Value)
+			v := r.value(p.value)
 			if !v.Map && v.Text == "inherit" {
 				j.InheritSecrets = true
 			} else {
-				j.Secrets = r.vars(p.Value)
+				j.Secrets = r.vars(p.value)
 			}
 		case "permissions":
-			v := r.value(p.Value)
+			v := r.value(p.value)
 			j.Permissions = &v
 		}
 	}
 	return j
 }
 
-func (r *reader) step(i int, n ast.Node) *Step {
+func (r *reader) step(i int, n *yaml.Node) *Step {
 	s := &Step{Index: i, Pos: pos(n)}
-	for _, kv := range r.pairs(n) {
+	kvs := r.pairs(n)
+	for _, kv := range kvs {
 		switch keyOf(kv) {
 		case "id":
-			s.ID = r.value(kv.Value).Text
+			s.ID = r.value(kv.value).Text
 		case "name":
-			s.Name = r.value(kv.Value).Text
+			s.Name = r.value(kv.value).Text
 		case "if":
-			v := r.value(kv.Value)
+			v := r.value(kv.value)
 			s.If = &v
 		case "uses":
-			v := r.value(kv.Value)
+			v := r.value(kv.value)
 			s.Uses = &v
 		case "with":
-			s.With = r.vars(kv.Value)
+			s.With = r.vars(kv.value)
 		case "run":
-			v := r.value(kv.Value)
+			v := r.value(kv.value)
 			s.Run = &v
 		case "env":
-			s.Env = r.vars(kv.Value)
+			s.Env = r.vars(kv.value)
 		case "continue-on-error":
-			v := r.value(kv.Value)
+			v := r.value(kv.value)
 			s.ContinueOnError = v.Raw == true || strings.EqualFold(v.Text, "true")
 		}
 	}
-	if len(r.pairs(n)) > 0 {
-		s.Pos = pos(r.pairs(n)[0].Key)
+	if len(kvs) > 0 {
+		s.Pos = pos(kvs[0].key)
 	}
 	return s
 }
 
-func (r *reader) matrix(n ast.Node) *Matrix {
+func (r *reader) matrix(n *yaml.Node) *Matrix {
 	m := &Matrix{Pos: pos(n)}
 	if v := r.value(n); !v.Map {
 		m.Expr = &v
@@ -663,10 +638,11 @@ func (r *reader) matrix(n ast.Node) *Matrix {
 	}
 	for _, kv := range r.pairs(n) {
 		key := keyOf(kv)
-		v := r.value(kv.Value)
+		v := r.value(kv.value)
+		raw := r.decode(kv.value)
 		switch key {
 		case "include", "exclude":
-			list, ok := v.Raw.([]any)
+			list, ok := raw.([]any)
 			if !ok {
 				if key == "include" {
 					m.IncludeExpr = &v
@@ -687,8 +663,8 @@ func (r *reader) matrix(n ast.Node) *Matrix {
 				m.Exclude = combos
 			}
 		default:
-			row := Row{Key: key, Pos: pos(kv.Key)}
-			if list, ok := v.Raw.([]any); ok {
+			row := Row{Key: key, Pos: pos(kv.key)}
+			if list, ok := raw.([]any); ok {
 				row.Values = list
 			} else {
 				row.Expr = &v

@@ -111,7 +111,7 @@ jobs:
 	if flow := Parse("w.yml", []byte("on: push\njobs: {a: {runs-on: x, steps: []}}\n")); flow.Err != nil || flow.JobsBlock {
 		t.Errorf("jobs: {…} is no block: %+v", flow)
 	}
-	for _, on := range []string{"on: [push, release]", "on: push", "true: push"} {
+	for _, on := range []string{"on: [push, release]", "on: push", "\"on\": push"} {
 		f := Parse("w.yml", []byte(on+"\njobs:\n  a: {runs-on: x, steps: []}\n"))
 		if f.Err != nil || len(f.On) == 0 || f.On[0] != "push" {
 			t.Errorf("%q: on = %v, err %v", on, f.On, f.Err)

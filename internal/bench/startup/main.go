@@ -3,13 +3,16 @@
 //
 //	go run ./internal/bench/startup            # 25 alternating runs each
 //	go run ./internal/bench/startup -runs 101
+//	go run ./internal/bench/startup -runs 101 -before ../token-gate-at-v1.2.0
 //
 // It builds token-gate and internal/bench/minimal the way the Dockerfile
 // does (static, -trimpath, -s -w), serves both from one fake GitHub on
 // 127.0.0.1, runs them alternately so that a loaded machine slows both
 // alike, and prints the median of each and their ratio. token-gate runs as
 // the runner starts it: GITHUB_ACTIONS=true, every input of action.yml with
-// its default, and the output and summary files.
+// its default, and the output and summary files. With -before, a checkout
+// of an earlier commit is built and run alternately too, so that the rise
+// of the ratio is measured in one run on one machine.
 package main
 
 import (
@@ -30,26 +33,32 @@ func (c *cleanups) Cleanup(f func()) { *c = append(*c, f) }
 
 func main() {
 	runs := flag.Int("runs", 25, "runs of each program")
+	before := flag.String("before", "", "a checkout of an earlier commit to measure beside this one")
 	flag.Parse()
-	if err := run(*runs); err != nil {
+	if err := run(*runs, *before); err != nil {
 		fmt.Fprintln(os.Stderr, "startup:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int) error {
+func run(runs int, before string) error {
 	dir, err := os.MkdirTemp("", "token-gate-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	gate, minimal := filepath.Join(dir, "token-gate"), filepath.Join(dir, "minimal")
-	for bin, pkg := range map[string]string{gate: ".", minimal: "./internal/bench/minimal"} {
-		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
+	gate, minimal, earlier := filepath.Join(dir, "token-gate"), filepath.Join(dir, "minimal"), filepath.Join(dir, "token-gate-before")
+	builds := []struct{ bin, pkg, dir string }{{gate, ".", ""}, {minimal, "./internal/bench/minimal", ""}}
+	if before != "" {
+		builds = append(builds, struct{ bin, pkg, dir string }{earlier, ".", before})
+	}
+	for _, b := range builds {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.bin, b.pkg)
+		build.Dir = b.dir
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("building %s: %w", pkg, err)
+			return fmt.Errorf("building %s in %q: %w", b.pkg, b.dir, err)
 		}
 	}
 
@@ -79,27 +88,45 @@ func run(runs int) error {
 		err := cmd.Run()
 		return time.Since(start), err
 	}
-	var gateTimes, minimalTimes []time.Duration
+	programs := []string{gate, minimal}
+	if before != "" {
+		programs = append(programs, earlier)
+	}
+	times := make([][]time.Duration, len(programs))
 	for i := -3; i < runs; i++ { // three warm-up rounds
-		g, err := time1(gate)
-		if err != nil {
-			return fmt.Errorf("token-gate failed: %w", err)
-		}
-		m, err := time1(minimal)
-		if err != nil {
-			return fmt.Errorf("minimal failed: %w", err)
-		}
-		if i >= 0 {
-			gateTimes, minimalTimes = append(gateTimes, g), append(minimalTimes, m)
+		// Each round starts with the next program, so that none always
+		// runs first, after the pause, or last.
+		for k := range programs {
+			p := (k + i + 3) % len(programs)
+			bin := programs[p]
+			d, err := time1(bin)
+			if err != nil {
+				return fmt.Errorf("%s failed: %w", filepath.Base(bin), err)
+			}
+			if i >= 0 {
+				times[p] = append(times[p], d)
+			}
 		}
 	}
-	if n := len(gh.Requests()); n != 2*(runs+3) {
+	if n := len(gh.Requests()); n != len(programs)*(runs+3) {
 		return fmt.Errorf("%d requests for %d runs of each; the default check must make exactly one", n, runs+3)
 	}
-	g, m := median(gateTimes), median(minimalTimes)
+	g, m := median(times[0]), median(times[1])
 	fmt.Printf("token-gate default check: median %s over %d runs\n", g.Round(10*time.Microsecond), runs)
 	fmt.Printf("minimal program:          median %s over %d runs\n", m.Round(10*time.Microsecond), runs)
 	fmt.Printf("ratio: %.2f\n", float64(g)/float64(m))
+	if before != "" {
+		// The rise is the median of each round's own difference: the
+		// three programs of a round ran back to back, so a slow spell of
+		// the machine weighs on all three alike.
+		e := median(times[2])
+		rises := make([]time.Duration, runs)
+		for i := range rises {
+			rises[i] = time.Duration(float64(times[0][i]-times[2][i]) / float64(times[1][i]) * float64(time.Second))
+		}
+		fmt.Printf("before (%s): median %s, ratio %.2f\n", before, e.Round(10*time.Microsecond), float64(e)/float64(m))
+		fmt.Printf("the ratio rose by %+.3f (median of the rounds' own rises)\n", median(rises).Seconds())
+	}
 	return nil
 }
 
