@@ -239,9 +239,9 @@ func (u Usage) MarshalJSON() ([]byte, error) { return json.Marshal(u.Credential)
 // holds one object per token; Audit is there when the workflows were
 // audited beside the check.
 type Document struct {
-	Version int            `json:"version"`
-	Tokens  []TokenReport  `json:"tokens"`
-	Audit   *AuditReport   `json:"audit,omitempty"`
+	Version int           `json:"version"`
+	Tokens  []TokenReport `json:"tokens"`
+	Audit   *AuditReport  `json:"audit,omitempty"`
 	// Cut, when set, says what was left out to fit GitHub's output limit.
 	Cut string `json:"cut,omitempty"`
 }
