@@ -1,7 +1,8 @@
-// Command pin rewrites action.yml for a release, pointing runs.image at the
-// image the release pushed:
+// Command pin rewrites the actions for a release: action.yml's runs.image
+// points at the image the release pushed, and composite/action.yml, made
+// anew from action.yml, downloads the release's binaries:
 //
-//	go run ./internal/release/cmd/pin -image ghcr.io/OWNER/token-gate -digest sha256:... action.yml
+//	go run ./internal/release/cmd/pin -image ghcr.io/OWNER/token-gate -digest sha256:... -version vX.Y.Z action.yml composite/action.yml
 package main
 
 import (
@@ -15,21 +16,34 @@ import (
 func main() {
 	image := flag.String("image", "", "the image name, without tag or digest")
 	digest := flag.String("digest", "", "the image digest, sha256:...")
+	version := flag.String("version", "", "the release, vMAJOR.MINOR.PATCH")
 	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: pin -image NAME -digest sha256:... action.yml")
+	if flag.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: pin -image NAME -digest sha256:... -version vX.Y.Z action.yml composite/action.yml")
 		os.Exit(2)
 	}
-	path := flag.Arg(0)
-	data, err := os.ReadFile(path)
-	if err == nil {
-		data, err = release.Pin(data, *image, *digest)
-	}
-	if err == nil {
-		err = os.WriteFile(path, data, 0o644)
-	}
-	if err != nil {
+	if err := pin(*image, *digest, *version, flag.Arg(0), flag.Arg(1)); err != nil {
 		fmt.Fprintln(os.Stderr, "pin:", err)
 		os.Exit(1)
 	}
+}
+
+func pin(image, digest, version, actionPath, compositePath string) error {
+	action, err := os.ReadFile(actionPath)
+	if err != nil {
+		return err
+	}
+	// Both are made before either is written: a bad flag changes nothing.
+	composite, err := release.Composite(action, version)
+	if err != nil {
+		return err
+	}
+	pinned, err := release.Pin(action, image, digest)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(actionPath, pinned, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(compositePath, composite, 0o644)
 }
