@@ -10,8 +10,10 @@ import (
 	"testing"
 
 	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/report"
+	"github.com/token-gate/token-gate/internal/workflow"
 )
 
 // TestCitationsResolve checks that every comment citing the project's notes
@@ -78,13 +80,20 @@ func TestReadmeWorkflows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var blocks []string
-	for _, part := range strings.Split(string(readme), "```yaml\n")[1:] {
+	var blocks, aibrix []string // aibrix: the name each block after an audit --fix marker has
+	parts := strings.Split(string(readme), "```yaml\n")
+	fixMarker := regexp.MustCompile(`<!-- audit --fix: ([a-z-]+\.ya?ml) -->\n$`)
+	for i, part := range parts[1:] {
 		block, _, ok := strings.Cut(part, "```")
 		if !ok {
 			t.Fatal("an unterminated yaml block in README.md")
 		}
 		blocks = append(blocks, block)
+		name := ""
+		if m := fixMarker.FindStringSubmatch(parts[i]); m != nil {
+			name = m[1]
+		}
+		aibrix = append(aibrix, name)
 	}
 	if len(blocks) < 4 {
 		t.Fatalf("only %d yaml blocks found in README.md", len(blocks))
@@ -95,9 +104,15 @@ func TestReadmeWorkflows(t *testing.T) {
 				t.Errorf("README yaml block %d is not a whole workflow: it has no %q", i+1, strings.TrimSpace(key))
 			}
 		}
+		local := regexp.MustCompile(`uses: token-gate/token-gate/composite@v[0-9.]+`).ReplaceAllString(block, "uses: ./composite")
 		lintable := "# Generated from README.md by TestReadmeWorkflows; do not edit.\n" +
-			regexp.MustCompile(`uses: token-gate/token-gate@v[0-9.]+`).ReplaceAllString(block, "uses: ./")
+			regexp.MustCompile(`uses: token-gate/token-gate@v[0-9.]+`).ReplaceAllString(local, "uses: ./")
 		path := filepath.Join("testdata", "workflows", fmt.Sprintf("readme-%d.yml", i+1))
+		if aibrix[i] != "" {
+			// AIBrix's own scripts, verbatim, carry shellcheck notes of
+			// theirs; .ci/run lints these without shellcheck.
+			path = filepath.Join("testdata", "workflows", "aibrix", aibrix[i])
+		}
 		if *update {
 			if err := os.WriteFile(path, []byte(lintable), 0o644); err != nil {
 				t.Fatal(err)
@@ -111,7 +126,8 @@ func TestReadmeWorkflows(t *testing.T) {
 	}
 	// No stale copies of blocks that are gone.
 	stale, _ := filepath.Glob(filepath.Join("testdata", "workflows", "readme-*.yml"))
-	if len(stale) != len(blocks) && !*update {
+	copies, _ := filepath.Glob(filepath.Join("testdata", "workflows", "aibrix", "*.y*ml"))
+	if len(stale)+len(copies) != len(blocks) && !*update {
 		t.Errorf("%d readme-*.yml files for %d README blocks", len(stale), len(blocks))
 	}
 }
@@ -153,6 +169,67 @@ func TestEveryCodeHasItsAnchor(t *testing.T) {
 	for c := range documented {
 		if !emitted[c] {
 			t.Errorf("docs/codes.md documents %s, which nothing emits", c)
+		}
+	}
+}
+
+// TestReadmeAIBrixIsTheFix keeps the README's AIBrix example what `token-gate
+// audit --fix` writes on AIBrix's real workflows, and its findings what the
+// audit says of them (testdata/golden/audit-aibrix.txt, from
+// internal/command's TestAuditAIBrix).
+func TestReadmeAIBrixIsTheFix(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "audit-aibrix.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	shown := 0
+	for _, line := range strings.Split(text, "\n") {
+		if regexp.MustCompile(`^\.github/workflows/\S+: error\[`).MatchString(line) {
+			shown++
+			if !strings.Contains(string(golden), line+"\n") {
+				t.Errorf("the README shows a finding the audit does not give:\n%s", line)
+			}
+		}
+	}
+	if shown != 6 {
+		t.Errorf("the README shows %d of the audit's six errors", shown)
+	}
+
+	shared, why := fake.LookupAIBrix()
+	if shared == "" {
+		t.Skip(why)
+	}
+	names := []string{"docker-push-images.yml", "release-build.yaml"}
+	root := t.TempDir()
+	for _, name := range names {
+		src, err := os.ReadFile(filepath.Join(shared, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(root, workflow.Dir), 0o755)
+		os.WriteFile(filepath.Join(root, workflow.Dir, name), src, 0o644)
+	}
+	repo, err := workflow.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := audit.Audit(repo, audit.Options{}).Fix()
+	for _, name := range names {
+		marker := "<!-- audit --fix: " + name + " -->\n```yaml\n"
+		_, rest, ok := strings.Cut(text, marker)
+		if !ok {
+			t.Errorf("the README has no %q block", marker)
+			continue
+		}
+		block, _, _ := strings.Cut(rest, "```")
+		if want := string(fixed[workflow.Dir+"/"+name]); block != want {
+			t.Errorf("the README's %s is not what --fix writes; it should read:\n%s", name, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ package audit
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -258,9 +259,16 @@ func mapAll(in []string, f func(string) string) []string {
 func (a *auditor) readRuns() []*run {
 	runs := make([]*run, len(a.repo.Files))
 	subs := make([]*auditor, len(a.repo.Files))
+	// Largest first, so that no big file starts last and runs alone.
+	order := make([]int, len(a.repo.Files))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return len(a.repo.Files[y].Source) - len(a.repo.Files[x].Source) })
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range a.repo.Files {
+	for _, i := range order {
+		f := a.repo.Files[i]
 		if f.Err != nil || a.calledOnly(f) {
 			continue // a called workflow is read inside each run that calls it
 		}

@@ -699,3 +699,25 @@ func registryKey(display string) string {
 	}
 	return display
 }
+
+// FuzzAudit: whatever the workflows hold, the audit and its fix return
+// without a panic, and every finding has a place in a file it read.
+func FuzzAudit(f *testing.F) {
+	for _, seed := range []string{
+		"on: push\njobs:\n  a:\n    runs-on: x\n" + pushSteps,
+		"on: push\njobs:\n  a:\n    needs: [b]\n    strategy:\n      matrix:\n        n: [x, y]\n        include: [{n: z, k: 1}]\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/a/${{ matrix.n }}\n  b:\n    uses: ./.github/workflows/w.yml\n    secrets: inherit\n",
+		"on: workflow_call\njobs:\n  a:\n    steps:\n      - run: echo ${{ secrets.T }} | docker login -u u --password-stdin && docker push $IMG\n        env: {IMG: a/b}\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		file := workflow.Parse(workflow.Dir+"/w.yml", []byte(src))
+		res := Audit(&workflow.Repo{Files: []*workflow.File{file}, LocalActions: map[string]string{}}, Options{})
+		for _, fd := range res.Findings {
+			if fd.File != file.Path || fd.Line < 1 || fd.Line > file.Lines()+1 {
+				t.Fatalf("finding at %s:%d of %d lines: %+v", fd.File, fd.Line, file.Lines(), fd)
+			}
+		}
+		res.Fix()
+	})
+}

@@ -372,15 +372,26 @@ func (r Result) Fix() map[string][]byte {
 		if len(edits) == 0 {
 			continue
 		}
-		if bytes.Contains(p.file.Source, []byte("\r\n")) {
-			// A file written with CRLF stays CRLF.
+		// A file written with CRLF (or CR alone) stays so.
+		if eol := lineEnding(p.file.Source); eol != "\n" {
 			for i := range edits {
-				edits[i].Text = strings.ReplaceAll(edits[i].Text, "\n", "\r\n")
+				edits[i].Text = strings.ReplaceAll(edits[i].Text, "\n", eol)
 			}
 		}
 		out[p.file.Path] = Apply(p.file.Source, edits)
 	}
 	return out
+}
+
+// lineEnding is how a file ends its lines: LF, CRLF, or CR alone.
+func lineEnding(src []byte) string {
+	switch {
+	case bytes.Contains(src, []byte("\r\n")):
+		return "\r\n"
+	case bytes.Contains(src, []byte("\r")):
+		return "\r"
+	}
+	return "\n"
 }
 
 // Apply makes the edits, which must not overlap, from the last to the

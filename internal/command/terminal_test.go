@@ -231,3 +231,50 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs (-want +got); if the change is intended, rerun with -update:\n%s", name, diff)
 	}
 }
+
+// A failing check in a terminal: error[code] with its link, the totals
+// line, colour only where it is wanted, and --help naming it all.
+func TestTerminalConventions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.gh.Add(fake.Classic, fake.Account{Login: "aibrix-bot", Scopes: "repo"})
+	for _, c := range []struct {
+		vars  map[string]string
+		args  []string
+		color bool
+	}{
+		{map[string]string{"NO_COLOR": "1"}, nil, false},
+		{map[string]string{}, nil, false}, // not a terminal
+		{map[string]string{"FORCE_COLOR": "1"}, nil, true},
+		{map[string]string{"NO_COLOR": "1"}, []string{"--color=always"}, true},
+		{map[string]string{"FORCE_COLOR": "1"}, []string{"--color", "never"}, false},
+	} {
+		vars := terminalVars(e, map[string]string{"GH_TOKEN": fake.Classic})
+		for k, v := range c.vars {
+			vars[k] = v
+		}
+		r := e.run(t, vars, append(c.args, "--token-name", secretName), "")
+		if r.Code != ExitFail {
+			t.Errorf("%v %v: exit %d", c.vars, c.args, r.Code)
+		}
+		if got := strings.Contains(r.Stdout, "\x1b["); got != c.color {
+			t.Errorf("%v %v: escape bytes %v; want %v", c.vars, c.args, got, c.color)
+		}
+		plain := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(r.Stdout, "")
+		for _, want := range []string{"error[missing-scopes]: Missing scopes", "see: https://github.com/token-gate/token-gate/blob/main/docs/codes.md#missing-scopes",
+			"\n1 token checked: 1 failed (1 error)\n"} {
+			if !strings.Contains(plain, want) {
+				t.Errorf("%v %v: the report lacks %q:\n%s", c.vars, c.args, want, plain)
+			}
+		}
+	}
+	r := e.run(t, terminalVars(e, nil), []string{"--help"}, "")
+	for _, want := range []string{"Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.", "NO_COLOR", "FORCE_COLOR", "-color", "token-gate audit"} {
+		if r.Code != ExitPass || !strings.Contains(r.Stdout, want) {
+			t.Errorf("--help lacks %q (exit %d):\n%s", want, r.Code, r.Stdout)
+		}
+	}
+	if r := e.run(t, terminalVars(e, map[string]string{"GH_TOKEN": fake.Classic}), []string{"--color=loud"}, ""); r.Code != ExitUsage || !strings.Contains(r.Stderr, "flag --color") {
+		t.Errorf("--color=loud: exit %d %s", r.Code, r.Stderr)
+	}
+}

@@ -57,8 +57,12 @@ func Load(root string) (*Repo, error) {
 	// The files are parsed side by side, as actionlint lints them: the
 	// parse is most of an audit's time.
 	repo.Files = make([]*File, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	type source struct {
+		i   int
+		rel string
+		src []byte
+	}
+	var sources []source
 	for i, name := range names {
 		rel := path.Join(Dir, name)
 		src, err := readBounded(filepath.Join(dir, name))
@@ -66,12 +70,18 @@ func Load(root string) (*Repo, error) {
 			repo.Files[i] = &File{Path: rel, Err: &Error{Pos: Pos{1, 1}, Msg: err.Error()}}
 			continue
 		}
+		sources = append(sources, source{i, rel, src})
+	}
+	// Largest first, so that no big file starts last and runs alone.
+	slices.SortStableFunc(sources, func(a, b source) int { return len(b.src) - len(a.src) })
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, s := range sources {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
-			repo.Files[i] = Parse(rel, src)
-			<-sem
+			defer func() { <-sem; wg.Done() }()
+			repo.Files[s.i] = Parse(s.rel, s.src)
 		}()
 	}
 	wg.Wait()

@@ -254,10 +254,12 @@ func syntaxError(err error, src []byte) *Error {
 	return &Error{Pos: Pos{1, 1}, Msg: "YAML: " + msg}
 }
 
+// lineStarts finds where each line starts, breaking lines as YAML does: at
+// LF, CRLF, and a CR alone.
 func lineStarts(src []byte) []int {
 	starts := []int{0}
 	for i, c := range src {
-		if c == '\n' {
+		if c == '\n' || c == '\r' && (i+1 == len(src) || src[i+1] != '\n') {
 			starts = append(starts, i+1)
 		}
 	}
@@ -270,7 +272,7 @@ func (f *File) Offset(p Pos) int {
 		return len(f.Source)
 	}
 	off := f.lineStart[p.Line-1]
-	for col := 1; col < p.Col && off < len(f.Source) && f.Source[off] != '\n'; col++ {
+	for col := 1; col < p.Col && off < len(f.Source) && f.Source[off] != '\n' && f.Source[off] != '\r'; col++ {
 		_, size := utf8.DecodeRune(f.Source[off:])
 		off += size
 	}

@@ -199,3 +199,41 @@ func TestLoad(t *testing.T) {
 		t.Errorf("local action's name = %q", got)
 	}
 }
+
+// FuzzParse: whatever a file holds, Parse returns, without a panic, a model
+// or an error placed inside the file, and every place it gives is a line of
+// the file.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n",
+		"on: push\njobs:\n  a: &a {runs-on: x, steps: [{uses: docker/login-action@v3, with: {password: '${{ secrets.X }}'}}]}\n  b: *a\n",
+		"on: [push]\njobs:\n  a:\n    strategy:\n      matrix:\n        x: [1, 2]\n        include: [{x: 3}]\n    steps:\n      - run: |\n          docker push a/b\n",
+		"- a\n", "", "jobs: {", "on: push\njobs:\n  a:\n    <<: *x\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file := Parse("w.yml", src)
+		lines := file.Lines()
+		if file.Err != nil {
+			if file.Err.Pos.Line < 1 || file.Err.Pos.Line > lines+1 {
+				t.Fatalf("error at line %d of %d: %v", file.Err.Pos.Line, lines, file.Err)
+			}
+			return
+		}
+		for _, j := range file.Jobs {
+			if j.Pos.Line < 1 || j.Pos.Line > lines {
+				t.Fatalf("job %q at line %d of %d", j.ID, j.Pos.Line, lines)
+			}
+			for _, s := range j.Steps {
+				if s.Pos.Line < 1 || s.Pos.Line > lines {
+					t.Fatalf("step at line %d of %d", s.Pos.Line, lines)
+				}
+				if s.Run != nil {
+					s.Run.At(len(s.Run.Text))
+				}
+				s.Label()
+			}
+		}
+	})
+}
