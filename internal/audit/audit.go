@@ -463,8 +463,3 @@ func (cs *credSet) list() []Credential {
 	}
 	return out
 }
-
-// credWords names a credential for people.
-func credWords(k credKey) string {
-	return k.secret + " (" + image.DisplayHost(k.registry) + ")"
-}

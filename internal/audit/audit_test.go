@@ -721,3 +721,25 @@ func FuzzAudit(f *testing.F) {
 		res.Fix()
 	})
 }
+
+// build-push-action pushes with push: true, an expression that may be
+// true, or outputs that push; not otherwise.
+func TestBuildPushPushes(t *testing.T) {
+	for with, pushes := range map[string]bool{
+		"push: true": true,
+		"push: ${{ github.ref == 'refs/heads/main' }}": true,
+		"outputs: type=registry":                       true,
+		"outputs: type=image,push=true":                true,
+		"push: false":                                  false,
+		"outputs: type=docker":                         false,
+		"load: true":                                   false,
+	} {
+		src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          password: ${{ secrets.CR_PAT }}\n" +
+			"      - uses: docker/build-push-action@v6\n        with:\n          " + with + "\n          tags: ghcr.io/acme/app:1\n"
+		res := auditText(t, src)
+		got := len(res.Credentials) == 1 && len(res.Credentials[0].Images) == 1
+		if got != pushes {
+			t.Errorf("%s: pushes %v; want %v", with, got, pushes)
+		}
+	}
+}

@@ -357,15 +357,19 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 			out = append(out, img)
 		}
 	}
+	// addName adds a name known in full, or says it is no image reference.
+	addName := func(ref string) {
+		if img, ok := a.normalise(ref, home); ok {
+			add(img)
+			return
+		}
+		unlisted = append(unlisted, ref)
+		a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(ref)))
+	}
 	for _, ref := range refs {
 		ref = strings.TrimPrefix(strings.TrimSpace(ref), "docker://")
 		if !expr.HasExpr(ref) && len(shellVars(ref)) == 0 {
-			if img, ok := a.normalise(ref, home); ok {
-				add(img)
-			} else {
-				unlisted = append(unlisted, ref)
-				a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(ref)))
-			}
+			addName(ref)
 			continue
 		}
 		if len(shellVars(ref)) > 0 {
@@ -379,12 +383,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 			}
 			ref = resolved
 			if !expr.HasExpr(ref) {
-				if img, ok := a.normalise(ref, home); ok {
-					add(img)
-				} else {
-					unlisted = append(unlisted, ref)
-					a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(ref)))
-				}
+				addName(ref)
 				continue
 			}
 		}
@@ -406,12 +405,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 					stepWords(n, s), "${{ "+unknown[0]+" }}"))
 				break
 			}
-			if img, ok := a.normalise(repo, home); ok {
-				add(img)
-			} else {
-				unlisted = append(unlisted, ref)
-				a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(repo)))
-			}
+			addName(repo)
 		}
 	}
 	sort.Strings(out)
@@ -584,25 +578,7 @@ func rawText(f *workflow.File, v workflow.Value) string {
 	if start < 0 || start > len(line) {
 		return v.Text
 	}
-	return strings.TrimSpace(stripYAMLComment(line[start:]))
-}
-
-// stripYAMLComment drops a " #" comment that is outside quotes.
-func stripYAMLComment(s string) string {
-	quote := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '#' && i > 0 && (s[i-1] == ' ' || s[i-1] == '\t'):
-			return s[:i]
-		}
-	}
-	return s
+	return strings.TrimSpace(stripComment(line[start:]))
 }
 
 func stepWords(n *node, s *workflow.Step) string {

@@ -40,8 +40,8 @@ type node struct {
 	// secrets maps a called workflow's secret names to the names the root
 	// workflow passes; nil means the names are the root's own.
 	secrets map[string]string
-	// callerEnv is the env of the calling workflow and job, for nothing:
-	// a called workflow does not inherit it. Kept nil on purpose.
+	// gated is gatedBy's answer, once asked.
+	gated map[*node]bool
 }
 
 // context binds what a job's expressions may read.
@@ -486,26 +486,13 @@ func (n *node) rootSecret(name string) string {
 	return n.secrets[strings.ToUpper(name)]
 }
 
-// ancestors lists the nodes a node needs, directly or not.
-func (n *node) ancestors() map[*node]bool {
-	seen := map[*node]bool{}
-	var walk func(*node)
-	walk = func(m *node) {
-		for _, p := range m.needs {
-			if !seen[p] {
-				seen[p] = true
-				walk(p)
-			}
-		}
-	}
-	walk(n)
-	return seen
-}
-
 // gatedBy lists the nodes whose failure keeps a node from running: those
 // it needs, and theirs, through every job that does not run whatever its
 // needs did.
 func (n *node) gatedBy() map[*node]bool {
+	if n.gated != nil {
+		return n.gated // asked once per event pair: kept
+	}
 	seen := map[*node]bool{}
 	var walk func(*node)
 	walk = func(m *node) {
@@ -520,6 +507,7 @@ func (n *node) gatedBy() map[*node]bool {
 		}
 	}
 	walk(n)
+	n.gated = seen
 	return seen
 }
 

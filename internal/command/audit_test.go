@@ -345,3 +345,47 @@ func TestActionAuditAnnotationCap(t *testing.T) {
 		t.Errorf("the notice %v, %d findings in the summary", found, strings.Count(r.Summary, "[unchecked-credential]"))
 	}
 }
+
+// A token written into a workflow by mistake is never repeated whole: not
+// in the terminal, the JSON, the annotations or the summary; a literal
+// password is not quoted at all.
+func TestAuditNeverRepeatsAToken(t *testing.T) {
+	t.Parallel()
+	written := fake.Token("ghp_", "written-into-a-workflow")
+	password := "Hunter2Hunter2Hunter2"
+	root := t.TempDir()
+	dir := filepath.Join(root, ".github", "workflows")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "leaky.yml"), []byte(`on: push
+jobs:
+  push:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: acme
+          password: `+password+`
+      - run: docker login ghcr.io -u acme -p `+written+` && docker push ghcr.io/acme/`+written+`
+      - name: `+written+`
+        run: echo "${{ secrets.CR_PAT }}" | docker login ghcr.io -u acme --password-stdin
+`), 0o644)
+	e := newEnv(t)
+	for _, args := range [][]string{{root}, {"--json", root}} {
+		r := auditRun(t, e, nil, args...)
+		if leaks := fake.Leaks(r.All(), written, password); len(leaks) > 0 {
+			t.Errorf("%v: the audit repeats %v:\n%s", args, leaks, r.Stdout)
+		}
+		if !strings.Contains(r.Stdout, "ghp_…") {
+			t.Errorf("%v: the token is not shown by its prefix:\n%s", args, r.Stdout)
+		}
+	}
+	e.workspace = root
+	r := e.runAction(t, map[string]string{"token": "", "on-missing": "skip"})
+	if leaks := fake.Leaks(r.All(), written, password); len(leaks) > 0 {
+		t.Errorf("the action repeats %v", leaks)
+	}
+	if !strings.Contains(r.Summary, "a value written into the file, not shown here") {
+		t.Errorf("the literal password is not said to be hidden:\n%s", r.Summary)
+	}
+}

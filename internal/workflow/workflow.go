@@ -393,6 +393,12 @@ func (r *reader) value(n *yaml.Node) Value {
 	return v
 }
 
+// valuePtr is value, for the model's optional fields.
+func (r *reader) valuePtr(n *yaml.Node) *Value {
+	v := r.value(n)
+	return &v
+}
+
 // blockIndent is the indentation of the first non-blank line after a block
 // scalar's indicator.
 func (r *reader) blockIndent(indicatorLine int) int {
@@ -542,11 +548,9 @@ func (r *reader) job(kv pair) *Job {
 	for _, p := range r.pairs(body) {
 		switch keyOf(p) {
 		case "name":
-			v := r.value(p.value)
-			j.Name = &v
+			j.Name = r.valuePtr(p.value)
 		case "if":
-			v := r.value(p.value)
-			j.If = &v
+			j.If = r.valuePtr(p.value)
 		case "needs":
 			v := r.value(p.value)
 			k := pos(p.key)
@@ -580,8 +584,7 @@ func (r *reader) job(kv pair) *Job {
 				j.Steps = append(j.Steps, r.step(i, item))
 			}
 		case "uses":
-			v := r.value(p.value)
-			j.Uses = &v
+			j.Uses = r.valuePtr(p.value)
 		case "with":
 			j.With = r.vars(p.value)
 		case "secrets":
@@ -592,8 +595,7 @@ func (r *reader) job(kv pair) *Job {
 				j.Secrets = r.vars(p.value)
 			}
 		case "permissions":
-			v := r.value(p.value)
-			j.Permissions = &v
+			j.Permissions = r.valuePtr(p.value)
 		}
 	}
 	return j
@@ -609,16 +611,13 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 		case "name":
 			s.Name = r.value(kv.value).Text
 		case "if":
-			v := r.value(kv.value)
-			s.If = &v
+			s.If = r.valuePtr(kv.value)
 		case "uses":
-			v := r.value(kv.value)
-			s.Uses = &v
+			s.Uses = r.valuePtr(kv.value)
 		case "with":
 			s.With = r.vars(kv.value)
 		case "run":
-			v := r.value(kv.value)
-			s.Run = &v
+			s.Run = r.valuePtr(kv.value)
 		case "env":
 			s.Env = r.vars(kv.value)
 		case "continue-on-error":
