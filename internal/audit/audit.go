@@ -405,7 +405,7 @@ func (a *auditor) credentials(runs []*run) *credSet {
 						cs.unlisted[login.cred] = true
 						continue
 					}
-					if !contains(c.Images, e.image) {
+					if !slices.Contains(c.Images, e.image) {
 						c.Images = append(c.Images, e.image)
 					}
 				}

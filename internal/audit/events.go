@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -100,7 +101,7 @@ func (a *auditor) actionEvents(n *node, s *workflow.Step) {
 		}
 		if p.needs != "" {
 			v, _ := workflow.Lookup(s.With, p.needs)
-			if !contains(shellWords(v.Text), p.needsWord) {
+			if !slices.Contains(shellWords(v.Text), p.needsWord) {
 				continue
 			}
 		}
@@ -148,7 +149,7 @@ func (a *auditor) registries(n *node, s *workflow.Step, text string, given bool,
 			a.unresolved(place, "", fmt.Sprintf("%s logs in to a registry named by %s, which cannot be known before the run; its pushes are not matched to it.", stepWords(n, s), clipText(text)))
 			return nil
 		}
-		if reg := image.RegistryFromInput(expr.String(v)); !contains(out, reg) {
+		if reg := image.RegistryFromInput(expr.String(v)); !slices.Contains(out, reg) {
 			out = append(out, reg)
 		}
 	}
@@ -353,7 +354,7 @@ func splitImages(text string) []string {
 // something more than out says.
 func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, refs []string) (out, unlisted []string) {
 	add := func(img string) {
-		if !contains(out, img) {
+		if !slices.Contains(out, img) {
 			out = append(out, img)
 		}
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,7 +91,7 @@ func (a *auditor) planRun(r *run) *filePlan {
 			if c.username == "" {
 				c.username = e.username
 			}
-			if e.kind == evPush && e.image != "" && !contains(c.images, e.image) {
+			if e.kind == evPush && e.image != "" && !slices.Contains(c.images, e.image) {
 				c.images = append(c.images, e.image)
 			}
 		}
@@ -445,18 +446,10 @@ func blankBetweenJobs(f *workflow.File) bool {
 // closingBracket is the offset of the ] that closes a flow list, reading
 // from an item's start and skipping quoted text; -1 when there is none.
 func closingBracket(src []byte, from int) int {
-	quote := byte(0)
-	for i := from; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == ']':
-			return i
+	rest := string(src[from:])
+	for i := range unquoted(rest) {
+		if rest[i] == ']' {
+			return from + i
 		}
 	}
 	return -1

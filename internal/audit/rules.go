@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,7 +93,7 @@ func (a *auditor) publishBeforeCheck(r *run) {
 			}
 		}
 		j := p.node.id + " (" + what + ")"
-		if !contains(jobs, j) {
+		if !slices.Contains(jobs, j) {
 			jobs = append(jobs, j)
 		}
 	}
@@ -109,7 +110,7 @@ func (a *auditor) publishBeforeCheck(r *run) {
 	}
 	a.add(Finding{Code: CodePublishBeforeCheck, Severity: Error, Place: first.place, Secret: strings.Join(creds, ","),
 		Message: fmt.Sprintf("%s can publish before %s %s proven: nothing checks %s first, so if %s expired or lost %s rights, %s.",
-			wordsList(jobs), wordsList(creds), isAre(len(creds)), itThem(len(creds)), itThey(len(creds)), itsTheir(len(creds)), consequence),
+			wordsList(jobs), wordsList(creds), agree(len(creds), "is", "are"), agree(len(creds), "it", "them"), agree(len(creds), "it has", "they have"), agree(len(creds), "its", "their"), consequence),
 		Fix: a.fixWords(r)})
 }
 
@@ -131,7 +132,7 @@ func (a *auditor) probedImages(runs []*run, cs *credSet) {
 	for _, r := range runs {
 		pushedHere := map[credKey][]string{}
 		for _, p := range r.events(evPush) {
-			if p.hasCred && p.image != "" && !contains(pushedHere[p.cred], p.image) {
+			if p.hasCred && p.image != "" && !slices.Contains(pushedHere[p.cred], p.image) {
 				pushedHere[p.cred] = append(pushedHere[p.cred], p.image)
 			}
 		}
@@ -145,7 +146,7 @@ func (a *auditor) probedImages(runs []*run, cs *credSet) {
 					continue
 				}
 				for _, img := range imgs {
-					if !contains(c.packages, img) && !contains(missing, img) {
+					if !slices.Contains(c.packages, img) && !slices.Contains(missing, img) {
 						missing = append(missing, img)
 					}
 				}
@@ -174,7 +175,7 @@ func (a *auditor) probedImages(runs []*run, cs *credSet) {
 
 func pushedAnywhere(cs *credSet, k credKey, img string) bool {
 	for key, c := range cs.byKey {
-		if k.matches(key) && (contains(c.Images, img) || cs.unlisted[key]) {
+		if k.matches(key) && (slices.Contains(c.Images, img) || cs.unlisted[key]) {
 			return true
 		}
 	}
@@ -206,30 +207,10 @@ func wordsList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-func isAre(n int) string {
+// agree picks the word that agrees with n things: one, or many.
+func agree(n int, one, many string) string {
 	if n == 1 {
-		return "is"
+		return one
 	}
-	return "are"
-}
-
-func itThem(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
-}
-
-func itsTheir(n int) string {
-	if n == 1 {
-		return "its"
-	}
-	return "their"
-}
-
-func itThey(n int) string {
-	if n == 1 {
-		return "it has"
-	}
-	return "they have"
+	return many
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,7 +108,7 @@ func (a *auditor) call(r *run, caller *node, depth int, chain []string) {
 		return
 	case callee.Err != nil:
 		return // reported as unreadable on its own
-	case depth > maxCallDepth || contains(chain, callee.Path):
+	case depth > maxCallDepth || slices.Contains(chain, callee.Path):
 		a.unresolved(place, "", "job "+caller.id+" calls "+uses+" more deeply than GitHub allows, or in a loop; what it pushes is not followed.")
 		return
 	}
@@ -320,15 +321,6 @@ func overwrites(c, inc map[string]any, rows []workflow.Row) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // lookup answers an expression's property paths in a context: matrix.*,
 // inputs.*, env.* from the env in scope, and the repository's name when
 // known. Secrets are never evaluated.
@@ -436,7 +428,7 @@ func (n *node) secretRefs(text string, s *workflow.Step, contexts []context, dep
 	}
 	var out []string
 	add := func(name string) {
-		if name != "" && !contains(out, name) {
+		if name != "" && !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"iter"
 	"strings"
 )
 
@@ -91,19 +92,35 @@ func logicalLines(script string) []piece {
 	return out
 }
 
+// unquoted yields the index of every byte of s outside '…' and "…", the
+// quotes themselves left out: where a comment, a list operator or a
+// closing bracket can stand.
+func unquoted(s string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		quote := byte(0)
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '\'' || c == '"':
+				quote = c
+			default:
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // stripComment drops a # comment that is not inside quotes and starts a
 // word.
 func stripComment(s string) string {
-	quote := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+	for i := range unquoted(s) {
+		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
 			return s[:i]
 		}
 	}
@@ -113,22 +130,18 @@ func stripComment(s string) string {
 // splitList cuts a line at | || && ; outside quotes.
 func splitList(s string) []piece {
 	var out []piece
-	quote := byte(0)
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := range unquoted(s) {
+		if i < start {
+			continue // the second byte of || or &&
+		}
 		c := s[i]
-		switch {
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-		case c == '\'' || c == '"':
-			quote = c
-		case c == ';' || c == '|' || c == '&' && i+1 < len(s) && s[i+1] == '&':
+		if c == ';' || c == '|' || c == '&' && i+1 < len(s) && s[i+1] == '&' {
 			out = append(out, piece{text: s[start:i], offset: start})
-			if i+1 < len(s) && (s[i+1] == '|' || s[i+1] == '&') {
-				i++
-			}
 			start = i + 1
+			if i+1 < len(s) && (s[i+1] == '|' || s[i+1] == '&') {
+				start++
+			}
 		}
 	}
 	return append(out, piece{text: s[start:], offset: start})

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -252,7 +253,7 @@ func (p *parser) binary(ops []string, operand func() (Node, error)) (Node, error
 	}
 	for {
 		t := p.peek()
-		if t.kind != tOp || !contains(ops, t.text) {
+		if t.kind != tOp || !slices.Contains(ops, t.text) {
 			return l, nil
 		}
 		p.next()
@@ -262,15 +263,6 @@ func (p *parser) binary(ops []string, operand func() (Node, error)) (Node, error
 		}
 		l = Binary{Op: t.text, L: l, R: r}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) unary() (Node, error) {
