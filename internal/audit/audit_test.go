@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rhysd/actionlint"
 
@@ -741,5 +742,13 @@ func TestBuildPushPushes(t *testing.T) {
 		if got != pushes {
 			t.Errorf("%s: pushes %v; want %v", with, got, pushes)
 		}
+	}
+}
+
+// Quoted workflow text is cut at whole characters, never inside one.
+func TestClipTextKeepsCharactersWhole(t *testing.T) {
+	got := clipText(strings.Repeat("é", 100))
+	if !utf8.ValidString(got) || got != strings.Repeat("é", 80)+"…" {
+		t.Errorf("clipText cut %q", got)
 	}
 }

@@ -603,8 +603,8 @@ func onlyExpressions(text string) bool {
 
 func clipText(s string) string {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\n", " "))
-	if len(s) > 80 {
-		s = s[:80] + "…"
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…" // whole characters: the text goes into JSON
 	}
 	return s
 }
