@@ -38,8 +38,11 @@ esac
 name="token-gate-$os-$arch"
 [ "$os" = windows ] && name="$name.exe"
 
+# Redirects (github.com sends every download to a signed URL elsewhere) may
+# not leave https; plain http is for a loopback test server only.
 case "$base" in
-https://* | http://127.0.0.1:* | http://localhost:*) ;;
+https://*) protocols='=https' ;;
+http://127.0.0.1:* | http://localhost:*) protocols='=http' ;;
 *) fail "TOKEN_GATE_DOWNLOAD_URL must be https (plain http only on loopback, for tests), not \"$base\"" ;;
 esac
 
@@ -71,7 +74,7 @@ else
 	tmp="$(mktemp -d)"
 	trap 'rm -rf "$tmp"' EXIT
 	for file in "$name" SHA256SUMS; do
-		curl -fsSL --proto '=https,http' --retry 3 --retry-delay 2 --max-time 120 -o "$tmp/$file" "$base/$version/$file" ||
+		curl -fsSL --proto "$protocols" --proto-redir "$protocols" --retry 3 --retry-delay 2 --max-time 120 -o "$tmp/$file" "$base/$version/$file" ||
 			fail "could not download $base/$version/$file"
 	done
 	verify "$tmp/$name" "$tmp/SHA256SUMS"

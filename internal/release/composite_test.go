@@ -179,23 +179,39 @@ func hostPlatform(t *testing.T) (osName, arch, file string) {
 	return osName, arch, "token-gate-" + runtime.GOOS + "-" + runtime.GOARCH
 }
 
-// releaseServer serves files under /VERSION/, counting requests.
+// releaseServer serves a release as github.com serves one: a download
+// URL, /VERSION/NAME, answers 302 Found with a Location on another path
+// where the bytes are (docs/facts.md, "Release downloads": gliderlabs/
+// glidergun#17, DataDog/documentation#24206 quote the 302 to
+// objects.githubusercontent.com). What GitHub answers for a missing asset
+// is not documented; missing answers `missing` (404 unless a test says
+// otherwise), and the script must refuse on any failing status.
 type releaseServer struct {
 	*httptest.Server
 	files    map[string][]byte
+	missing  int
 	requests atomic.Int32
 }
 
 func newRelease(t *testing.T, files map[string][]byte) *releaseServer {
 	t.Helper()
-	rs := &releaseServer{files: files}
+	rs := &releaseServer{files: files, missing: http.StatusNotFound}
 	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rs.requests.Add(1)
-		data, ok := rs.files[strings.TrimPrefix(r.URL.Path, "/"+testVersion+"/")]
-		if !ok {
-			http.NotFound(w, r) // GitHub answers a missing release asset with 404
+		if name, ok := strings.CutPrefix(r.URL.Path, "/"+testVersion+"/"); ok {
+			if _, exists := rs.files[name]; !exists {
+				w.WriteHeader(rs.missing)
+				return
+			}
+			http.Redirect(w, r, "/objects/"+name+"?X-Amz-Signature=x", http.StatusFound)
 			return
 		}
+		data, ok := rs.files[strings.TrimPrefix(r.URL.Path, "/objects/")]
+		if !ok {
+			w.WriteHeader(rs.missing)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(data)
 	}))
 	t.Cleanup(rs.Close)
@@ -318,6 +334,7 @@ func TestInstall(t *testing.T) {
 		{"a missing sum", map[string][]byte{file: bin, "SHA256SUMS": []byte("0000  token-gate-other\n")}, nil,
 			"SHA256SUMS of " + testVersion + " has no line for " + file},
 		{"no SHA256SUMS at all", map[string][]byte{file: bin}, nil, "could not download"},
+		{"no SHA256SUMS, answered 403", map[string][]byte{file: bin}, nil, "could not download"},
 		{"an unknown system", good, map[string]string{"RUNNER_OS": "FreeBSD"}, `runner.os "FreeBSD" is not supported; token-gate ships for Linux, macOS and Windows`},
 		{"an unknown architecture", good, map[string]string{"RUNNER_ARCH": "X86"}, `runner.arch "X86" is not supported; token-gate ships for X64 and ARM64`},
 		{"an unreleased composite", good, map[string]string{"TOKEN_GATE_VERSION": Unreleased}, "this composite is from an unreleased commit"},
@@ -327,6 +344,9 @@ func TestInstall(t *testing.T) {
 	for _, c := range refused {
 		t.Run(c.name, func(t *testing.T) {
 			rs := newRelease(t, c.files)
+			if strings.HasSuffix(c.name, "403") {
+				rs.missing = http.StatusForbidden
+			}
 			env := base(rs, t.TempDir())
 			for k, v := range c.env {
 				env[k] = v
