@@ -16,23 +16,29 @@ import (
 	"sync"
 
 	"github.com/token-gate/token-gate/internal/expr"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
 
-// Severity ranks a finding as workflow annotations do.
-type Severity string
+// The audit's words for the data it shares with the gate and the reports
+// (package finding).
+type (
+	Severity   = finding.Severity
+	Code       = finding.Code
+	Place      = finding.Place
+	Finding    = finding.Finding
+	Credential = finding.Credential
+	CheckPlace = finding.CheckPlace
+)
 
 // The severities.
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-	Notice  Severity = "notice"
+	Error   = finding.Error
+	Warning = finding.Warning
+	Notice  = finding.Notice
 )
-
-// Code names a finding for code; each has its anchor in docs/codes.md.
-type Code string
 
 // The audit's codes.
 const (
@@ -49,54 +55,10 @@ func Codes() []Code {
 	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImageNotProbed, CodeProbedNotPushed, CodeUnresolved, CodeUnreadable}
 }
 
-// Place is where something stands: a file, a line and column, a job and a
-// step.
-type Place struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
-	Job    string `json:"job"`
-	Step   string `json:"step,omitempty"`
-}
-
-// Credential is one push credential: a secret, for one registry.
-type Credential struct {
-	// Secret is the secret's name as the workflows write it, or
-	// GITHUB_TOKEN for secrets.GITHUB_TOKEN and github.token.
-	Secret string `json:"secret"`
-	// Registry is the registry's name as people write it (docker.io).
-	Registry string `json:"registry"`
-	// Username is how the first login names the account, as written.
-	Username  string       `json:"username"`
-	Uses      []Place      `json:"uses"`
-	Images    []string     `json:"images"`
-	CheckedBy []CheckPlace `json:"checked_by"`
-}
-
-// CheckPlace is a token-gate step that checks a credential.
-type CheckPlace struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	Job  string `json:"job"`
-}
-
-// Finding is one thing the audit says, with its fix.
-type Finding struct {
-	Code     Code     `json:"code"`
-	Severity Severity `json:"severity"`
-	Place
-	Secret  string `json:"secret"`
-	Message string `json:"message"`
-	Fix     string `json:"fix"`
-}
-
-// Result is an audit: the credentials found and the findings.
+// Result is an audit: its report, and the fix it would write.
 type Result struct {
-	// Workflows are the files read, from the repository's root.
-	Workflows   []string
-	Credentials []Credential
-	Findings    []Finding
-	fixes       []*filePlan
+	finding.Report
+	fixes []*filePlan
 }
 
 // For finds the credential that a check, in job of workflow file, checks
@@ -125,16 +87,6 @@ func (r Result) For(name, registry, file, job string) *Credential {
 		return inJob[0]
 	}
 	return nil
-}
-
-// HasErrors reports whether any finding is an error: the audit's exit 1.
-func (r Result) HasErrors() bool {
-	for _, f := range r.Findings {
-		if f.Severity == Error {
-			return true
-		}
-	}
-	return false
 }
 
 // Options are what the audit may know besides the files.
@@ -187,7 +139,7 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 	a.fillFixes()
 	// A token written into a workflow by mistake is not repeated whole in
 	// annotations, the summary or the terminal.
-	res := Result{Credentials: creds.list(), Findings: a.findings, fixes: a.fixPlans}.Redacted(secret.RedactShaped)
+	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings}.Redacted(secret.RedactShaped), fixes: a.fixPlans}
 	for _, f := range repo.Files {
 		res.Workflows = append(res.Workflows, f.Path)
 	}
@@ -202,54 +154,6 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 		return x.Column < y.Column
 	})
 	return res
-}
-
-// Redacted returns the result with f applied to every text it quotes
-// from the workflows or says about them, file names included: f redacts
-// tokens, or strips what a terminal must not be sent.
-func (r Result) Redacted(f func(string) string) Result {
-	out := r
-	out.Workflows = mapAll(r.Workflows, f)
-	out.Findings = make([]Finding, len(r.Findings))
-	for i, fd := range r.Findings {
-		fd.Message, fd.Fix, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
-		out.Findings[i] = fd
-	}
-	out.Credentials = make([]Credential, len(r.Credentials))
-	for i, c := range r.Credentials {
-		out.Credentials[i] = c.Redacted(f)
-	}
-	return out
-}
-
-// Redacted returns the credential with f applied to its texts.
-func (c Credential) Redacted(f func(string) string) Credential {
-	c.Secret, c.Username = f(c.Secret), f(c.Username)
-	c.Images = mapAll(c.Images, f)
-	uses := make([]Place, len(c.Uses))
-	for i, u := range c.Uses {
-		u.Step, u.Job, u.File = f(u.Step), f(u.Job), f(u.File)
-		uses[i] = u
-	}
-	c.Uses = uses
-	checks := make([]CheckPlace, len(c.CheckedBy))
-	for i, p := range c.CheckedBy {
-		p.File, p.Job = f(p.File), f(p.Job)
-		checks[i] = p
-	}
-	c.CheckedBy = checks
-	return c
-}
-
-func mapAll(in []string, f func(string) string) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = f(s)
-	}
-	return out
 }
 
 // readRuns turns every workflow that runs on its own into a run, and each

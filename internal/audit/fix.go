@@ -341,7 +341,7 @@ func (a *auditor) fillFixes() {
 		a.findings[i].Fix = "Run this check before anything publishes."
 		for _, p := range a.fixPlans {
 			if p.file.Path == path {
-				a.findings[i].Fix = p.words()
+				a.findings[i].Fix, a.findings[i].Snippet = p.words(), p.job
 			}
 		}
 	}
@@ -352,9 +352,9 @@ func (p *filePlan) words() string {
 	for _, j := range p.needs {
 		names = append(names, j.ID)
 	}
-	text := fmt.Sprintf("Add this %s job, and make %s need it (token-gate audit --fix writes both):\n%s", p.jobID, wordsList(names), p.job)
+	text := fmt.Sprintf("Add this %s job, and make %s need it (token-gate audit --fix writes both).", p.jobID, wordsList(names))
 	if len(p.problems) > 0 {
-		text += "Also: " + strings.Join(p.problems, "; ") + ".\n"
+		text += " Also: " + strings.Join(p.problems, "; ") + "."
 	}
 	return text
 }

@@ -81,10 +81,10 @@ func (c *Command) auditMain(args []string) int {
 		}
 	}
 	if *asJSON {
-		data, _ := json.MarshalIndent(report.AuditJSON(res), "", "  ")
+		data, _ := json.MarshalIndent(report.AuditJSON(res.Report), "", "  ")
 		fmt.Fprintln(c.Stdout, string(data))
 	} else {
-		fmt.Fprint(c.Stdout, report.AuditTerminal(res, st))
+		fmt.Fprint(c.Stdout, report.AuditTerminal(res.Report, st))
 	}
 	if res.HasErrors() {
 		return ExitFail

@@ -132,7 +132,7 @@ func auditWorkspace(run *gate.Run, cfg config.Config) {
 		return
 	}
 	res := audit.Audit(repo, audit.Options{Repository: cfg.Repository})
-	run.Audit, run.AuditFails = &res, cfg.Audit == config.AuditFail
+	run.Audit, run.AuditFails = &res.Report, cfg.Audit == config.AuditFail
 	registry := cfg.GitHubRegistry
 	if cfg.OtherRegistry() {
 		registry = cfg.Registry

@@ -8,19 +8,20 @@ import (
 	"slices"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/token"
 )
 
-// Severity ranks a finding the way workflow annotations do.
-type Severity string
+// Severity ranks a finding the way workflow annotations do; the audit's
+// findings share it (package finding).
+type Severity = finding.Severity
 
 // The severities, named as the workflow commands are.
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-	Notice  Severity = "notice"
+	Error   = finding.Error
+	Warning = finding.Warning
+	Notice  = finding.Notice
 )
 
 // Finding is one thing the user must hear: what is wrong and the fix. Code is
@@ -84,7 +85,7 @@ type Verdict struct {
 	// UsedBy is the token's secret as the workflows use it: where, and the
 	// images it pushes; nil when the workflows were not read or do not
 	// name it.
-	UsedBy *audit.Credential
+	UsedBy *finding.Credential
 }
 
 // Passed reports whether no finding is an error; it decides the exit status.
@@ -195,7 +196,7 @@ type Run struct {
 	// Audit is the workflow audit made beside the check, nil when none
 	// was; AuditFails says that its error findings fail the step (audit:
 	// fail), and AuditSkipped why none was made when one was asked for.
-	Audit        *audit.Result
+	Audit        *finding.Report
 	AuditFails   bool
 	AuditSkipped string
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 )
 
 // JSONVersion is the version of every JSON document token-gate writes: the
@@ -18,8 +18,8 @@ const JSONVersion = 1
 type AuditDocument struct {
 	Version     int                `json:"version"`
 	Workflows   []string           `json:"workflows"`
-	Credentials []audit.Credential `json:"credentials"`
-	Findings    []audit.Finding    `json:"findings"`
+	Credentials []finding.Credential `json:"credentials"`
+	Findings    []finding.Finding    `json:"findings"`
 }
 
 // AuditReport is the audit inside the check's JSON. Like Usage, it
@@ -30,16 +30,16 @@ type AuditReport struct{ AuditDocument }
 func (a AuditReport) MarshalJSON() ([]byte, error) { return json.Marshal(a.AuditDocument) }
 
 // AuditJSON is the audit as its JSON document.
-func AuditJSON(res audit.Result) AuditDocument {
+func AuditJSON(res finding.Report) AuditDocument {
 	doc := AuditDocument{Version: JSONVersion, Workflows: res.Workflows, Credentials: res.Credentials, Findings: res.Findings}
 	if doc.Workflows == nil {
 		doc.Workflows = []string{}
 	}
 	if doc.Credentials == nil {
-		doc.Credentials = []audit.Credential{}
+		doc.Credentials = []finding.Credential{}
 	}
 	if doc.Findings == nil {
-		doc.Findings = []audit.Finding{}
+		doc.Findings = []finding.Finding{}
 	}
 	return doc
 }
@@ -49,7 +49,7 @@ func AuditJSON(res audit.Result) AuditDocument {
 // compilers and linters write them, so editors jump to them), its fix and
 // its link below; then every push credential, where it is used, what it
 // pushes and what checks it; then one totals line.
-func AuditTerminal(res audit.Result, st Style) string {
+func AuditTerminal(res finding.Report, st Style) string {
 	// The workflows' text is made safe first; the colours come after.
 	res = res.Redacted(TerminalText)
 	var b strings.Builder
@@ -63,11 +63,11 @@ func AuditTerminal(res audit.Result, st Style) string {
 		}
 		fmt.Fprintf(&b, "%s: %s: %s\n", st.paint(sgrBold, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), st.label(string(f.Severity), string(f.Code)), f.Message)
 		switch {
-		case f.Fix == lastFix:
+		case f.Fix+f.Snippet == lastFix:
 			b.WriteString("  fix: the same as above\n")
 		default:
-			b.WriteString(indentFix(f.Fix))
-			lastFix = f.Fix
+			b.WriteString(indentFix(f.Fix, f.Snippet))
+			lastFix = f.Fix + f.Snippet
 		}
 		fmt.Fprintf(&b, "  %s\n", st.paint(sgrDim, "see: "+CodeURL(string(f.Code))))
 	}
@@ -84,13 +84,15 @@ func AuditTerminal(res audit.Result, st Style) string {
 	return b.String()
 }
 
-// indentFix writes a fix under its finding: "  fix: " before its first
-// line, and the YAML of a job it shows indented beneath.
-func indentFix(fix string) string {
-	lines := strings.Split(strings.TrimRight(fix, "\n"), "\n")
+// indentFix writes a fix under its finding: "  fix: " before its words,
+// and the workflow text it shows indented beneath.
+func indentFix(fix, snippet string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  fix: %s\n", lines[0])
-	for _, l := range lines[1:] {
+	fmt.Fprintf(&b, "  fix: %s\n", fix)
+	if snippet == "" {
+		return b.String()
+	}
+	for _, l := range strings.Split(strings.TrimRight(snippet, "\n"), "\n") {
 		if strings.TrimSpace(l) == "" {
 			b.WriteString("\n")
 			continue
@@ -103,7 +105,7 @@ func indentFix(fix string) string {
 // credentialText is one credential for the terminal and the log: its
 // secret and registry, then where it is used, what it pushes and what
 // checks it.
-func credentialText(c audit.Credential, indent string) string {
+func credentialText(c finding.Credential, indent string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%s (%s)", indent, c.Secret, c.Registry)
 	if c.Username != "" {
@@ -135,19 +137,19 @@ func credentialText(c audit.Credential, indent string) string {
 	return b.String()
 }
 
-func useText(u audit.Place) string {
+func useText(u finding.Place) string {
 	return fmt.Sprintf("%s:%d (job %s)", u.File, u.Line, u.Job)
 }
 
 // auditTotals is the audit's last line.
-func auditTotals(res audit.Result, st Style) string {
-	count := map[audit.Severity]int{}
+func auditTotals(res finding.Report, st Style) string {
+	count := map[finding.Severity]int{}
 	for _, f := range res.Findings {
 		count[f.Severity]++
 	}
 	line := fmt.Sprintf("%s read, %s: %s, %s, %s", plural(len(res.Workflows), "workflow"), plural(len(res.Credentials), "push credential"),
-		st.severity("error", plural(count[audit.Error], "error")), st.severity("warning", plural(count[audit.Warning], "warning")), plural(count[audit.Notice], "notice"))
-	if count[audit.Error] == 0 && count[audit.Warning] == 0 {
+		st.severity("error", plural(count[finding.Error], "error")), st.severity("warning", plural(count[finding.Warning], "warning")), plural(count[finding.Notice], "notice"))
+	if count[finding.Error] == 0 && count[finding.Warning] == 0 {
 		line = st.paint(sgrPass, line)
 	}
 	return line

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/gate"
 )
 
@@ -67,7 +67,7 @@ func reportOutput(run gate.Run) (string, bool) {
 	doc.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
 	if doc.Audit != nil {
 		// The audit is in the summary and the log; the verdicts matter more.
-		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []audit.Credential{}, Findings: []audit.Finding{}}}
+		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []finding.Credential{}, Findings: []finding.Finding{}}}
 	}
 	entries := doc.Tokens
 	for i := range entries {

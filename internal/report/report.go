@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/token"
@@ -136,9 +136,9 @@ func auditAnnotations(run gate.Run) []Annotation {
 		if sev == gate.Error && !run.AuditFails {
 			sev = gate.Warning // audit: warn
 		}
-		fix, _, _ := strings.Cut(f.Fix, "\n")
-		if strings.Contains(f.Fix, "\n") {
-			fix += " The job summary shows it."
+		fix := f.Fix
+		if f.Snippet != "" {
+			fix += " The job summary shows the workflow text to add."
 		}
 		out = append(out, Annotation{Severity: sev, Title: "token-gate audit: " + string(f.Code),
 			Message: coded(f.Message+"\nFix: "+fix, string(f.Code), ""), File: f.File, Line: f.Line, Column: f.Column})
@@ -226,11 +226,11 @@ type FindingReport struct {
 	Message  string `json:"message"`
 }
 
-// Usage is a token's audit.Credential in the JSON report. It marshals
+// Usage is a token's finding.Credential in the JSON report. It marshals
 // itself so that encoding/json builds the credential's encoder only when
 // there is one: building encoders by reflection is a large part of a
 // default check's start (go run ./internal/bench/startup).
-type Usage struct{ audit.Credential }
+type Usage struct{ finding.Credential }
 
 // MarshalJSON writes the credential.
 func (u Usage) MarshalJSON() ([]byte, error) { return json.Marshal(u.Credential) }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
 	"github.com/token-gate/token-gate/internal/gate"
 )
@@ -73,18 +73,17 @@ func auditSummary(b *strings.Builder, run gate.Run) {
 	}
 	lastFix := ""
 	for _, f := range res.Findings {
-		icon := map[audit.Severity]string{audit.Error: "❌", audit.Warning: "⚠️", audit.Notice: "ℹ️"}[f.Severity]
+		icon := map[finding.Severity]string{finding.Error: "❌", finding.Warning: "⚠️", finding.Notice: "ℹ️"}[f.Severity]
 		fmt.Fprintf(b, "- %s %s [%s](%s): %s\n", icon, code(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), f.Code, CodeURL(string(f.Code)), Markdown(f.Message))
-		if f.Fix == lastFix {
+		if f.Fix+f.Snippet == lastFix {
 			continue
 		}
-		lastFix = f.Fix
-		first, rest, multi := strings.Cut(strings.TrimRight(f.Fix, "\n"), "\n")
-		if !multi {
-			fmt.Fprintf(b, "  - Fix: %s\n", Markdown(first))
+		lastFix = f.Fix + f.Snippet
+		if f.Snippet == "" {
+			fmt.Fprintf(b, "  - Fix: %s\n", Markdown(f.Fix))
 			continue
 		}
-		fmt.Fprintf(b, "  <details><summary>Fix: %s</summary>\n\n  %s\n", Markdown(first), fenced(rest, "yaml"))
+		fmt.Fprintf(b, "  <details><summary>Fix: %s</summary>\n\n  %s\n", Markdown(f.Fix), fenced(strings.TrimRight(f.Snippet, "\n"), "yaml"))
 		b.WriteString("  </details>\n")
 	}
 	if len(res.Credentials) > 0 {
@@ -104,7 +103,7 @@ func auditSummary(b *strings.Builder, run gate.Run) {
 }
 
 // usesText is where a credential is used: file:line (job), each.
-func usesText(c audit.Credential) string {
+func usesText(c finding.Credential) string {
 	var out []string
 	for _, u := range c.Uses {
 		out = append(out, useText(u))
@@ -112,7 +111,7 @@ func usesText(c audit.Credential) string {
 	return strings.Join(out, ", ")
 }
 
-func pushesText(c audit.Credential) string {
+func pushesText(c finding.Credential) string {
 	if len(c.Images) == 0 {
 		return "nothing the audit can name"
 	}

@@ -1,0 +1,126 @@
+// Package finding holds the plain data that the workflow audit produces and
+// that the gate, the reports and the inventory read: how grave a finding is,
+// where it stands, what it says and how to fix it, and where each push
+// credential is used. It sits below them all so that none of them needs
+// another's package to speak of a finding; it judges and renders nothing.
+package finding
+
+import "slices"
+
+// Severity ranks a finding as workflow annotations do.
+type Severity string
+
+// The severities, named as the workflow commands are.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Notice  Severity = "notice"
+)
+
+// Code names a finding for code; each has its anchor in docs/codes.md.
+type Code string
+
+// Place is where something stands: a file, a line and column, a job and a
+// step.
+type Place struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	Job    string `json:"job"`
+	Step   string `json:"step,omitempty"`
+}
+
+// Finding is one thing the audit says, with its fix: Fix says in words what
+// to do; Snippet, when there is one, is the workflow text to add.
+type Finding struct {
+	Code     Code     `json:"code"`
+	Severity Severity `json:"severity"`
+	Place
+	Secret  string `json:"secret"`
+	Message string `json:"message"`
+	Fix     string `json:"fix"`
+	Snippet string `json:"snippet,omitempty"`
+}
+
+// Credential is one push credential: a secret, for one registry.
+type Credential struct {
+	// Secret is the secret's name as the workflows write it, or
+	// GITHUB_TOKEN for secrets.GITHUB_TOKEN and github.token.
+	Secret string `json:"secret"`
+	// Registry is the registry's name as people write it (docker.io).
+	Registry string `json:"registry"`
+	// Username is how the first login names the account, as written.
+	Username  string       `json:"username"`
+	Uses      []Place      `json:"uses"`
+	Images    []string     `json:"images"`
+	CheckedBy []CheckPlace `json:"checked_by"`
+}
+
+// CheckPlace is a token-gate step that checks a credential.
+type CheckPlace struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Job  string `json:"job"`
+}
+
+// Report is what an audit says: the workflows read, the credentials found
+// and the findings.
+type Report struct {
+	// Workflows are the files read, from the repository's root.
+	Workflows   []string
+	Credentials []Credential
+	Findings    []Finding
+}
+
+// HasErrors reports whether any finding is an error: the audit's exit 1.
+func (r Report) HasErrors() bool {
+	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Severity == Error })
+}
+
+// Redacted returns the report with f applied to every text it quotes from
+// the workflows or says about them, file names included: f redacts tokens,
+// or strips what a terminal must not be sent.
+func (r Report) Redacted(f func(string) string) Report {
+	out := r
+	out.Workflows = mapAll(r.Workflows, f)
+	out.Findings = make([]Finding, len(r.Findings))
+	for i, fd := range r.Findings {
+		fd.Message, fd.Fix, fd.Snippet, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Snippet), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
+		out.Findings[i] = fd
+	}
+	out.Credentials = make([]Credential, len(r.Credentials))
+	for i, c := range r.Credentials {
+		out.Credentials[i] = c.Redacted(f)
+	}
+	return out
+}
+
+// Redacted returns the credential with f applied to its texts.
+func (c Credential) Redacted(f func(string) string) Credential {
+	c.Secret, c.Username, c.Registry = f(c.Secret), f(c.Username), f(c.Registry)
+	c.Images = mapAll(c.Images, f)
+	uses := make([]Place, len(c.Uses))
+	for i, u := range c.Uses {
+		u.Step, u.Job, u.File = f(u.Step), f(u.Job), f(u.File)
+		uses[i] = u
+	}
+	c.Uses = uses
+	checks := make([]CheckPlace, len(c.CheckedBy))
+	for i, p := range c.CheckedBy {
+		p.File, p.Job = f(p.File), f(p.Job)
+		checks[i] = p
+	}
+	c.CheckedBy = checks
+	return c
+}
+
+func mapAll(in []string, f func(string) string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
+}
