@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/token"
 )
 

@@ -16,8 +16,8 @@ const JSONVersion = 1
 
 // AuditDocument is `token-gate audit --json`.
 type AuditDocument struct {
-	Version     int                `json:"version"`
-	Workflows   []string           `json:"workflows"`
+	Version     int                  `json:"version"`
+	Workflows   []string             `json:"workflows"`
 	Credentials []finding.Credential `json:"credentials"`
 	Findings    []finding.Finding    `json:"findings"`
 }

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/gate"
 	"github.com/token-gate/token-gate/internal/token"
 )

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/facts"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/gate"
 )
 
