@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// go test -short is the quick loop: the process-level tests, which
+		// need the built binary, skip themselves (needBinary).
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "token-gate-bin")
 	if err != nil {
 		panic(err)
@@ -30,6 +37,15 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// needBinary skips a process-level test under -short, where the binary is
+// not built.
+func needBinary(t *testing.T) {
+	t.Helper()
+	if binary == "" {
+		t.Skip("-short: the process-level tests run in the full suite")
+	}
 }
 
 // runProcess starts the built binary with exactly the environment the runner
@@ -48,6 +64,7 @@ func runProcessWith(t *testing.T, with map[string]string, contexts map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
+	needBinary(t)
 	cmd := exec.Command(binary)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range vars {

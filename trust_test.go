@@ -128,6 +128,7 @@ func TestQuotedPasswordRedacted(t *testing.T) {
 // runTerminal starts the built binary as a terminal command.
 func runTerminal(t *testing.T, env []string, args ...string) fake.Step {
 	t.Helper()
+	needBinary(t)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	step, err := fake.RunStep(cmd, "", "")

@@ -125,6 +125,9 @@ func helloContext(t *testing.T, dockerfile []byte) string {
 }
 
 func TestContainer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: building the image takes minutes; the full suite builds it")
+	}
 	if _, err := exec.LookPath("buildah"); err != nil {
 		t.Skip("buildah is not installed (apt-get install buildah busybox-static); .ci/run installs it, so CI never skips this test")
 	}

@@ -281,6 +281,9 @@ func pathWith(t *testing.T, gh string) string {
 }
 
 func TestInstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the install script's runs are in the full suite")
+	}
 	t.Parallel()
 	osName, arch, file := hostPlatform(t)
 	bin, err := built()
@@ -378,6 +381,9 @@ func TestInstall(t *testing.T) {
 // runner starts the container" for what it passes), through every scenario
 // the binary and the container pass.
 func TestCompositeRunsTheScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the install script's runs are in the full suite")
+	}
 	t.Parallel()
 	osName, arch, file := hostPlatform(t)
 	bin, err := built()
