@@ -135,11 +135,15 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 		a.publishBeforeCheck(r)
 	}
 	a.probedImages(runs, creds)
+	var refs []finding.SecretRef
+	for _, r := range runs {
+		refs = append(refs, a.secretRefs(r)...)
+	}
 	a.plan(runs)
 	a.fillFixes()
 	// A token written into a workflow by mistake is not repeated whole in
 	// annotations, the summary or the terminal.
-	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings}.Redacted(secret.RedactShaped), fixes: a.fixPlans}
+	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs}.Redacted(secret.RedactShaped), fixes: a.fixPlans}
 	for _, f := range repo.Files {
 		res.Workflows = append(res.Workflows, f.Path)
 	}

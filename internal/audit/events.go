@@ -220,7 +220,7 @@ func (a *auditor) buildPushEvents(n *node, s *workflow.Step) {
 	for _, item := range splitImages(tags.Text) {
 		if id, isMeta := metadataTags(item); isMeta {
 			meta := stepByID(n.job, id)
-			if meta == nil || actionName(meta.Uses.Text) != metadataAction {
+			if meta == nil || meta.Uses == nil || actionName(meta.Uses.Text) != metadataAction {
 				a.unresolved(place, "", fmt.Sprintf("%s pushes the tags of step %q, which is not a docker/metadata-action step of this job; its images are not known.", stepWords(n, s), id))
 				continue
 			}

@@ -25,8 +25,10 @@ type node struct {
 	file *workflow.File
 	job  *workflow.Job
 	// top is the root file's job this node belongs to: itself, or the job
-	// that calls the workflow it is in.
-	top   *node
+	// that calls the workflow it is in; caller is the job that calls the
+	// workflow it is in, nil in the root file.
+	top    *node
+	caller *node
 	needs []*node
 	// overrides is an if: that runs the job whatever its needs did
 	// (always(), failure(), cancelled()).
@@ -121,7 +123,7 @@ func (a *auditor) call(r *run, caller *node, depth int, chain []string) {
 	inner := map[string]*node{}
 	var added []*node
 	for _, j := range callee.Jobs {
-		n := &node{id: caller.id + "/" + j.ID, file: callee, job: j, top: caller.top, overrides: overridesNeeds(j.If), secrets: secrets}
+		n := &node{id: caller.id + "/" + j.ID, file: callee, job: j, top: caller.top, caller: caller, overrides: overridesNeeds(j.If), secrets: secrets}
 		n.contexts, n.matrixUnknown = a.expandMatrix(j, contexts)
 		inner[strings.ToLower(j.ID)] = n
 		added = append(added, n)

@@ -63,6 +63,35 @@ type CheckPlace struct {
 	Job  string `json:"job"`
 }
 
+// Role is what a secret does where it is read.
+type Role string
+
+// The roles of a secret reference.
+const (
+	RolePush     Role = "push"     // logs a registry client in, or pushes
+	RoleUsername Role = "username" // the account name of a login
+	RolePublish  Role = "publish"  // a publish step's credential (PyPI, npm, …)
+	RoleCheck    Role = "check"    // token-gate checks it
+	RoleOther    Role = "other"
+)
+
+// SecretRef is one place a workflow reads a secret by name.
+type SecretRef struct {
+	// Secret is the name the repository knows it by: through a reusable
+	// workflow call's secrets: mapping, the caller's name.
+	Secret string `json:"secret"`
+	// Place is where it is read; through a call, the caller's secrets:
+	// mapping line, or its secrets: inherit line.
+	Place
+	// Environment is the reading job's environment as written; "" for
+	// none. Through a call, the environment of the called job.
+	Environment string `json:"environment,omitempty"`
+	// Via is file:line of the reference in the called workflow, when the
+	// secret is read through a call.
+	Via  string `json:"via,omitempty"`
+	Role Role   `json:"role"`
+}
+
 // Report is what an audit says: the workflows read, the credentials found
 // and the findings.
 type Report struct {
@@ -70,6 +99,8 @@ type Report struct {
 	Workflows   []string
 	Credentials []Credential
 	Findings    []Finding
+	// Secrets are every place a workflow reads a secret.
+	Secrets []SecretRef
 }
 
 // HasErrors reports whether any finding is an error: the audit's exit 1.
@@ -91,6 +122,13 @@ func (r Report) Redacted(f func(string) string) Report {
 	out.Credentials = make([]Credential, len(r.Credentials))
 	for i, c := range r.Credentials {
 		out.Credentials[i] = c.Redacted(f)
+	}
+	if r.Secrets != nil {
+		out.Secrets = make([]SecretRef, len(r.Secrets))
+		for i, s := range r.Secrets {
+			s.Secret, s.File, s.Job, s.Step, s.Environment, s.Via = f(s.Secret), f(s.File), f(s.Job), f(s.Step), f(s.Environment), f(s.Via)
+			out.Secrets[i] = s
+		}
 	}
 	return out
 }

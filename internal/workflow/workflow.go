@@ -91,8 +91,10 @@ type File struct {
 	Path   string
 	Source []byte
 	Name   string
-	// On lists the events that trigger it.
-	On []string
+	// On lists the events that trigger it; Triggers holds each with its
+	// filters, in the same order.
+	On       []string
+	Triggers []Trigger
 	// Call is on.workflow_call, when it can be called.
 	Call *Call
 	Env  []Var
@@ -114,6 +116,22 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg) }
+
+// Trigger is one event of on: with what it filters: the activity types,
+// and the branches and tags of a push or a pull request.
+type Trigger struct {
+	Event string
+	Pos   Pos
+	Types []string
+	// Branches and Tags are the patterns a run's ref must match;
+	// BranchesIgnore and TagsIgnore those it must not. HasBranches and
+	// HasTags say that a filter was written at all (an empty one matches
+	// nothing).
+	Branches, BranchesIgnore, Tags, TagsIgnore []string
+	HasBranches, HasTags                       bool
+	// Inputs are workflow_dispatch's inputs, with their defaults.
+	Inputs []Var
+}
 
 // Call is what a reusable workflow declares under on.workflow_call.
 type Call struct {
@@ -140,12 +158,23 @@ type Job struct {
 	Steps      []*Step
 	// StepsKey is where `steps:` stands.
 	StepsKey *Pos
-	// Uses, With, Secrets and InheritSecrets are a reusable workflow call.
+	// Uses, With, Secrets and InheritSecrets are a reusable workflow call;
+	// SecretsKey is where `secrets:` stands.
 	Uses           *Value
 	With           []Var
 	Secrets        []Var
 	InheritSecrets bool
+	SecretsKey     *Pos
 	Permissions    *Value
+	// Environment is the environment's name as written (environment: NAME
+	// or environment: {name: NAME}), nil when the job names none.
+	Environment *Value
+	// ContinueOnError is the job's continue-on-error as written: a job
+	// that may fail reads as a success to the jobs that need it.
+	ContinueOnError *Value
+	// Exprs are the job's scalars that hold an expression, outside its
+	// steps, in file order: where it may read a secret.
+	Exprs []Value
 }
 
 // Step is one step of a job.
@@ -161,6 +190,8 @@ type Step struct {
 	Env   []Var
 	// ContinueOnError is set when the step may fail without failing the job.
 	ContinueOnError bool
+	// Exprs are the step's scalars that hold an expression, in file order.
+	Exprs []Value
 }
 
 // Label names a step for a person: its name, else its id, else what it
@@ -499,19 +530,68 @@ func (r *reader) triggers(n *yaml.Node) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		f.On = append(f.On, n.Value)
+		f.Triggers = append(f.Triggers, Trigger{Event: n.Value, Pos: pos(n)})
 	case yaml.SequenceNode:
 		for _, item := range n.Content {
-			f.On = append(f.On, r.value(item).Text)
+			v := r.value(item)
+			f.On = append(f.On, v.Text)
+			f.Triggers = append(f.Triggers, Trigger{Event: v.Text, Pos: v.Pos})
 		}
 	case yaml.MappingNode:
 		for _, kv := range r.pairs(n) {
 			event := keyOf(kv)
 			f.On = append(f.On, event)
+			f.Triggers = append(f.Triggers, r.trigger(event, kv))
 			if event == "workflow_call" {
 				f.Call = r.call(kv.value)
 			}
 		}
 	}
+}
+
+// trigger reads one event's filters: types, branches, tags and their
+// -ignore forms, and workflow_dispatch's inputs.
+func (r *reader) trigger(event string, kv pair) Trigger {
+	t := Trigger{Event: event, Pos: pos(kv.key)}
+	strs := func(n *yaml.Node) []string {
+		v := r.value(n)
+		if !v.Seq {
+			if v.Text == "" {
+				return nil
+			}
+			return []string{v.Text}
+		}
+		out := make([]string, 0, len(v.Items))
+		for _, item := range v.Items {
+			out = append(out, item.Text)
+		}
+		return out
+	}
+	for _, f := range r.pairs(kv.value) {
+		switch keyOf(f) {
+		case "types":
+			t.Types = strs(f.value)
+		case "branches":
+			t.Branches, t.HasBranches = strs(f.value), true
+		case "branches-ignore":
+			t.BranchesIgnore, t.HasBranches = strs(f.value), true
+		case "tags":
+			t.Tags, t.HasTags = strs(f.value), true
+		case "tags-ignore":
+			t.TagsIgnore, t.HasTags = strs(f.value), true
+		case "inputs":
+			if event == "workflow_dispatch" {
+				for _, in := range r.pairs(f.value) {
+					v := Var{Name: keyOf(in), Key: pos(in.key)}
+					if def, ok := Lookup(r.vars(in.value), "default"); ok {
+						v.Value = def
+					}
+					t.Inputs = append(t.Inputs, v)
+				}
+			}
+		}
+	}
+	return t
 }
 
 func (r *reader) call(n *yaml.Node) *Call {
@@ -589,6 +669,8 @@ func (r *reader) job(kv pair) *Job {
 			j.With = r.vars(p.value)
 		case "secrets":
 			v := r.value(p.value)
+			k := pos(p.key)
+			j.SecretsKey = &k
 			if !v.Map && v.Text == "inherit" {
 				j.InheritSecrets = true
 			} else {
@@ -596,9 +678,43 @@ func (r *reader) job(kv pair) *Job {
 			}
 		case "permissions":
 			j.Permissions = r.valuePtr(p.value)
+		case "environment":
+			v := r.value(p.value)
+			if v.Map {
+				name, ok := Lookup(r.vars(p.value), "name")
+				if !ok {
+					break
+				}
+				v = name
+			}
+			j.Environment = &v
+		case "continue-on-error":
+			j.ContinueOnError = r.valuePtr(p.value)
+		}
+		if keyOf(p) != "steps" {
+			j.Exprs = r.exprs(p.value, j.Exprs)
 		}
 	}
 	return j
+}
+
+// exprs appends every scalar under n that holds an expression. Aliases are
+// not followed: an anchor's scalars are listed where the anchor stands.
+func (r *reader) exprs(n *yaml.Node, out []Value) []Value {
+	if n == nil {
+		return out
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if strings.Contains(n.Value, "${{") {
+			out = append(out, r.value(n))
+		}
+	case yaml.SequenceNode, yaml.MappingNode:
+		for _, c := range n.Content {
+			out = r.exprs(c, out)
+		}
+	}
+	return out
 }
 
 func (r *reader) step(i int, n *yaml.Node) *Step {
@@ -624,6 +740,7 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 			v := r.value(kv.value)
 			s.ContinueOnError = v.Raw == true || strings.EqualFold(v.Text, "true")
 		}
+		s.Exprs = r.exprs(kv.value, s.Exprs)
 	}
 	if len(kvs) > 0 {
 		s.Pos = pos(kvs[0].key)
