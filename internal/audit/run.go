@@ -29,7 +29,7 @@ type node struct {
 	// workflow it is in, nil in the root file.
 	top    *node
 	caller *node
-	needs []*node
+	needs  []*node
 	// overrides is an if: that runs the job whatever its needs did
 	// (always(), failure(), cancelled()).
 	overrides bool
