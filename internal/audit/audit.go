@@ -1,15 +1,19 @@
 // Package audit judges a repository's workflows, read by package workflow,
 // for what a token check needs to know: every push credential (a secret
 // that logs a container client in, or that token-gate checks), where it is
-// used, the images it pushes, which token-gate steps check it, and what
-// publishes before it is proven. It turns the model into credentials and
-// findings, plain data that the report package renders, and Fix turns the
-// findings into edits of the files' text. It does no I/O.
+// used, the images it pushes, which token-gate steps check it, and what can
+// publish before it is first used. It reads each workflow into a run
+// (run.go), asks the run plan (plan.go) what happens when a credential is
+// bad, and turns that into credentials and findings, plain data that the
+// report package renders (package finding); the fix (fixplan.go,
+// fixedit.go) turns the findings into edits of the files' text, checked
+// against the run plan before it is offered. It does no I/O.
 package audit
 
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -40,19 +44,25 @@ const (
 	Notice  = finding.Notice
 )
 
-// The audit's codes.
+// The audit's codes; docs/codes.md says what each means.
 const (
 	CodeUnchecked          Code = "unchecked-credential"
 	CodePublishBeforeCheck Code = "publish-before-check"
+	CodeImagesInPart       Code = "images-in-part"
 	CodeImageNotProbed     Code = "image-not-probed"
 	CodeProbedNotPushed    Code = "probed-not-pushed"
+	CodeCannotCheck        Code = "cannot-check"
+	CodeCannotGate         Code = "cannot-gate"
+	CodeUnrecognised       Code = "unrecognised-step"
 	CodeUnresolved         Code = "unresolved"
 	CodeUnreadable         Code = "unreadable-workflow"
+	CodeInternal           Code = "internal-error"
 )
 
 // Codes lists every code the audit emits, for docs/codes.md's test.
 func Codes() []Code {
-	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImageNotProbed, CodeProbedNotPushed, CodeUnresolved, CodeUnreadable}
+	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImagesInPart, CodeImageNotProbed, CodeProbedNotPushed,
+		CodeCannotCheck, CodeCannotGate, CodeUnrecognised, CodeUnresolved, CodeUnreadable, CodeInternal}
 }
 
 // Result is an audit: its report, and the fix it would write.
@@ -61,46 +71,23 @@ type Result struct {
 	fixes []*filePlan
 }
 
-// For finds the credential that a check, in job of workflow file, checks
-// under name for registry (a host as people write it): the one whose
-// secret is name, else the only one the token-gate steps of that job check
-// for that registry; nil when there is none or it is not clear which.
-func (r Result) For(name, registry, file, job string) *Credential {
-	reg := image.RegistryFromInput(registry)
-	var inJob []*Credential
-	for i := range r.Credentials {
-		c := &r.Credentials[i]
-		if !registryMatches(reg, image.RegistryFromInput(c.Registry)) {
-			continue
-		}
-		if strings.EqualFold(c.Secret, name) {
-			return c
-		}
-		for _, p := range c.CheckedBy {
-			if p.File == file && p.Job == job && file != "" {
-				inJob = append(inJob, c)
-				break
-			}
-		}
-	}
-	if len(inJob) == 1 {
-		return inJob[0]
-	}
-	return nil
-}
-
 // Options are what the audit may know besides the files.
 type Options struct {
 	// Repository is OWNER/REPO when known, so that an image named by
-	// github.repository_owner can be read.
-	Repository string
+	// github.repository can be read; RepositoryFrom says where it was
+	// read (GITHUB_REPOSITORY, git remote get-url origin).
+	Repository     string
+	RepositoryFrom string
 	// TokenGate is the uses: reference a fix writes when no workflow uses
-	// token-gate yet.
-	TokenGate string
+	// token-gate yet; TokenGatePin the same by commit SHA with the version
+	// in a comment, for workflows that pin their actions so ("" when this
+	// build does not know its release commit).
+	TokenGate    string
+	TokenGatePin string
 }
 
 // DefaultTokenGate is the reference a fix writes when the workflows name
-// none: the major release tag (README, "Pinning").
+// none: the major release tag (docs/install.md, "Pinning").
 const DefaultTokenGate = "token-gate/token-gate@v1"
 
 type auditor struct {
@@ -112,10 +99,6 @@ type auditor struct {
 	scripts  map[string][]command
 	// templates are the strings compiled for expressions, by text.
 	templates map[string]expr.Template
-	// planned are the files whose findings the fix answers; fixPlans are
-	// their fixes.
-	planned  []string
-	fixPlans []*filePlan
 }
 
 func newAuditor(repo *workflow.Repo, opts Options) *auditor {
@@ -123,6 +106,8 @@ func newAuditor(repo *workflow.Repo, opts Options) *auditor {
 }
 
 // Audit reads every workflow of the repository into runs and judges them.
+// A panic while reading or judging one file becomes an internal-error
+// finding on that file; the other files are still audited.
 func Audit(repo *workflow.Repo, opts Options) Result {
 	if opts.TokenGate == "" {
 		opts.TokenGate = DefaultTokenGate
@@ -130,20 +115,21 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 	a := newAuditor(repo, opts)
 	runs := a.readRuns()
 	creds := a.credentials(runs)
-	for _, r := range runs {
-		a.unchecked(r)
-		a.publishBeforeCheck(r)
-	}
-	a.probedImages(runs, creds)
 	var refs []finding.SecretRef
+	var publishes []finding.Publish
+	var plans []*filePlan
+	seen := map[string]bool{}
 	for _, r := range runs {
-		refs = append(refs, a.secretRefs(r)...)
+		a.guard(r.root, func(sub *auditor) {
+			sub.judge(r, creds)
+			refs = append(refs, sub.secretRefs(r)...)
+			publishes = append(publishes, sub.publishes(r, seen)...)
+			if p := sub.planFix(r, creds); p != nil {
+				plans = append(plans, p)
+			}
+		})
 	}
-	a.plan(runs)
-	a.fillFixes()
-	// A token written into a workflow by mistake is not repeated whole in
-	// annotations, the summary or the terminal.
-	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs}.Redacted(secret.RedactShaped), fixes: a.fixPlans}
+	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs, Publishes: publishes}.Redacted(secret.RedactShaped), fixes: plans}
 	for _, f := range repo.Files {
 		res.Workflows = append(res.Workflows, f.Path)
 	}
@@ -160,6 +146,56 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 	return res
 }
 
+// judge runs every rule over one run.
+func (a *auditor) judge(r *run, creds *credSet) {
+	a.publishBeforeCheck(r)
+	a.imagesInPart(r)
+	a.unchecked(r, creds)
+	a.probedImages(r, creds)
+	a.cannotGate(r)
+	if len(r.skipped) > 0 {
+		a.add(Finding{Code: CodeUnresolved, Severity: Notice, Place: Place{File: r.root.Path, Line: max(r.root.JobsKey.Line, 1), Column: 1},
+			Message: "This workflow is larger than the audit follows: it left out " + wordsList(dedupe(r.skipped)) + ". What is there is not audited.",
+			Fix:     "Nothing to change for GitHub; check what the rest pushes by hand."})
+	}
+}
+
+// guard runs f with an auditor of its own, and turns a panic into an
+// internal-error finding on file: one file's bug never hides the others'.
+func (a *auditor) guard(file *workflow.File, f func(sub *auditor)) {
+	sub := newAuditor(a.repo, a.opts)
+	defer func() {
+		if v := recover(); v != nil {
+			a.internalError(file, v)
+			return
+		}
+		for _, fd := range sub.findings {
+			a.add(fd)
+		}
+	}()
+	f(sub)
+}
+
+// internalError says a file could not be audited because of a bug, with
+// where in token-gate it happened (never a stack trace: one frame, the
+// audit's own).
+func (a *auditor) internalError(file *workflow.File, v any) {
+	where := ""
+	for _, line := range strings.Split(string(debug.Stack()), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.Contains(line, "/internal/") && strings.Contains(line, ".go:") && !strings.Contains(line, "audit.go") {
+			where = line[strings.LastIndex(line, "/internal/")+1:]
+			if i := strings.Index(where, " +0x"); i >= 0 {
+				where = where[:i]
+			}
+			break
+		}
+	}
+	a.add(Finding{Code: CodeInternal, Severity: Error, Place: Place{File: file.Path, Line: 1, Column: 1},
+		Message: fmt.Sprintf("token-gate failed while auditing this file (%s at %s); this is a bug in token-gate, not in the workflow. The other files were audited.", clipText(fmt.Sprint(v)), where),
+		Fix:     "Please report it at https://github.com/token-gate/token-gate/issues with this message; the workflow need not change."})
+}
+
 // readRuns turns every workflow that runs on its own into a run, and each
 // step into its events. Runs are read side by side, each by an auditor of
 // its own, then their findings are taken in file order: a run reads only
@@ -167,6 +203,7 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 func (a *auditor) readRuns() []*run {
 	runs := make([]*run, len(a.repo.Files))
 	subs := make([]*auditor, len(a.repo.Files))
+	panics := make([]any, len(a.repo.Files))
 	// Largest first, so that no big file starts last and runs alone.
 	order := make([]int, len(a.repo.Files))
 	for i := range order {
@@ -183,7 +220,13 @@ func (a *auditor) readRuns() []*run {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				if v := recover(); v != nil {
+					panics[i], runs[i] = v, nil
+				}
+				<-sem
+				wg.Done()
+			}()
 			sub := newAuditor(a.repo, a.opts)
 			r := sub.buildRun(f)
 			for _, n := range r.nodes {
@@ -199,6 +242,10 @@ func (a *auditor) readRuns() []*run {
 			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
 				Message: "This file cannot be read as a workflow: " + f.Err.Msg + ". GitHub will not run it either; the other files are audited.",
 				Fix:     "Correct the file (actionlint shows the same error), then run the audit again."})
+		}
+		if panics[i] != nil {
+			a.internalError(f, panics[i])
+			continue
 		}
 		if runs[i] == nil {
 			continue
@@ -244,130 +291,69 @@ func (a *auditor) unresolved(p Place, secret, msg string) {
 func (a *auditor) place(f *workflow.File, p workflow.Pos, n *node, s *workflow.Step) Place {
 	pl := Place{File: f.Path, Line: p.Line, Column: p.Col}
 	if n != nil {
-		pl.Job = n.job.ID
+		pl.Job = n.id
 	}
 	if s != nil {
-		pl.Step = s.Label()
+		pl.Step = stepLabel(s)
 	}
 	return pl
 }
 
-// registryMatches reports whether a check of one registry covers a use of
-// another: the same host, or, for a check of GitHub's registry (no
-// registry input), any GitHub registry (ghcr.io, containers.HOST).
-func registryMatches(checked, used string) bool {
-	if checked == used {
-		return true
-	}
-	return checked == githubRegistry && strings.HasPrefix(used, "containers.")
-}
-
-func (k credKey) matches(other credKey) bool {
-	return k.secret == other.secret && registryMatches(k.registry, other.registry)
-}
-
-// gates reports that e's success is needed before later runs: it is a step
-// before later in the same job (which does not run anyway), or in a job
-// whose failure keeps later's job from running.
-func gates(e, later *event) bool {
-	if !e.gates {
-		return false
-	}
-	if e.node == later.node {
-		return e.step.Index < later.step.Index && !later.runsAnyway
-	}
-	return later.node.gatedBy()[e.node]
-}
-
-// credentials gathers every credential, its uses, images and checks.
-func (a *auditor) credentials(runs []*run) *credSet {
-	cs := &credSet{byKey: map[credKey]*Credential{}, unlisted: map[credKey]bool{}}
-	for _, r := range runs {
-		for _, n := range r.nodes {
-			var logins []*event
-			for _, e := range n.events {
-				switch e.kind {
-				case evLogin:
-					c := cs.get(e.cred, e.username)
-					c.Uses = append(c.Uses, e.place)
-					logins = append(logins, e)
-				case evCheck:
-					if e.hasCred {
-						c := cs.get(e.cred, e.username)
-						c.Uses = append(c.Uses, e.place)
-						c.CheckedBy = append(c.CheckedBy, CheckPlace{File: e.place.File, Line: e.place.Line, Job: e.place.Job})
-					}
-				case evPush:
-					login := lastLogin(logins, e)
-					if login == nil && e.image == "" {
-						continue // its notice is given
-					}
-					if login == nil {
-						a.unresolved(e.place, "", fmt.Sprintf("Step %q of job %s pushes %s, but no login to %s comes before it in the job, so the credential it pushes with is not known.",
-							e.step.Label(), n.id, e.image, image.DisplayHost(e.registry)))
-						continue
-					}
-					e.cred, e.hasCred = login.cred, true
-					c := cs.get(login.cred, login.username)
-					if e.image == "" {
-						cs.unlisted[login.cred] = true
-						continue
-					}
-					if !slices.Contains(c.Images, e.image) {
-						c.Images = append(c.Images, e.image)
-					}
-				}
+// For finds the credential that a check, in job of workflow file, checks
+// under name for registry (a host as people write it): the one whose
+// secret is name, else the only one the token-gate steps of that job check
+// for that registry; nil when there is none or it is not clear which.
+func (r Result) For(name, registry, file, job string) *Credential {
+	reg := image.RegistryFromInput(registry)
+	var inJob []*Credential
+	for i := range r.Credentials {
+		c := &r.Credentials[i]
+		if !registryMatches(reg, image.RegistryFromInput(c.Registry)) {
+			continue
+		}
+		if strings.EqualFold(c.Secret, name) {
+			return c
+		}
+		for _, p := range c.CheckedBy {
+			if p.File == file && p.Job == job && file != "" {
+				inJob = append(inJob, c)
+				break
 			}
 		}
 	}
-	return cs
-}
-
-// lastLogin is the last login before push, in its job, to its registry:
-// the credential docker pushes with.
-func lastLogin(logins []*event, push *event) *event {
-	reg := push.registry
-	var found *event
-	for _, l := range logins {
-		if l.step.Index <= push.step.Index && l.cred.registry == reg {
-			found = l
-		}
+	if len(inJob) == 1 {
+		return inJob[0]
 	}
-	return found
+	return nil
 }
 
-func registryOf(img string) string {
-	host, _, _ := strings.Cut(img, "/")
-	return image.RegistryFromInput(host)
-}
-
-type credSet struct {
-	order []credKey
-	byKey map[credKey]*Credential
-	// unlisted are the credentials that push some image the audit cannot
-	// name: nobody can say that they never push a given one.
-	unlisted map[credKey]bool
-}
-
-func (cs *credSet) get(k credKey, username string) *Credential {
-	if c, ok := cs.byKey[k]; ok {
-		if c.Username == "" {
-			c.Username = username
+// dedupe keeps the first of each string.
+func dedupe(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
 		}
-		return c
-	}
-	c := &Credential{Secret: k.secret, Registry: image.DisplayHost(k.registry), Username: username, Uses: []Place{}, Images: []string{}, CheckedBy: []CheckPlace{}}
-	cs.byKey[k] = c
-	cs.order = append(cs.order, k)
-	return c
-}
-
-func (cs *credSet) list() []Credential {
-	out := make([]Credential, 0, len(cs.order))
-	for _, k := range cs.order {
-		c := *cs.byKey[k]
-		sort.Strings(c.Images)
-		out = append(out, c)
 	}
 	return out
+}
+
+func wordsList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	case 2:
+		return items[0] + " and " + items[1]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// agree picks the word that agrees with n things: one, or many.
+func agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -9,89 +9,179 @@ import (
 )
 
 // What the audit recognises, as data: a new publisher, login or push is one
-// line here.
+// line here. Sources for each shape are in docs/facts.md, "What publishes".
 
-// publisher is a step that publishes something other than images.
+// publisher is a step that publishes something other than images, which a
+// registry's failure cannot take back.
 type publisher struct {
-	target string   // what it publishes to, for people
-	action string   // an action's owner/name, before @
-	run    []string // or a command's first words
-	// draft names the input (action) or flag (command) under which it
-	// publishes nothing: a draft release (re-made on re-run), a goreleaser
-	// snapshot.
-	draft string
-	// needs is a with: input the action publishes only with (goreleaser's
-	// args holding "release").
-	needs, needsWord string
+	kind   string // pypi, npm, cargo, …: what the labels and JSON call it
+	target string // what it publishes to, for people
+	action string // an action's owner/name, before @
+	run    string // or a command's first words
+	// secret names the input (action) or flag (command) that carries its
+	// own credential, when it has one.
+	secret string
+	// not names what makes it publish nothing: an input set to true (a
+	// draft release), or a flag (--draft, --snapshot, --dry-run).
+	not []string
+	// only names an input it publishes only with, and a word that input
+	// must hold (goreleaser's args holding release; changesets' publish).
+	only, onlyWord string
 }
 
 var publishers = []publisher{
-	{target: "PyPI", action: "pypa/gh-action-pypi-publish"},
-	{target: "PyPI", run: []string{"poetry", "publish"}},
-	{target: "PyPI", run: []string{"twine", "upload"}},
-	{target: "PyPI", run: []string{"uv", "publish"}},
-	{target: "PyPI", run: []string{"flit", "publish"}},
-	{target: "PyPI", run: []string{"hatch", "publish"}},
-	{target: "npm", run: []string{"npm", "publish"}},
-	{target: "npm", run: []string{"pnpm", "publish"}},
-	{target: "npm", run: []string{"yarn", "npm", "publish"}},
-	{target: "npm", action: "JS-DevTools/npm-publish"},
-	{target: "a GitHub release", action: "softprops/action-gh-release", draft: "draft"},
-	{target: "a GitHub release", action: "ncipollo/release-action", draft: "draft"},
-	{target: "a GitHub release", run: []string{"gh", "release", "create"}, draft: "--draft"},
-	{target: "a GitHub release", run: []string{"gh", "release", "upload"}},
-	{target: "a Helm chart", run: []string{"helm", "push"}},
-	{target: "a Helm chart", action: "helm/chart-releaser-action"},
-	{target: "crates.io", run: []string{"cargo", "publish"}},
-	{target: "crates.io", action: "katyo/publish-crates"},
-	{target: "a goreleaser release", run: []string{"goreleaser", "release"}, draft: "--snapshot"},
-	{target: "a goreleaser release", action: "goreleaser/goreleaser-action", needs: "args", needsWord: "release"},
+	{kind: "pypi", target: "PyPI", action: "pypa/gh-action-pypi-publish", secret: "password", not: []string{"repository-url=test.pypi.org"}},
+	{kind: "pypi", target: "PyPI", run: "poetry publish", secret: "--password", not: []string{"--dry-run"}},
+	{kind: "pypi", target: "PyPI", run: "twine upload", secret: "--password"},
+	{kind: "pypi", target: "PyPI", run: "uv publish", secret: "--token", not: []string{"--dry-run"}},
+	{kind: "pypi", target: "PyPI", run: "flit publish"},
+	{kind: "pypi", target: "PyPI", run: "hatch publish"},
+	{kind: "pypi", target: "PyPI", run: "pdm publish"},
+	{kind: "npm", target: "npm", run: "npm publish", not: []string{"--dry-run"}},
+	{kind: "npm", target: "npm", run: "pnpm publish", not: []string{"--dry-run"}},
+	{kind: "npm", target: "npm", run: "yarn npm publish", not: []string{"--dry-run"}},
+	{kind: "npm", target: "npm", run: "yarn publish"},
+	{kind: "npm", target: "npm", run: "npx changeset publish"},
+	{kind: "npm", target: "npm", action: "JS-DevTools/npm-publish", secret: "token", not: []string{"dry-run"}},
+	{kind: "npm", target: "npm", action: "changesets/action", only: "publish"},
+	{kind: "cargo", target: "crates.io", run: "cargo publish", secret: "--token", not: []string{"--dry-run"}},
+	{kind: "cargo", target: "crates.io", action: "katyo/publish-crates", secret: "registry-token", not: []string{"dry-run"}},
+	{kind: "github-release", target: "a GitHub release", action: "softprops/action-gh-release", not: []string{"draft"}},
+	{kind: "github-release", target: "a GitHub release", action: "ncipollo/release-action", not: []string{"draft"}},
+	{kind: "github-release", target: "a GitHub release", action: "svenstaro/upload-release-action"},
+	{kind: "github-release", target: "a GitHub release", run: "gh release create", not: []string{"--draft"}},
+	{kind: "github-release", target: "a GitHub release", run: "gh release upload"},
+	{kind: "github-release", target: "a GitHub release", run: "gh release edit", only: "--draft=false"},
+	{kind: "github-release", target: "a goreleaser release", run: "goreleaser release", not: []string{"--snapshot", "--skip=publish"}},
+	{kind: "github-release", target: "a goreleaser release", action: "goreleaser/goreleaser-action", only: "args", onlyWord: "release", not: []string{"--snapshot", "--skip=publish"}},
+	{kind: "helm", target: "a Helm chart", run: "helm push"},
+	{kind: "helm", target: "a Helm chart", action: "helm/chart-releaser-action"},
+	{kind: "galaxy", target: "Ansible Galaxy", run: "ansible-galaxy collection publish", secret: "--token"},
+	{kind: "galaxy", target: "Ansible Galaxy", run: "ansible-galaxy role import", secret: "--token"},
+	{kind: "rubygems", target: "RubyGems", run: "gem push", secret: "--key"},
+	{kind: "rubygems", target: "RubyGems", action: "rubygems/release-gem"},
+	{kind: "maven", target: "a Maven repository", run: "mvn deploy"},
+	{kind: "maven", target: "a Maven repository", run: "./mvnw deploy"},
+	{kind: "maven", target: "a Maven repository", run: "gradle publish"},
+	{kind: "maven", target: "a Maven repository", run: "./gradlew publish"},
+	{kind: "nuget", target: "NuGet", run: "dotnet nuget push", secret: "--api-key"},
+	{kind: "nuget", target: "NuGet", run: "nuget push", secret: "-ApiKey"},
+	{kind: "vscode", target: "the VS Code Marketplace", run: "vsce publish", secret: "-p"},
+	{kind: "vscode", target: "the VS Code Marketplace", run: "npx vsce publish", secret: "-p"},
+	{kind: "vscode", target: "the VS Code Marketplace", run: "npx @vscode/vsce publish", secret: "-p"},
+	{kind: "vscode", target: "Open VSX", run: "ovsx publish", secret: "-p"},
+	{kind: "vscode", target: "the VS Code Marketplace", action: "HaaLeo/publish-vscode-extension", secret: "pat"},
 }
 
-// loginCommands log a container client in to a registry from a run:
-// script; defaultRegistry is where the client logs in without a server
-// named (docker's is Docker Hub; the others need one).
-var loginCommands = []struct {
-	words           []string
-	defaultRegistry string
-}{
-	{[]string{"docker", "login"}, "docker.io"},
-	{[]string{"podman", "login"}, ""},
-	{[]string{"buildah", "login"}, ""},
-	{[]string{"skopeo", "login"}, ""},
-	{[]string{"crane", "auth", "login"}, ""},
+// registryLogin is a step that logs a container client in to a registry.
+type registryLogin struct {
+	action string // an action, its inputs named below
+	run    string // or a command, its flags read as docker login's
+	// password, username and registry are the action's inputs.
+	password, username, registry string
+	// home is the registry without one named: docker's is Docker Hub; the
+	// others need one.
+	home string
+	// exchanged says the credential is not the registry's own: the action
+	// trades it with a cloud's API first (docs/facts.md, "Credentials
+	// token-gate cannot check").
+	exchanged string
 }
 
-// loginAction is docker/login-action: password, username and registry,
-// Docker Hub by default.
-const loginAction = "docker/login-action"
+var registryLogins = []registryLogin{
+	{action: "docker/login-action", password: "password", username: "username", registry: "registry", home: "docker.io"},
+	{action: "redhat-actions/podman-login", password: "password", username: "username", registry: "registry"},
+	{action: "azure/docker-login", password: "password", username: "username", registry: "login-server", home: "index.docker.io"},
+	{action: "aws-actions/amazon-ecr-login", exchanged: "AWS credentials, which the action trades with the ECR API for a registry password"},
+	{run: "docker login", home: "docker.io"},
+	{run: "podman login"},
+	{run: "buildah login"},
+	{run: "skopeo login"},
+	{run: "crane auth login"},
+	{run: "helm registry login"},
+	{run: "oras login"},
+	{run: "regctl registry login"},
+	{run: "nerdctl login", home: "docker.io"},
+}
 
-// pushCommands push an image from a run: script. image says which word
-// after the command is the image: "first" the first argument, "last" the
-// last, "tags" every -t/--tag value when --push is given.
-var pushCommands = []struct {
-	words []string
+// imagePush is a command that pushes an image: which of its words names
+// the image.
+type imagePush struct {
+	run string
+	// image says which word is the image: "first" or "last" argument,
+	// "tags" every -t/--tag value when --push (or an output that pushes)
+	// is given, "bake" a bake file's targets.
 	image string
-}{
-	{[]string{"docker", "push"}, "first"},
-	{[]string{"docker", "image", "push"}, "first"},
-	{[]string{"podman", "push"}, "last"},
-	{[]string{"buildah", "push"}, "last"},
-	{[]string{"skopeo", "copy"}, "last"},
-	{[]string{"crane", "push"}, "last"},
-	{[]string{"crane", "copy"}, "last"},
-	{[]string{"docker", "buildx", "build"}, "tags"},
-	{[]string{"docker", "build"}, "tags"},
-	{[]string{"podman", "build"}, "tags"},
-	{[]string{"docker", "buildx", "bake"}, "bake"},
 }
 
-// The actions that push images: build-push-action with push (or outputs
-// that push), its tags from metadata-action when they are its outputs.
+var imagePushes = []imagePush{
+	{"docker push", "first"},
+	{"docker image push", "first"},
+	{"docker manifest push", "first"},
+	{"nerdctl push", "first"},
+	{"podman push", "last"},
+	{"podman manifest push", "last"},
+	{"buildah push", "last"},
+	{"buildah manifest push", "last"},
+	{"skopeo copy", "last"},
+	{"crane push", "last"},
+	{"crane copy", "last"},
+	{"crane cp", "last"},
+	{"regctl image copy", "last"},
+	{"regctl image import", "first"},
+	{"oras push", "first"},
+	{"oras copy", "last"},
+	{"cosign sign", "first"},
+	{"cosign attest", "first"},
+	{"docker buildx imagetools create", "tags"},
+	{"docker buildx build", "build"},
+	{"docker build", "build"},
+	{"podman build", "build"},
+	{"buildah bud", "build"},
+	{"docker buildx bake", "bake"},
+	{"ko publish", "ko"},
+	{"ko build", "ko"},
+	{"ko resolve", "ko"},
+	{"mvn jib:build", "jib"},
+	{"./mvnw jib:build", "jib"},
+	{"gradle jib", "jib"},
+	{"./gradlew jib", "jib"},
+}
+
+// The actions that push images, read in events.go: build-push-action with
+// push (or outputs that push, or a registry cache), its tags from
+// metadata-action (and its old name); bake-action; push-to-registry.
 const (
 	buildPushAction = "docker/build-push-action"
-	metadataAction  = "docker/metadata-action"
+	bakeAction      = "docker/bake-action"
+	pushToRegistry  = "redhat-actions/push-to-registry"
 )
+
+var metadataActions = []string{"docker/metadata-action", "crazy-max/ghaction-docker-meta"}
+
+// knownReusableWorkflows are reusable workflows of other repositories whose
+// effect is known: what they publish, and with which input's secret.
+var knownReusableWorkflows = []struct {
+	prefix string // owner/repo/path, before @
+	kind   string
+	target string
+	// when names an input that must be true for it to publish, "" always.
+	when string
+}{
+	{"slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml", "other", "a provenance attestation pushed to the image's registry", ""},
+	{"slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml", "github-release", "provenance uploaded to the GitHub release", "upload-assets"},
+}
+
+// Actions that read no secret for anyone else and publish nothing: their
+// secret inputs need no notice.
+var quietActions = []string{
+	"actions/checkout", "actions/cache", "actions/setup-node", "actions/setup-python", "actions/setup-go", "actions/setup-java",
+	"actions/upload-artifact", "actions/download-artifact", "actions/github-script", "actions/create-github-app-token",
+	"actions/attest-build-provenance", "actions/attest", "docker/setup-buildx-action", "docker/setup-qemu-action",
+	"sigstore/cosign-installer", "codecov/codecov-action", "actions/labeler", "actions/stale",
+	"peter-evans/create-pull-request", "stefanzweifel/git-auto-commit-action", "aws-actions/configure-aws-credentials",
+	"google-github-actions/auth", "azure/login", "googleapis/release-please-action", "google-github-actions/release-please-action",
+}
 
 // flagsWithValue are the flags of these commands that take the next word,
 // so that it is not read as an argument.
@@ -103,30 +193,48 @@ var flagsWithValue = map[string]bool{
 	"--format": true, "--builder": true, "--progress": true, "--set": true, "--iidfile": true,
 	"--metadata-file": true, "--network": true, "--ssh": true, "--annotation": true, "--provenance": true,
 	"--sbom": true, "--digestfile": true, "--compression-format": true, "--sign-by": true, "--config": true,
+	"--key": true, "--api-key": true, "--token": true, "--source": true, "-s": true, "--repository": true,
+	"-r": true, "--registry": true, "--artifact-type": true, "--a": true, "--user": true, "--pass": true,
 }
 
-// commandWords are the first words of every command in the tables.
+// redirections are words that send a command's input or output elsewhere;
+// each takes the next word (the file), unless it carries it.
+func redirection(w string) (takesNext, is bool) {
+	switch w {
+	case "<", ">", ">>", "<<<", "2>", "2>>", "&>", "<<":
+		return true, true
+	}
+	if strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<") || strings.HasPrefix(w, "2>") || strings.HasPrefix(w, "&>") {
+		return false, true
+	}
+	return false, false
+}
+
+// commandWords are the first words of every command in the tables, and the
+// words that mark a publish-like command nobody knows.
 var commandWords = sync.OnceValue(func() []string {
-	var words []string
-	add := func(w []string) {
-		if len(w) > 0 && !slices.Contains(words, w[0]) {
-			words = append(words, w[0])
+	words := []string{"publish", "push", "upload", "release", "deploy"}
+	add := func(run string) {
+		w, _, _ := strings.Cut(run, " ")
+		if w != "" && !slices.Contains(words, w) {
+			words = append(words, w)
 		}
 	}
 	for _, p := range publishers {
 		add(p.run)
 	}
-	for _, l := range loginCommands {
-		add(l.words)
+	for _, l := range registryLogins {
+		add(l.run)
 	}
-	for _, c := range pushCommands {
-		add(c.words)
+	for _, c := range imagePushes {
+		add(c.run)
 	}
 	return words
 })
 
 // mentionsACommand reports a script that holds the first word of some
-// command the tables know: only such a script is worth splitting.
+// command the tables know, or a publish-like word: only such a script is
+// worth splitting.
 func mentionsACommand(script string) bool {
 	for _, w := range commandWords() {
 		if strings.Contains(script, w) {
@@ -163,25 +271,54 @@ func isTokenGate(uses string, repo *workflow.Repo) bool {
 	return len(parts) >= 2 && strings.EqualFold(parts[1], "token-gate")
 }
 
-// matches reports whether words start with prefix.
-func matches(words, prefix []string) bool {
-	if len(words) < len(prefix) {
-		return false
-	}
-	for i, p := range prefix {
-		if words[i] != p {
-			return false
-		}
-	}
-	return true
+// matches reports whether words start with the words of prefix. Options
+// may stand between the prefix's words (regctl -v debug image copy): a
+// word starting with - is skipped, and with it the next word when that is
+// not the word wanted.
+func matches(words []string, prefix string) bool {
+	_, ok := matchAt(words, prefix)
+	return ok
 }
 
-// args lists a command's arguments after its first n words, skipping flags
-// and the values of the flags that take one.
+// matchAt is matches, and where the command's own words start after the
+// prefix.
+func matchAt(words []string, prefix string) (int, bool) {
+	want := strings.Fields(prefix)
+	if len(words) == 0 || len(want) == 0 {
+		return 0, false
+	}
+	// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
+	if w := words[0]; w != want[0] && !strings.HasSuffix(w, "/"+strings.TrimPrefix(want[0], "./")) {
+		return 0, false
+	}
+	i := 1
+	for _, p := range want[1:] {
+		for i < len(words) && words[i] != p && strings.HasPrefix(words[i], "-") {
+			i++
+			if i < len(words) && words[i] != p && !strings.HasPrefix(words[i], "-") && !strings.Contains(words[i-1], "=") {
+				i++ // the option's value
+			}
+		}
+		if i >= len(words) || words[i] != p {
+			return 0, false
+		}
+		i++
+	}
+	return i, true
+}
+
+// args lists a command's arguments after its first n words, skipping flags,
+// the values of the flags that take one, and redirections.
 func args(words []string, n int) []string {
 	var out []string
 	for i := n; i < len(words); i++ {
 		w := words[i]
+		if next, is := redirection(w); is {
+			if next {
+				i++
+			}
+			continue
+		}
 		switch {
 		case flagsWithValue[w]:
 			i++
@@ -218,4 +355,17 @@ func hasFlag(words []string, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// hereString is the word a command reads on its input through <<<.
+func hereString(words []string) string {
+	for i, w := range words {
+		if w == "<<<" && i+1 < len(words) {
+			return words[i+1]
+		}
+		if rest, ok := strings.CutPrefix(w, "<<<"); ok && rest != "" {
+			return rest
+		}
+	}
+	return ""
 }

@@ -40,6 +40,26 @@ type Finding struct {
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
 	Snippet string `json:"snippet,omitempty"`
+	// Jobs are the jobs a finding is about, where it names several (the
+	// jobs that can publish before a check).
+	Jobs []string `json:"jobs,omitempty"`
+}
+
+// Publish is one step that publishes: an image push, or anything else
+// that a registry's failure cannot take back.
+type Publish struct {
+	// Place is the step: its uses: line, or the line of the command.
+	Place
+	// Kind is image, pypi, npm, cargo, github-release, helm, galaxy,
+	// rubygems, maven, nuget, vscode, or other.
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+	// Known is false for a step that looks like a push or a publish but
+	// that no recogniser knows.
+	Known bool `json:"known"`
+	// Caller is, for a step of a called workflow, the calling job's uses:
+	// line in the workflow that runs it.
+	Caller *Place `json:"caller,omitempty"`
 }
 
 // Credential is one push credential: a secret, for one registry.
@@ -101,6 +121,8 @@ type Report struct {
 	Findings    []Finding
 	// Secrets are every place a workflow reads a secret.
 	Secrets []SecretRef
+	// Publishes are every step that publishes, once each.
+	Publishes []Publish
 }
 
 // HasErrors reports whether any finding is an error: the audit's exit 1.
@@ -117,11 +139,24 @@ func (r Report) Redacted(f func(string) string) Report {
 	out.Findings = make([]Finding, len(r.Findings))
 	for i, fd := range r.Findings {
 		fd.Message, fd.Fix, fd.Snippet, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Snippet), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
+		fd.Jobs = mapAll(fd.Jobs, f)
 		out.Findings[i] = fd
 	}
 	out.Credentials = make([]Credential, len(r.Credentials))
 	for i, c := range r.Credentials {
 		out.Credentials[i] = c.Redacted(f)
+	}
+	if r.Publishes != nil {
+		out.Publishes = make([]Publish, len(r.Publishes))
+		for i, p := range r.Publishes {
+			p.File, p.Job, p.Step, p.Target = f(p.File), f(p.Job), f(p.Step), f(p.Target)
+			if p.Caller != nil {
+				c := *p.Caller
+				c.File, c.Job = f(c.File), f(c.Job)
+				p.Caller = &c
+			}
+			out.Publishes[i] = p
+		}
 	}
 	if r.Secrets != nil {
 		out.Secrets = make([]SecretRef, len(r.Secrets))

@@ -29,13 +29,38 @@ type Repo struct {
 	Root  string
 	Files []*File
 	// LocalActions maps a local action's folder (./path, as uses: names
-	// it) to the name its action.yml gives, for the actions that have one.
+	// it) to the name its action.yml gives, for the actions that have one;
+	// Actions holds each such action, read.
 	LocalActions map[string]string
+	Actions      map[string]*Action
+	// Refused are the paths that were not read because they leave the
+	// repository (a link, or ../ in uses:), each with why.
+	Refused []Refusal
+}
+
+// Refusal is a path the repository's files name that token-gate would
+// neither read nor write.
+type Refusal struct {
+	Path string // from the repository's root
+	Why  string
+}
+
+// Action finds a local action by the uses: that names it.
+func (r *Repo) Action(uses string) *Action {
+	if r == nil || r.Actions == nil {
+		return nil
+	}
+	return r.Actions[localKey(uses)]
+}
+
+func localKey(uses string) string {
+	return "./" + path.Clean(strings.TrimPrefix(strings.TrimSuffix(uses, "/"), "./"))
 }
 
 // Load reads every .yml and .yaml file in root/.github/workflows, in name
-// order, and the name of each local action their steps use. A file that
-// cannot be read or parsed is kept with Err set.
+// order, and the local actions their steps use. A file that cannot be read
+// or parsed is kept with Err set. Nothing outside root is read: a link
+// that leaves it, and a uses: ./../ that does, are refused.
 func Load(root string) (*Repo, error) {
 	dir := filepath.Join(root, filepath.FromSlash(Dir))
 	entries, err := os.ReadDir(dir)
@@ -43,9 +68,17 @@ func Load(root string) (*Repo, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%s: %w", root, ErrNoWorkflows)
 	case err != nil:
-		return nil, err
+		return nil, fmt.Errorf("cannot read %s: %w", Dir, localError(err))
 	}
-	repo := &Repo{Root: root, LocalActions: map[string]string{}}
+	repo := &Repo{Root: root, LocalActions: map[string]string{}, Actions: map[string]*Action{}}
+	inside, err := within(root)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", Dir, localError(err))
+	}
+	if !inside(dir) {
+		repo.Refused = append(repo.Refused, Refusal{Path: Dir, Why: "a link to a folder outside the repository"})
+		return repo, nil
+	}
 	var names []string
 	for _, e := range entries {
 		name := e.Name()
@@ -56,49 +89,160 @@ func Load(root string) (*Repo, error) {
 	slices.Sort(names)
 	// The files are parsed side by side, as actionlint lints them: the
 	// parse is most of an audit's time.
-	repo.Files = make([]*File, len(names))
 	type source struct {
-		i   int
-		rel string
-		src []byte
+		rel  string
+		src  []byte
+		link bool
 	}
 	var sources []source
-	for i, name := range names {
+	for _, name := range names {
 		rel := path.Join(Dir, name)
-		src, err := readBounded(filepath.Join(dir, name))
+		full := filepath.Join(dir, name)
+		link := false
+		if info, err := os.Lstat(full); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			if !inside(full) {
+				repo.Refused = append(repo.Refused, Refusal{Path: rel, Why: "a link to a file outside the repository"})
+				continue
+			}
+			link = true
+		}
+		src, err := readBounded(full)
 		if err != nil {
-			repo.Files[i] = &File{Path: rel, Err: &Error{Pos: Pos{1, 1}, Msg: err.Error()}}
+			repo.Files = append(repo.Files, &File{Path: rel, Link: link, Err: &Error{Pos: Pos{1, 1}, Msg: "cannot read it: " + localError(err).Error()}})
 			continue
 		}
-		sources = append(sources, source{i, rel, src})
+		sources = append(sources, source{rel, src, link})
+		repo.Files = append(repo.Files, nil)
+	}
+	// Keep name order: unread files first took their places.
+	files := repo.Files
+	repo.Files = make([]*File, 0, len(files))
+	parsed := make([]*File, len(sources))
+	order := make([]int, len(sources))
+	for i := range order {
+		order[i] = i
 	}
 	// Largest first, so that no big file starts last and runs alone.
-	slices.SortStableFunc(sources, func(a, b source) int { return len(b.src) - len(a.src) })
+	slices.SortStableFunc(order, func(a, b int) int { return len(sources[b].src) - len(sources[a].src) })
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, s := range sources {
+	for _, i := range order {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			repo.Files[s.i] = Parse(s.rel, s.src)
+			parsed[i] = Parse(sources[i].rel, sources[i].src)
+			parsed[i].Link = sources[i].link
 		}()
 	}
 	wg.Wait()
-	for _, f := range repo.Files {
+	next := 0
+	for _, f := range files {
+		if f == nil {
+			f = parsed[next]
+			next++
+		}
+		repo.Files = append(repo.Files, f)
+	}
+	slices.SortStableFunc(repo.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+	repo.loadActions(root, inside)
+	return repo, nil
+}
+
+// loadActions reads the local actions the workflows' steps use, and the
+// ones those actions' steps use in turn.
+func (r *Repo) loadActions(root string, inside func(string) bool) {
+	var queue []string
+	for _, f := range r.Files {
 		for _, j := range f.Jobs {
 			for _, s := range j.Steps {
-				if s.Uses == nil || !strings.HasPrefix(s.Uses.Text, "./") {
-					continue
-				}
-				local := strings.TrimSuffix(s.Uses.Text, "/")
-				if _, seen := repo.LocalActions[local]; !seen {
-					repo.LocalActions[local] = actionName(filepath.Join(root, filepath.FromSlash(local)))
+				if s.Uses != nil && strings.HasPrefix(s.Uses.Text, "./") {
+					queue = append(queue, s.Uses.Text)
 				}
 			}
 		}
 	}
-	return repo, nil
+	for len(queue) > 0 && len(r.Actions) < 200 {
+		uses := queue[0]
+		queue = queue[1:]
+		key := localKey(uses)
+		if _, seen := r.Actions[key]; seen || slices.ContainsFunc(r.Refused, func(x Refusal) bool { return x.Path == key }) {
+			continue
+		}
+		clean := strings.TrimPrefix(key, "./")
+		full := filepath.Join(root, filepath.FromSlash(clean))
+		if clean == ".." || strings.HasPrefix(clean, "../") || !inside(full) {
+			r.Refused = append(r.Refused, Refusal{Path: key, Why: "a local action outside the repository"})
+			continue
+		}
+		act := readAction(full, clean)
+		r.Actions[key] = act
+		if act == nil {
+			continue
+		}
+		r.LocalActions[strings.TrimSuffix(uses, "/")] = act.Name
+		for _, s := range act.Steps {
+			if s.Uses != nil && strings.HasPrefix(s.Uses.Text, "./") {
+				queue = append(queue, s.Uses.Text)
+			}
+		}
+	}
+}
+
+// readAction reads a local action's action.yml (or .yaml); nil when it has
+// none.
+func readAction(dir, rel string) *Action {
+	for _, name := range []string{"action.yml", "action.yaml"} {
+		src, err := readBounded(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		return ParseAction(path.Join(rel, name), src)
+	}
+	return nil
+}
+
+// within returns a test of whether a path, links followed, stays inside
+// root (links followed too).
+func within(root string) (func(string) bool, error) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
+	real, err = filepath.Abs(real)
+	if err != nil {
+		return nil, err
+	}
+	return func(p string) bool {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			// A path that does not exist leaves nothing; its parent
+			// decides.
+			if !errors.Is(err, fs.ErrNotExist) {
+				return false
+			}
+			target = filepath.Dir(p)
+			if target, err = filepath.EvalSymlinks(target); err != nil {
+				return false
+			}
+		}
+		target, err = filepath.Abs(target)
+		if err != nil {
+			return false
+		}
+		rel, err := filepath.Rel(real, target)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}, nil
+}
+
+// localError words a file system error without the absolute path, which
+// names this machine, not the repository: "permission denied".
+func localError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func readBounded(p string) ([]byte, error) {
@@ -123,22 +267,6 @@ func readBounded(p string) ([]byte, error) {
 		err = fmt.Errorf("more than %d bytes, more than any workflow", MaxFileSize)
 	}
 	return src, err
-}
-
-// actionName reads the name: line of a local action's action.yml.
-func actionName(dir string) string {
-	for _, file := range []string{"action.yml", "action.yaml"} {
-		src, err := readBounded(filepath.Join(dir, file))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(src), "\n") {
-			if rest, ok := strings.CutPrefix(line, "name:"); ok {
-				return strings.Trim(strings.TrimSpace(rest), `"'`)
-			}
-		}
-	}
-	return ""
 }
 
 // File finds a file by its path from the root.

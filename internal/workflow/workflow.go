@@ -50,6 +50,9 @@ type Value struct {
 	// Raw is a scalar decoded: string, float64, bool or nil. A sequence
 	// or mapping is decoded only where the model needs it (Matrix).
 	Raw any
+	// Alias marks a value read through a YAML alias: its text stands at
+	// the anchor, shared with every other use, and is no place to edit.
+	Alias bool
 	// blockIndent is the indentation of a block scalar's lines.
 	blockIndent int
 }
@@ -105,6 +108,9 @@ type File struct {
 	JobsBlock bool
 	// Err is set when the file could not be read as a workflow.
 	Err *Error
+	// Link marks a file reached through a symbolic link inside the
+	// repository: a fix edits the file it points to, never the link.
+	Link bool
 
 	lineStart []int // the byte offset each line starts at
 }
@@ -175,6 +181,10 @@ type Job struct {
 	// Exprs are the job's scalars that hold an expression, outside its
 	// steps, in file order: where it may read a secret.
 	Exprs []Value
+	// Alias marks a job whose body is an alias (b: *a): its text is
+	// another job's, and no place to edit; StepsFlow a steps: [ … ] list.
+	Alias     bool
+	StepsFlow bool
 }
 
 // Step is one step of a job.
@@ -192,6 +202,9 @@ type Step struct {
 	ContinueOnError bool
 	// Exprs are the step's scalars that hold an expression, in file order.
 	Exprs []Value
+	// Flow marks a step written { uses: …, with: { … } }, or read
+	// through an alias: no place to insert a line.
+	Flow bool
 }
 
 // Label names a step for a person: its name, else its id, else what it
@@ -241,6 +254,10 @@ type Row struct {
 // back with Err set and what could be read.
 func Parse(path string, src []byte) *File {
 	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
+	if err := checkSize(src); err != nil {
+		f.Err = err
+		return f
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		f.Err = syntaxError(err, src)
@@ -250,7 +267,7 @@ func Parse(path string, src []byte) *File {
 		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
 		return f
 	}
-	r := &reader{file: f}
+	r := newReader(f)
 	root := r.resolve(doc.Content[0])
 	if root == nil || root.Kind != yaml.MappingNode {
 		f.Err = &Error{Pos: pos(doc.Content[0]), Msg: "a workflow is a mapping of keys (name, on, jobs, …)"}
@@ -339,6 +356,52 @@ func (f *File) Job(id string) *Job {
 type reader struct {
 	file *File
 	err  *Error
+	// visits counts the values read, aliases followed: a few hundred
+	// bytes of aliases can name billions of values (a "billion laughs"),
+	// and past maxVisits the file is refused instead of read.
+	visits int
+}
+
+// maxVisits bounds the values one file's reading may visit, aliases
+// followed: far more than a 4 MiB file holds without aliases, far less
+// than what runs out of memory.
+const maxVisits = 2_000_000
+
+func newReader(f *File) *reader { return &reader{file: f} }
+
+// spend counts one visit; false once the file has spent its bound, and the
+// file is then refused.
+func (r *reader) spend(n *yaml.Node) bool {
+	r.visits++
+	if r.visits > maxVisits {
+		if r.err == nil || r.err.Msg != aliasBomb {
+			r.err = &Error{Pos: pos(n), Msg: aliasBomb}
+		}
+		return false
+	}
+	return true
+}
+
+const aliasBomb = "its aliases name more than 2,000,000 values (an alias of an alias of …): token-gate does not read on"
+
+// checkSize refuses a source past MaxFileSize before any parsing.
+func checkSize(src []byte) *Error {
+	if len(src) > MaxFileSize {
+		return &Error{Pos: Pos{1, 1}, Msg: "the file is larger than any workflow (more than 4 MiB)"}
+	}
+	if isUTF16(src) {
+		return &Error{Pos: Pos{1, 1}, Msg: "the file is UTF-16; GitHub reads workflows as UTF-8, and so does token-gate"}
+	}
+	return nil
+}
+
+// isUTF16 reports a UTF-16 byte-order mark, or the zero bytes of UTF-16
+// text without one.
+func isUTF16(src []byte) bool {
+	if len(src) >= 2 && (src[0] == 0xFF && src[1] == 0xFE || src[0] == 0xFE && src[1] == 0xFF) {
+		return true
+	}
+	return len(src) >= 4 && (src[1] == 0 && src[3] == 0 || src[0] == 0 && src[2] == 0)
 }
 
 func (r *reader) fail(n *yaml.Node, format string, args ...any) {
@@ -370,7 +433,7 @@ type pair struct{ key, value *yaml.Node }
 // refused, as GitHub refuses it, and so is a key given twice.
 func (r *reader) pairs(n *yaml.Node) []pair {
 	n = r.resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
+	if n == nil || n.Kind != yaml.MappingNode || !r.spend(n) {
 		return nil
 	}
 	out := make([]pair, 0, len(n.Content)/2)
@@ -395,11 +458,12 @@ func keyOf(p pair) string { return p.key.Value }
 
 // value reads a node as a Value.
 func (r *reader) value(n *yaml.Node) Value {
+	alias := n != nil && n.Kind == yaml.AliasNode
 	n = r.resolve(n)
-	if n == nil {
+	if n == nil || !r.spend(n) {
 		return Value{Pos: Pos{1, 1}}
 	}
-	v := Value{Pos: pos(n)}
+	v := Value{Pos: pos(n), Alias: alias}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v.Raw = r.decode(n)
@@ -416,7 +480,9 @@ func (r *reader) value(n *yaml.Node) Value {
 	case yaml.SequenceNode:
 		v.Seq, v.Flow = true, n.Style&yaml.FlowStyle != 0
 		for _, item := range n.Content {
-			v.Items = append(v.Items, r.value(item))
+			iv := r.value(item)
+			iv.Alias = iv.Alias || alias
+			v.Items = append(v.Items, iv)
 		}
 	case yaml.MappingNode:
 		v.Map, v.Flow = true, n.Style&yaml.FlowStyle != 0
@@ -446,7 +512,7 @@ func (r *reader) blockIndent(indicatorLine int) int {
 // are float64, as GitHub's expressions compare them.
 func (r *reader) decode(n *yaml.Node) any {
 	n = r.resolve(n)
-	if n == nil {
+	if n == nil || !r.spend(n) {
 		return nil
 	}
 	switch n.Kind {
@@ -616,7 +682,7 @@ func (r *reader) call(n *yaml.Node) *Call {
 }
 
 func (r *reader) job(kv pair) *Job {
-	j := &Job{ID: keyOf(kv), Pos: pos(kv.key)}
+	j := &Job{ID: keyOf(kv), Pos: pos(kv.key), Alias: kv.value.Kind == yaml.AliasNode}
 	body := r.resolve(kv.value)
 	if !isMapping(body) {
 		r.fail(kv.value, "job %s is not a mapping of its keys (runs-on:, steps:, …)", j.ID)
@@ -656,6 +722,7 @@ func (r *reader) job(kv pair) *Job {
 				r.fail(p.value, "steps: of job %s is not a list of steps", j.ID)
 				break
 			}
+			j.StepsFlow = seq.Style&yaml.FlowStyle != 0 || p.value.Kind == yaml.AliasNode
 			for i, item := range seq.Content {
 				if !isMapping(r.resolve(item)) {
 					r.fail(item, "step %d of job %s is not a mapping (uses: or run:, and their keys)", i+1, j.ID)
@@ -701,7 +768,7 @@ func (r *reader) job(kv pair) *Job {
 // exprs appends every scalar under n that holds an expression. Aliases are
 // not followed: an anchor's scalars are listed where the anchor stands.
 func (r *reader) exprs(n *yaml.Node, out []Value) []Value {
-	if n == nil {
+	if n == nil || !r.spend(n) {
 		return out
 	}
 	switch n.Kind {
@@ -718,7 +785,10 @@ func (r *reader) exprs(n *yaml.Node, out []Value) []Value {
 }
 
 func (r *reader) step(i int, n *yaml.Node) *Step {
-	s := &Step{Index: i, Pos: pos(n)}
+	s := &Step{Index: i, Pos: pos(n), Flow: n.Kind == yaml.AliasNode}
+	if m := r.resolve(n); m != nil && m.Style&yaml.FlowStyle != 0 {
+		s.Flow = true
+	}
 	kvs := r.pairs(n)
 	for _, kv := range kvs {
 		switch keyOf(kv) {

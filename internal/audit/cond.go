@@ -1,0 +1,87 @@
+package audit
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/token-gate/token-gate/internal/expr"
+	"github.com/token-gate/token-gate/internal/workflow"
+)
+
+// condition is an if:, read once: its text as written (for copying into a
+// fix), the expression GitHub evaluates, and whether it calls a status
+// function (without one, GitHub reads it as success() && it).
+type condition struct {
+	value  workflow.Value
+	node   expr.Node // nil when the text does not parse
+	status bool
+}
+
+// readCond reads an if: as GitHub does (GitHub docs, "Expressions"): text
+// without ${{ }} is an expression; ${{ X }} alone is X; any other mix of
+// text and ${{ }} is a string, and a string that is not empty is true.
+func (a *auditor) readCond(v *workflow.Value) *condition {
+	if v == nil {
+		return nil
+	}
+	c := &condition{value: *v}
+	text := strings.TrimSpace(v.Text)
+	switch {
+	case text == "":
+		return nil
+	case !expr.HasExpr(text):
+		c.node = exprNode(text)
+	default:
+		segs, err := expr.Scan(text)
+		if err == nil && len(segs) == 1 && segs[0].Expr {
+			c.node = exprNode(segs[0].Text)
+		} else if err == nil {
+			c.node = expr.Literal{Value: text} // always true: the docs warn of it
+		}
+	}
+	if c.node != nil {
+		c.status = expr.HasStatus(c.node)
+		c.node = expr.KeyLeaves(c.node)
+	} else {
+		c.status = statusWords().MatchString(text)
+	}
+	return c
+}
+
+var statusWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(always|success|failure|cancelled)\s*\(`)
+})
+
+// raw is the condition as written in the file, for copying into a fix.
+func (c *condition) raw(f *workflow.File) string {
+	return rawText(f, c.value)
+}
+
+// key is the condition in canonical form, to compare two conditions.
+func (c *condition) key() string {
+	if c == nil {
+		return ""
+	}
+	if c.node == nil {
+		return "\x00" + strings.TrimSpace(c.value.Text)
+	}
+	return expr.Format(c.node)
+}
+
+// contexts lists the contexts a condition reads (github, needs, matrix, …),
+// lower-cased, once each; an unparsed condition reads "?".
+func (c *condition) contexts() []string {
+	if c.node == nil {
+		return []string{"?"}
+	}
+	var out []string
+	for _, p := range expr.Refs(c.node) {
+		name := strings.ToLower(p[0])
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,457 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/workflow"
+)
+
+// writePlan turns checks into the fix's text: a preflight job per
+// environment for the checks that can be one, a step in the using job for
+// the others, and needs: on the guarded jobs. auditMode is what the
+// preflight's audit does with this workflow's own errors.
+func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode string) {
+	p.edits, p.jobs, p.steps = nil, nil, nil
+	f := r.root
+	groups := map[string][]*check{}
+	var envOrder []string
+	for _, c := range checks {
+		if c.stepOnly != "" {
+			continue
+		}
+		c.guards = a.guards(r, c)
+		// The outputs a condition reads must come from jobs every guarded
+		// job already waits for: else needing them changes what runs.
+		for _, dep := range c.needs {
+			for _, g := range c.guards {
+				switch {
+				case g == dep:
+					c.stepOnly = fmt.Sprintf("its if: reads the outputs of job %s, which must itself wait for the check", dep.id)
+				case !g.hasAncestor(dep):
+					c.stepOnly = fmt.Sprintf("its if: reads the outputs of job %s, which job %s does not wait for", dep.id, g.id)
+				}
+			}
+		}
+		if c.stepOnly != "" {
+			continue
+		}
+		if _, ok := groups[c.environment]; !ok {
+			envOrder = append(envOrder, c.environment)
+		}
+		groups[c.environment] = append(groups[c.environment], c)
+	}
+	in := fileIndents(f)
+	var jobsText strings.Builder
+	needs := map[*node][]string{}
+	var taken []string
+	for _, env := range envOrder {
+		group := groups[env]
+		name := Preflight
+		if len(envOrder) > 1 && env != "" {
+			name = Preflight + "-" + slug(env)
+		}
+		id := freeJobID(f, name, taken)
+		taken = append(taken, id)
+		var guards []*node
+		for _, c := range group {
+			for _, g := range c.guards {
+				if !slices.Contains(guards, g) {
+					guards = append(guards, g)
+				}
+			}
+		}
+		guards = sortedNodes(guards)
+		text := a.preflightYAML(r, in, id, env, group, guards, auditMode)
+		jobsText.WriteString(text)
+		j := plannedJob{id: id, text: text, environment: env}
+		for _, g := range guards {
+			needs[g] = append(needs[g], id)
+			j.guards = append(j.guards, g.id)
+		}
+		for _, c := range group {
+			j.creds = append(j.creds, c.key)
+		}
+		p.jobs = append(p.jobs, j)
+	}
+	p.unpinned = pinsBySHA(f) && !isSHA(refVersion(a.tokenGateRef(f)))
+	if jobsText.Len() > 0 {
+		e, err := insertJobs(f, jobsText.String())
+		if err != nil {
+			p.problems = append(p.problems, err.Error())
+			p.jobs = nil
+			return
+		}
+		p.edits = append(p.edits, e)
+	}
+	for _, g := range sortedNodes(mapKeys(needs)) {
+		e, err := needsEdit(f, g.job, needs[g])
+		if err != nil {
+			p.problems = append(p.problems, err.Error())
+			continue
+		}
+		p.edits = append(p.edits, e)
+	}
+	for _, c := range checks {
+		if c.stepOnly != "" {
+			a.writeStep(r, p, c)
+		}
+	}
+}
+
+func mapKeys[K comparable, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// slug makes an environment's name fit a job ID.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// preflightYAML writes one preflight job, indented as the file indents its
+// jobs and steps.
+func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*check, guards []*node, auditMode string) string {
+	f := r.root
+	unit := max(in.body-in.job, 1)
+	pad := func(n int) string { return strings.Repeat(" ", n) }
+	var b strings.Builder
+	line := func(indent int, format string, args ...any) {
+		fmt.Fprintf(&b, "%s"+format+"\n", append([]any{pad(indent)}, args...)...)
+	}
+	hoisted := commonJobIf(r, checks, guards)
+	line(in.job, "%s:", id)
+	if hoisted != "" {
+		line(in.body, "if: %s", yamlScalar(hoisted))
+	}
+	var deps []string
+	for _, c := range checks {
+		for _, d := range c.needs {
+			if !slices.Contains(deps, d.job.ID) {
+				deps = append(deps, d.job.ID)
+			}
+		}
+	}
+	switch len(deps) {
+	case 0:
+	case 1:
+		line(in.body, "needs: %s", deps[0])
+	default:
+		line(in.body, "needs: [%s]", strings.Join(deps, ", "))
+	}
+	if env != "" {
+		// The check reads the secrets the use reads: an environment's
+		// secrets exist only in jobs that name it.
+		line(in.body, "environment: %s", env)
+	}
+	line(in.body, "runs-on: ubuntu-latest")
+	line(in.body, "permissions:")
+	line(in.body+unit, "contents: read")
+	if slices.ContainsFunc(checks, func(c *check) bool { return c.key.secret == "GITHUB_TOKEN" }) {
+		// GITHUB_TOKEN is probed with this job's own permissions.
+		line(in.body+unit, "packages: write")
+	}
+	ref := a.tokenGateRef(f)
+	line(in.body, "steps:")
+	item := "-" + pad(in.step-in.dash-1) // the dash and its gap, as the file writes them
+	line(in.dash, "%suses: %s", item, a.checkoutRef(f))
+	line(in.step, "with:")
+	if !strings.HasPrefix(ref, "./") {
+		// The audit reads only .github; a local token-gate (./) needs
+		// the whole tree to build.
+		line(in.step+unit, "sparse-checkout: .github")
+	}
+	line(in.step+unit, "persist-credentials: false")
+	first := true
+	for _, c := range checks {
+		cond := c.condition(hoisted)
+		if cond == "false" {
+			continue
+		}
+		if first && cond != "" {
+			// The audit runs whatever the checks' conditions say.
+			line(in.dash, "%suses: %s", item, ref)
+			line(in.step, "with:")
+			line(in.step+unit, "audit: %s", auditMode)
+			first = false
+		}
+		line(in.dash, "%suses: %s", item, ref)
+		if cond != "" {
+			line(in.step, "if: %s", yamlScalar("${{ "+cond+" }}"))
+		}
+		line(in.step, "with:")
+		w := in.step + unit
+		if first {
+			line(w, "audit: %s", auditMode)
+			first = false
+		} else {
+			line(w, "audit: off")
+		}
+		writeCheckInputs(line, w, unit, c.key, c.username, c.packages)
+	}
+	return b.String()
+}
+
+// writeCheckInputs writes a check's registry, username, token and packages.
+func writeCheckInputs(line func(int, string, ...any), w, unit int, k credKey, username string, packages []string) {
+	github := registryMatches(githubRegistry, k.registry)
+	if !github {
+		line(w, "registry: %s", image.DisplayHost(k.registry))
+		line(w, "username: %s", yamlScalar(username))
+	}
+	if k.secret == "GITHUB_TOKEN" {
+		line(w, "token: ${{ github.token }}")
+		line(w, "token-name: GITHUB_TOKEN")
+		line(w, "required-scopes: ''")
+	} else {
+		line(w, "token: ${{ secrets.%s }}", k.secret)
+		line(w, "token-name: %s", k.secret)
+	}
+	if len(packages) > 0 {
+		line(w, "packages: |")
+		for _, img := range packages {
+			line(w+unit, "%s", img)
+		}
+	}
+}
+
+// condition is when a check runs: any of its uses' conditions, less the
+// job-level if: the preflight already carries; "" for always.
+func (c *check) condition(hoisted string) string {
+	var alts []string
+	for _, parts := range c.alternatives {
+		var kept []string
+		for _, p := range parts {
+			if p != hoisted {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			return ""
+		}
+		if slices.Contains(kept, "false") {
+			continue
+		}
+		for i, p := range kept {
+			if len(kept) > 1 && strings.Contains(p, "||") {
+				kept[i] = "(" + p + ")"
+			}
+		}
+		alt := strings.Join(kept, " && ")
+		if !slices.Contains(alts, alt) {
+			alts = append(alts, alt)
+		}
+	}
+	if len(alts) == 0 {
+		return "false"
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	for i, alt := range alts {
+		if strings.Contains(alt, "||") || strings.Contains(alt, "&&") {
+			alts[i] = "(" + alt + ")"
+		}
+	}
+	return strings.Join(alts, " || ")
+}
+
+// commonJobIf is a job-level if: that every guarded job and every use's
+// job carries alike, which the preflight can carry too: it then runs only
+// where they can (no runner spent on a fork, say).
+func commonJobIf(r *run, checks []*check, guards []*node) string {
+	var jobs []*node
+	jobs = append(jobs, guards...)
+	for _, c := range checks {
+		for _, e := range c.uses {
+			jobs = append(jobs, e.node.top)
+		}
+	}
+	key, text := "", ""
+	for i, n := range jobs {
+		if n.cond == nil || n.cond.status || n.cond.node == nil {
+			return ""
+		}
+		for _, ctx := range n.cond.contexts() {
+			if ctx != "github" && ctx != "vars" && ctx != "inputs" {
+				return ""
+			}
+		}
+		if i == 0 {
+			key = n.cond.key()
+			text = strings.TrimSpace(n.cond.raw(n.file))
+			if t, ok := strings.CutPrefix(text, "${{"); ok && strings.HasSuffix(t, "}}") {
+				text = strings.TrimSpace(strings.TrimSuffix(t, "}}"))
+			}
+		} else if n.cond.key() != key {
+			return ""
+		}
+	}
+	return text
+}
+
+// yamlScalar writes a value on one line so that YAML reads it back as it
+// is: plain where that is safe, else double-quoted.
+func yamlScalar(s string) string {
+	if s == "" {
+		return "''"
+	}
+	if strings.ContainsAny(s[:1], "!&*[]{}|>'\"%@`#,?:-") || strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
+		if strings.HasPrefix(s, "${{") && !strings.Contains(s, ": ") && !strings.Contains(s, " #") {
+			return s
+		}
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return s
+}
+
+// writeStep checks a credential in the job that uses it, right before its
+// first login there, under that login's if:.
+func (a *auditor) writeStep(r *run, p *filePlan, c *check) {
+	var login *event
+	for _, e := range c.uses {
+		if e.kind == evLogin && e.node.file == r.root && e.node.caller == nil && (login == nil || byPlace(e, login) < 0) {
+			login = e
+		}
+	}
+	if login == nil {
+		p.problems = append(p.problems, fmt.Sprintf("%s is not checked: %s, and it logs in only inside a called workflow", c.key.secret, c.stepOnly))
+		return
+	}
+	n, s := login.node, login.step
+	if sp := stepPlanOf(n, s); sp != nil && sp.cond != nil && slices.Contains(sp.cond.contexts(), "secrets") {
+		p.problems = append(p.problems, fmt.Sprintf("%s is not checked: %s, and its login's if: reads secrets", c.key.secret, c.stepOnly))
+		return
+	}
+	github := registryMatches(githubRegistry, c.key.registry)
+	username := strings.TrimSpace(login.username)
+	if !github && (username == "" || strings.Contains(username, "$") && !strings.Contains(username, "${{")) {
+		p.problems = append(p.problems, fmt.Sprintf("%s is not checked: %s, and its username cannot be read", c.key.secret, c.stepOnly))
+		return
+	}
+	dash := dashBefore(r.root, s.Pos)
+	keys := s.Pos.Col - 1
+	if dash < 0 {
+		p.problems = append(p.problems, fmt.Sprintf("%s is not checked: the steps of job %s are not a block list", c.key.secret, n.id))
+		return
+	}
+	unit := max(keys-dash, 2)
+	var b strings.Builder
+	line := func(indent int, format string, args ...any) {
+		fmt.Fprintf(&b, "%s"+format+"\n", append([]any{strings.Repeat(" ", indent)}, args...)...)
+	}
+	line(dash, "-%suses: %s", strings.Repeat(" ", keys-dash-1), a.tokenGateRef(r.root))
+	if sp := stepPlanOf(n, s); sp != nil && sp.cond != nil {
+		line(keys, "if: %s", strings.TrimSpace(sp.cond.raw(r.root)))
+	}
+	line(keys, "with:")
+	line(keys+unit, "audit: off")
+	packages := c.packages
+	writeCheckInputs(line, keys+unit, unit, c.key, username, packages)
+	e, err := insertStep(r.root, n.job, s, b.String())
+	if err != nil {
+		p.problems = append(p.problems, err.Error())
+		return
+	}
+	p.edits = append(p.edits, e)
+	p.steps = append(p.steps, plannedStep{job: n.id, text: b.String(), cred: c.key})
+	if reason := c.stepOnly; reason != "" {
+		if msg := fmt.Sprintf("%s is checked in job %s only, not in a preflight, so what publishes before that job is not held back: %s", c.key.secret, n.id, reason); !slices.Contains(p.problems, msg) {
+			p.problems = append(p.problems, msg)
+		}
+	}
+}
+
+// checkoutRef is the checkout the workflow already uses, with its comment,
+// or a pinned one.
+func (a *auditor) checkoutRef(f *workflow.File) string {
+	for _, j := range f.Jobs {
+		for _, s := range j.Steps {
+			if s.Uses != nil && actionName(s.Uses.Text) == "actions/checkout" {
+				return rawWithComment(f, *s.Uses)
+			}
+		}
+	}
+	return pinnedCheckout
+}
+
+// tokenGateRef is how the workflows already use token-gate; else, in a
+// file that pins its actions by commit SHA, this release pinned so (when
+// this build knows its commit); else the default.
+func (a *auditor) tokenGateRef(f *workflow.File) string {
+	for _, wf := range a.repo.Files {
+		for _, j := range wf.Jobs {
+			for _, s := range j.Steps {
+				if s.Uses != nil && isTokenGate(s.Uses.Text, a.repo) && !strings.HasPrefix(s.Uses.Text, "docker://") {
+					return rawWithComment(wf, *s.Uses)
+				}
+			}
+		}
+	}
+	if pinsBySHA(f) && a.opts.TokenGatePin != "" {
+		return a.opts.TokenGatePin
+	}
+	return a.opts.TokenGate
+}
+
+// pinsBySHA reports a file whose actions (other than local ones) are all
+// pinned by a full commit SHA.
+func pinsBySHA(f *workflow.File) bool {
+	count := 0
+	for _, j := range f.Jobs {
+		refs := []*workflow.Value{}
+		if j.Uses != nil {
+			refs = append(refs, j.Uses)
+		}
+		for _, s := range j.Steps {
+			if s.Uses != nil {
+				refs = append(refs, s.Uses)
+			}
+		}
+		for _, u := range refs {
+			if strings.HasPrefix(u.Text, "./") || strings.HasPrefix(u.Text, "docker://") {
+				continue
+			}
+			_, ref, _ := strings.Cut(u.Text, "@")
+			if !isSHA(ref) {
+				return false
+			}
+			count++
+		}
+	}
+	return count > 0
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// refVersion is what stands after @ in a uses: reference, without its
+// comment.
+func refVersion(ref string) string {
+	_, v, _ := strings.Cut(ref, "@")
+	v, _, _ = strings.Cut(v, " ")
+	return v
+}

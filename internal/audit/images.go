@@ -1,0 +1,230 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/expr"
+	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/workflow"
+)
+
+// images resolves image references in every leg of the job, and normalises
+// each as the gate normalises packages (image.Parse, one home for that
+// rule): OWNER/NAME is on home, docker.io for what docker pushes.
+//
+// unlisted are the references it cannot list: the credential pushes
+// something more than out says. templates are names the runner can fill
+// in a check's packages (${{ github.repository }}, vars.*, the workflow's
+// env), written with their registry.
+func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, refs []string) (out, unlisted, templates []string) {
+	seen := map[string]bool{}
+	add := func(img string) {
+		if !seen[img] {
+			seen[img] = true
+			out = append(out, img)
+		}
+	}
+	// addName adds a name known in full, or says it is no image reference.
+	addName := func(ref string) {
+		if img, ok := a.normalise(ref, home); ok {
+			add(img)
+			return
+		}
+		unlisted = append(unlisted, ref)
+		a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(ref)))
+	}
+	for _, ref := range refs {
+		ref = strings.TrimPrefix(strings.TrimSpace(ref), "docker://")
+		if ref == "" {
+			continue
+		}
+		if !expr.HasExpr(ref) && len(shellVars(ref)) == 0 {
+			addName(ref)
+			continue
+		}
+		if len(shellVars(ref)) > 0 {
+			// The tag is often a runner variable ($GITHUB_SHA) that no
+			// env: holds; push rights belong to the repository anyway.
+			resolved, ok := a.shellExpand(n, s, stripTag(ref))
+			if !ok {
+				unlisted = append(unlisted, ref)
+				continue
+			}
+			ref = resolved
+			if !expr.HasExpr(ref) {
+				addName(ref)
+				continue
+			}
+		}
+		if n.matrixUnknown != "" && strings.Contains(ref, "matrix.") {
+			unlisted = append(unlisted, ref)
+			a.unresolved(place, "", fmt.Sprintf("%s names images by a matrix that is an expression (%s), known only when the run starts; they are not listed.", stepWords(n, s), clipText(n.matrixUnknown)))
+			continue
+		}
+		for _, l := range n.legs {
+			var unknown []string
+			text, _ := a.template(ref).Interpolate(a.lookup(n, s, l), func(e string) string {
+				unknown = append(unknown, e)
+				return "${{ " + e + " }}"
+			})
+			repo := stripTag(text)
+			if len(unknown) == 0 || !strings.Contains(repo, "${{") {
+				addName(repo) // what is unknown was only the tag
+				continue
+			}
+			if t, ok := a.imageTemplate(n, s, repo, home, unknown); ok {
+				if !slices.Contains(templates, t) {
+					templates = append(templates, t)
+				}
+				continue
+			}
+			unlisted = append(unlisted, ref)
+			break
+		}
+	}
+	sort.Strings(out)
+	return out, unlisted, templates
+}
+
+// imageTemplate writes a name whose unknown parts only the runner knows,
+// and the runner can give a check too (github.*, vars.*, the workflow's
+// env), with its registry: what a fix writes into packages.
+func (a *auditor) imageTemplate(n *node, s *workflow.Step, repo, home string, unknown []string) (string, bool) {
+	for _, e := range unknown {
+		parsed, err := expr.Parse(e)
+		if err != nil {
+			return "", false
+		}
+		for _, p := range expr.Refs(parsed) {
+			switch strings.ToLower(p[0]) {
+			case "github", "vars":
+			case "env":
+				if len(p) != 2 || n.envScope(s, p[1]) != "workflow" || n.file != n.top.file {
+					return "", false
+				}
+			default:
+				return "", false
+			}
+		}
+	}
+	host, rest, found := strings.Cut(repo, "/")
+	if found && !expr.HasExpr(host) && (strings.ContainsAny(host, ".:") || host == "localhost") {
+		return strings.ToLower(host) + "/" + rest, true
+	}
+	return image.DisplayHost(image.RegistryFromInput(home)) + "/" + repo, true
+}
+
+// shellExpand replaces $NAME and ${NAME} by the env in scope, or by a
+// literal assignment earlier in the same script (REPO=acme/app).
+func (a *auditor) shellExpand(n *node, s *workflow.Step, ref string) (string, bool) {
+	out := ref
+	for _, name := range shellVars(ref) {
+		text, ok := "", false
+		if v, found := n.envValue(s, name); found {
+			text, ok = v.Text, true
+		} else if s != nil && s.Run != nil {
+			text, ok = scriptAssignment(s.Run.Text, name)
+		}
+		if !ok {
+			return ref, false
+		}
+		out = strings.ReplaceAll(out, "${"+name+"}", text)
+		out = strings.ReplaceAll(out, "$"+name, text)
+	}
+	return out, true
+}
+
+// scriptAssignment finds NAME=value (or export NAME=value) in a script,
+// when the script assigns NAME once, to a literal.
+func scriptAssignment(script, name string) (string, bool) {
+	value, found := "", 0
+	for _, cmd := range commands(script) {
+		for _, w := range cmd.words {
+			k, v, ok := strings.Cut(w, "=")
+			if ok && k == name {
+				value, found = v, found+1
+			}
+		}
+	}
+	if found != 1 || strings.ContainsAny(value, "$`") {
+		return "", false
+	}
+	return value, true
+}
+
+// stripTag drops a reference's tag or digest, which may be an expression:
+// push rights belong to the repository.
+func stripTag(ref string) string {
+	if at := strings.Index(ref, "@"); at >= 0 {
+		ref = ref[:at]
+	}
+	// The tag's colon is the last one outside ${{ }} and ${…}, after the
+	// last slash.
+	depth, slash, colon := 0, -1, -1
+	for i := 0; i < len(ref); i++ {
+		switch {
+		case strings.HasPrefix(ref[i:], "${{"):
+			depth++
+			i += 2
+		case strings.HasPrefix(ref[i:], "${"):
+			depth++
+			i++
+		case strings.HasPrefix(ref[i:], "}}") && depth > 0:
+			depth--
+			i++
+		case ref[i] == '}' && depth > 0:
+			depth--
+		case depth == 0 && ref[i] == '/':
+			slash = i
+		case depth == 0 && ref[i] == ':':
+			colon = i
+		}
+	}
+	if colon > slash && (slash >= 0 || colon > 0) {
+		// host:port with no path is no tag
+		if slash >= 0 || !strings.Contains(ref[colon+1:], "/") {
+			ref = ref[:colon]
+		}
+	}
+	return ref
+}
+
+// normalise parses a reference as the gate does and writes it as the gate
+// writes it. A matrix asks the same names again and again, so the answers
+// are kept.
+func (a *auditor) normalise(ref, home string) (string, bool) {
+	key := home + " " + ref
+	if r, ok := a.names[key]; ok {
+		return r.image, r.ok
+	}
+	img, err := image.Parse(strings.ToLower(ref), image.RegistryFromInput(home))
+	r := parsedName{ok: err == nil}
+	if r.ok {
+		r.image = img.String()
+	}
+	a.names[key] = r
+	return r.image, r.ok
+}
+
+type parsedName struct {
+	image string
+	ok    bool
+}
+
+// literalRegistry is the registry of a reference the audit cannot list,
+// when its host is written out (ghcr.io/acme/${{ x }}, or OWNER/… for
+// Docker Hub); else "".
+func literalRegistry(ref string) string {
+	host, _, found := strings.Cut(ref, "/")
+	switch {
+	case !found || expr.HasExpr(host) || strings.Contains(host, "$"):
+		return ""
+	case strings.ContainsAny(host, ".:") || host == "localhost":
+		return image.RegistryFromInput(host)
+	default:
+		return image.RegistryFromInput("docker.io")
+	}
+}

@@ -1,0 +1,519 @@
+package audit
+
+import (
+	"path"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/expr"
+	"github.com/token-gate/token-gate/internal/workflow"
+)
+
+// The run plan: for each event that starts a run, and each way the parts of
+// its conditions that cannot be known before the run may fall, which jobs
+// and steps run, in which order, and what fails. The rules ask it "if this
+// credential were bad, what would have published?", and the fix's check
+// asks it whether the fixed workflow runs what the original did.
+//
+// Conditions are evaluated as GitHub does (docs/facts.md, "Job
+// dependencies"): a job without a status function in its if: runs only when
+// every job it waits for, directly or not, succeeded; always() runs it
+// regardless, failure() when one of them failed; a job with
+// continue-on-error reads as a success to the jobs that need it. Steps
+// likewise within their job. What the event fixes (github.event_name, the
+// activity type, the kind of ref its filters allow) is decided; what it
+// does not (an output of another job, a variable, an input typed by hand)
+// becomes an atom, and every way the atoms can fall is tried, up to a
+// bound.
+
+// maxAtoms bounds the atoms tried both ways on one path of one event's
+// decision tree: at most 2^maxAtoms scenarios.
+const maxAtoms = 12
+
+// badMode is what is wrong with one credential in a scenario.
+type badMode int
+
+const (
+	allGood  badMode = iota
+	expired          // expired or revoked: its logins, checks and pushes fail
+	noRights         // it logs in, but cannot push: its pushes and probes fail
+)
+
+// scenario is one way a run can go.
+type scenario struct {
+	trigger workflow.Trigger
+	// atoms are how the atoms asked so far fell; ask answers one,
+	// deciding it when it is new (explore).
+	atoms map[string]bool
+	ask   func(key string) bool
+	// empty says that secrets other than GITHUB_TOKEN are empty: a fork's
+	// pull request, a Dependabot run (docs/facts.md, "Secrets that are
+	// empty").
+	empty bool
+	bad   credKey
+	mode  badMode
+}
+
+func (s scenario) with(bad credKey, mode badMode) scenario {
+	s.bad, s.mode = bad, mode
+	return s
+}
+
+// result is how a job ended, as needs.ID.result says it.
+type result int
+
+const (
+	skipped result = iota
+	succeeded
+	failed
+)
+
+func (r result) String() string {
+	return [...]string{"skipped", "success", "failure"}[r]
+}
+
+// outcome is what happened in one scenario. Its slices are indexed by the
+// planner's numbering of nodes, steps and events: a scenario is simulated
+// many times, and maps cost more than the simulation.
+type outcome struct {
+	result []result
+	// decided says a node's result is known; started is set for a call
+	// job whose condition held.
+	decided, started []bool
+	// attempted are the events of steps that ran; failedEvents those that
+	// failed there.
+	attempted, failedEvents []bool
+	// stepRan counts, per step, the legs where it ran.
+	stepRan []int
+	// failed says the run failed somewhere.
+	failed bool
+	p      *planner
+}
+
+// ran lists the events that ran, in the run's order.
+func (o *outcome) ran() []*event {
+	var out []*event
+	for i, e := range o.p.events {
+		if o.attempted[i] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// planner holds a run's scenarios, and the outcomes it has worked out.
+type planner struct {
+	a *auditor
+	r *run
+	// order is the root's jobs in an order that runs needs first.
+	order []*node
+	// byStep are each node's events by step.
+	byStep map[*node]map[*workflow.Step][]*event
+	// nodes, steps and events are numbered for outcomes.
+	nodeIndex  map[*node]int
+	steps      []*stepPlan
+	stepIndex  map[*stepPlan]int
+	events     []*event
+	eventIndex map[*event]int
+	facts      map[factKey]factValue
+}
+
+type factKey struct {
+	event, key string
+}
+
+type factValue struct{ value, known bool }
+
+// planner is the run's planner, made once.
+func (a *auditor) planner(r *run) *planner {
+	if r.plan != nil {
+		return r.plan
+	}
+	p := &planner{a: a, r: r, order: topological(r.top), byStep: map[*node]map[*workflow.Step][]*event{},
+		facts: map[factKey]factValue{}}
+	p.nodeIndex, p.stepIndex, p.eventIndex = map[*node]int{}, map[*stepPlan]int{}, map[*event]int{}
+	for i, n := range r.nodes {
+		p.nodeIndex[n] = i
+		m := map[*workflow.Step][]*event{}
+		for _, e := range n.events {
+			m[e.step] = append(m[e.step], e)
+			p.eventIndex[e] = len(p.events)
+			p.events = append(p.events, e)
+		}
+		p.byStep[n] = m
+		for _, sp := range n.steps {
+			p.stepIndex[sp] = len(p.steps)
+			p.steps = append(p.steps, sp)
+		}
+	}
+	r.plan = p
+	return p
+}
+
+// newOutcome is an outcome where nothing has happened yet.
+func (p *planner) newOutcome() *outcome {
+	n := len(p.r.nodes)
+	return &outcome{p: p, result: make([]result, n), decided: make([]bool, n), started: make([]bool, n),
+		attempted: make([]bool, len(p.events)), failedEvents: make([]bool, len(p.events)), stepRan: make([]int, len(p.steps))}
+}
+
+func (o *outcome) resultOf(n *node) result { return o.result[o.p.nodeIndex[n]] }
+
+func (o *outcome) set(n *node, r result) {
+	i := o.p.nodeIndex[n]
+	o.result[i], o.decided[i] = r, true
+}
+
+func (o *outcome) didAttempt(e *event) bool { return o.attempted[o.p.eventIndex[e]] }
+
+func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[o.p.stepIndex[sp]] }
+
+// explore calls f once for every way the atoms its simulations ask about
+// can fall, for one event: a decision tree walked depth first, each atom
+// tried false, then true, and only the atoms a simulation reaches are
+// tried at all (a condition decided by its other side asks nothing). Past
+// maxAtoms on one path, an atom reads as true: the part runs, which can
+// only make the audit see more.
+func explore(t workflow.Trigger, empty bool, f func(sc scenario)) {
+	assign := map[string]bool{}
+	var path []string
+	for {
+		sc := scenario{trigger: t, empty: empty, atoms: assign}
+		sc.ask = func(key string) bool {
+			if v, ok := assign[key]; ok {
+				return v
+			}
+			if len(path) >= maxAtoms {
+				return true
+			}
+			assign[key] = false
+			path = append(path, key)
+			return false
+		}
+		f(sc)
+		// Backtrack: the deepest atom still false becomes true, and what
+		// was asked after it is asked anew.
+		for len(path) > 0 && assign[path[len(path)-1]] {
+			delete(assign, path[len(path)-1])
+			path = path[:len(path)-1]
+		}
+		if len(path) == 0 {
+			return
+		}
+		assign[path[len(path)-1]] = true
+	}
+}
+
+// each calls f for every scenario of every event of the run: with
+// secrets, and with empty secrets where the event may have them empty.
+func (p *planner) each(withEmpty bool, f func(sc scenario)) {
+	for _, t := range p.r.triggers {
+		explore(t, false, f)
+		if withEmpty && emptySecrets(t) {
+			explore(t, true, f)
+		}
+	}
+}
+
+// emptySecrets reports an event whose run may see no secrets: a pull
+// request from a fork or Dependabot, or a push of one of Dependabot's
+// branches (docs/facts.md, "Secrets that are empty").
+func emptySecrets(t workflow.Trigger) bool {
+	switch t.Event {
+	case "pull_request", "pull_request_review", "pull_request_review_comment", "create", "deployment", "deployment_status":
+		return true
+	case "push":
+		return !t.HasTags || t.HasBranches
+	}
+	return false
+}
+
+// triggerContext answers what the event itself fixes: its name, and its
+// activity type when on: allows one.
+func triggerContext(t workflow.Trigger, path []string) (any, bool) {
+	if len(path) < 2 || !strings.EqualFold(path[0], "github") {
+		return nil, false
+	}
+	switch strings.ToLower(strings.Join(path[1:], ".")) {
+	case "event_name":
+		return t.Event, true
+	case "event.action":
+		if len(t.Types) == 1 {
+			return t.Types[0], true
+		}
+	case "ref_type":
+		switch refKind(t) {
+		case "tags":
+			return "tag", true
+		case "heads":
+			return "branch", true
+		}
+	}
+	return nil, false
+}
+
+// refKind says what github.ref is for an event: "tags" when its filters
+// allow tags only, "heads" when branches only, "pull" for a pull request,
+// else "".
+func refKind(t workflow.Trigger) string {
+	switch t.Event {
+	case "push":
+		switch {
+		case t.HasTags && !t.HasBranches:
+			return "tags"
+		case t.HasBranches && !t.HasTags:
+			return "heads"
+		}
+	case "pull_request", "pull_request_target":
+		return "pull"
+	}
+	return ""
+}
+
+// eventFact decides the atoms about github.ref that an event's filters
+// settle: startsWith(github.ref, 'refs/tags/') under tags-only filters,
+// github.ref == 'refs/heads/main' where main is the only branch allowed.
+func eventFact(t workflow.Trigger, key string) (bool, bool) {
+	kind := refKind(t)
+	if kind == "" {
+		return false, false
+	}
+	for _, prefix := range []string{"tags", "heads", "pull"} {
+		if key == "startswith(github.ref, 'refs/"+prefix+"/')" {
+			return kind == prefix, true
+		}
+	}
+	lit, ok := strings.CutPrefix(key, "github.ref == 'refs/")
+	if !ok {
+		lit, ok = strings.CutPrefix(key, "github.ref != 'refs/")
+		if !ok {
+			return false, false
+		}
+		v, known := eventFact(t, "github.ref == 'refs/"+lit)
+		return !v, known
+	}
+	lit = strings.TrimSuffix(lit, "'")
+	refPrefix, name, _ := strings.Cut(lit, "/")
+	if refPrefix != kind {
+		return false, true
+	}
+	patterns := t.Branches
+	if kind == "tags" {
+		patterns = t.Tags
+	}
+	if len(patterns) == 1 && !strings.ContainsAny(patterns[0], "*?[!+") {
+		return strings.EqualFold(patterns[0], name), true
+	}
+	for _, p := range patterns {
+		if m, _ := path.Match(p, name); m {
+			return false, false // allowed, and others too
+		}
+	}
+	return false, len(patterns) > 0
+}
+
+// simulate runs the plan in one scenario.
+func (p *planner) simulate(sc scenario) *outcome {
+	o := p.newOutcome()
+	for _, n := range p.order {
+		p.job(sc, o, n)
+	}
+	return o
+}
+
+// job decides one job, and for a call job, the jobs it calls.
+func (p *planner) job(sc scenario, o *outcome, n *node) {
+	if o.decided[p.nodeIndex[n]] {
+		return
+	}
+	allGood, anyFailed := true, false
+	for _, m := range n.ancestors() {
+		switch o.seen(m) {
+		case failed:
+			anyFailed, allGood = true, false
+		case skipped:
+			allGood = false
+		}
+	}
+	runs := n.caller == nil || o.started[p.nodeIndex[n.caller]]
+	if runs {
+		runs = p.holds(sc, o, n, nil, n.cond, leg{}, allGood, anyFailed, nil)
+	}
+	if !runs {
+		o.set(n, skipped)
+		return
+	}
+	if n.job.Uses != nil {
+		o.started[p.nodeIndex[n]] = true
+		res := succeeded
+		for _, m := range topological(n.callees) {
+			p.job(sc, o, m)
+			if o.resultOf(m) == failed {
+				res = failed
+			}
+		}
+		o.set(n, res)
+		return
+	}
+	res := succeeded
+	for _, l := range n.legs {
+		if !p.leg(sc, o, n, l) {
+			res = failed
+		}
+	}
+	o.set(n, res)
+	if res == failed {
+		o.failed = true
+	}
+}
+
+// seen is a job's result as the jobs that need it read it: a job that may
+// fail (continue-on-error) reads as a success.
+func (o *outcome) seen(m *node) result {
+	r := o.resultOf(m)
+	if r == failed && m.job.ContinueOnError != nil && truthyLiteral(m.job.ContinueOnError.Text) {
+		return succeeded
+	}
+	return r
+}
+
+func truthyLiteral(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
+
+// leg runs one combination's steps; false when the job fails there.
+func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
+	ok := true
+	outcomes := map[string]result{} // by step id
+	for _, sp := range n.steps {
+		stepSc := sc
+		if len(p.byStep[n][sp.step]) == 0 {
+			// A step that does nothing the rules see runs alike in every
+			// plan of its job: its unknown parts are not worth trying
+			// both ways, and read as true.
+			stepSc.ask = nil
+		}
+		if !p.holds(stepSc, o, n, sp.step, sp.cond, l, ok, !ok, outcomes) {
+			if sp.step.ID != "" {
+				outcomes[sp.step.ID] = skipped
+			}
+			continue
+		}
+		o.stepRan[p.stepIndex[sp]]++
+		stepFails := false
+		for _, e := range p.byStep[n][sp.step] {
+			if e.when != nil && !p.holds(sc, o, n, sp.step, e.when, l, true, false, outcomes) {
+				continue
+			}
+			o.attempted[p.eventIndex[e]] = true
+			if fails(sc, e) {
+				o.failedEvents[p.eventIndex[e]] = true
+				stepFails = true
+			}
+		}
+		if sp.step.ID != "" {
+			outcomes[sp.step.ID] = succeeded
+			if stepFails {
+				outcomes[sp.step.ID] = failed
+			}
+		}
+		if stepFails && !sp.step.ContinueOnError {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// fails reports whether an event fails in a scenario.
+func fails(sc scenario, e *event) bool {
+	switch {
+	case sc.mode == expired && e.hasCred && e.cred.matches(sc.bad) && (e.kind == evLogin || e.kind == evCheck || e.kind == evPush):
+		return true
+	case sc.mode == noRights && e.hasCred && e.cred.matches(sc.bad) && (e.kind == evPush || e.kind == evCheck && len(e.packages) > 0):
+		return true
+	case sc.empty && e.hasCred && e.cred.secret != "GITHUB_TOKEN":
+		switch e.kind {
+		case evLogin, evPush:
+			return true
+		case evCheck:
+			return !e.passesEmpty
+		}
+	case sc.empty && e.kind == evPublish && e.secret != "" && e.secret != "GITHUB_TOKEN":
+		return true
+	}
+	return false
+}
+
+// holds decides a job's or a step's if: in a scenario. good and bad say
+// how what ran before went: every job it waits for succeeded, or one
+// failed (for a step, the steps before it).
+func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *condition, l leg, good, bad bool, steps map[string]result) bool {
+	if c == nil {
+		return good
+	}
+	if !c.status && !good {
+		return false
+	}
+	if c.node == nil {
+		return true // unreadable: GitHub refuses the file, or runs it; assume it runs
+	}
+	legs := []leg{l}
+	if s == nil {
+		legs = n.legs // a job's if: cannot read matrix; any leg will do
+		if len(legs) == 0 {
+			legs = []leg{{}}
+		}
+	}
+	look := p.runLookup(sc, o, n, s, legs[0], good, steps)
+	v, known := expr.Truth(c.node, look, expr.Status{Success: good, Failure: bad}, func(key string) (bool, bool) {
+		fk := factKey{sc.trigger.Event + "\x00" + strings.Join(sc.trigger.Tags, ",") + "\x00" + strings.Join(sc.trigger.Branches, ","), key}
+		f, ok := p.facts[fk]
+		if !ok {
+			f.value, f.known = eventFact(sc.trigger, key)
+			p.facts[fk] = f
+		}
+		if f.known {
+			return f.value, true
+		}
+		if sc.ask == nil {
+			return false, false
+		}
+		return sc.ask(key), true
+	})
+	return v || !known
+}
+
+// runLookup answers a condition's paths in a scenario: the event's facts,
+// then what has happened (needs.X.result, steps.X.outcome, job.status),
+// then what the job knows before the run.
+func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, l leg, good bool, steps map[string]result) expr.Lookup {
+	base := p.a.lookup(n, s, l)
+	return func(path []string) (any, bool) {
+		if v, ok := triggerContext(sc.trigger, path); ok {
+			return v, true
+		}
+		switch strings.ToLower(path[0]) {
+		case "needs":
+			if len(path) == 3 && strings.EqualFold(path[2], "result") {
+				for _, m := range n.needs {
+					if strings.EqualFold(m.job.ID, path[1]) {
+						return o.seen(m).String(), true
+					}
+				}
+				return nil, true
+			}
+		case "steps":
+			if len(path) == 3 && (strings.EqualFold(path[2], "outcome") || strings.EqualFold(path[2], "conclusion")) {
+				if r, ok := steps[path[1]]; ok {
+					return r.String(), true
+				}
+				return nil, true
+			}
+		case "job":
+			if len(path) == 2 && strings.EqualFold(path[1], "status") {
+				if good {
+					return "success", true
+				}
+				return "failure", true
+			}
+		}
+		return base(path)
+	}
+}

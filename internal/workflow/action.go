@@ -1,0 +1,70 @@
+package workflow
+
+import (
+	"go.yaml.in/yaml/v3"
+)
+
+// Action is a local action (uses: ./path) as far as the audit reads it: its
+// name, its inputs with their defaults, and, for a composite action, its
+// steps, which run in the job that uses it.
+type Action struct {
+	// File holds the action.yml's path and source, for positions.
+	File   *File
+	Name   string
+	Inputs []Var
+	Steps  []*Step
+}
+
+// ParseAction reads a local action's action.yml. A file that is not a
+// readable action comes back with File.Err set.
+func ParseAction(path string, src []byte) *Action {
+	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
+	act := &Action{File: f}
+	if err := checkSize(src); err != nil {
+		f.Err = err
+		return act
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		f.Err = syntaxError(err, src)
+		return act
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
+		return act
+	}
+	r := newReader(f)
+	for _, kv := range r.pairs(doc.Content[0]) {
+		switch keyOf(kv) {
+		case "name":
+			act.Name = r.value(kv.value).Text
+		case "inputs":
+			for _, in := range r.pairs(kv.value) {
+				v := Var{Name: keyOf(in), Key: pos(in.key)}
+				if def, ok := Lookup(r.vars(in.value), "default"); ok {
+					v.Value = def
+				}
+				act.Inputs = append(act.Inputs, v)
+			}
+		case "runs":
+			for _, rk := range r.pairs(kv.value) {
+				if keyOf(rk) != "steps" {
+					continue
+				}
+				seq := r.resolve(rk.value)
+				if seq == nil || seq.Kind != yaml.SequenceNode {
+					continue
+				}
+				for i, item := range seq.Content {
+					if isMapping(r.resolve(item)) {
+						act.Steps = append(act.Steps, r.step(i, item))
+					}
+				}
+			}
+		}
+	}
+	if r.err != nil {
+		f.Err = r.err
+	}
+	return act
+}
