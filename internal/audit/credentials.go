@@ -51,6 +51,10 @@ func (a *auditor) credentials(runs []*run) *credSet {
 				switch e.kind {
 				case evLogin:
 					cs.use(e.cred, use)
+					if e.exchanged != "" {
+						cs.exchanged[e.cred] = e.exchanged
+						c.CannotCheck = e.exchanged
+					}
 				case evCheck:
 					cs.use(e.cred, use)
 					if cs.checks[e.cred] == nil {

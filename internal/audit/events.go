@@ -115,10 +115,10 @@ func (a *auditor) actionEvents(n *node, s *workflow.Step) {
 	case isTokenGate(uses, a.repo):
 		a.checkEvents(n, s)
 		return
-	case name == buildPushAction:
+	case slices.Contains(buildPushActions, name):
 		a.buildPushEvents(n, s)
 		known = true
-	case name == bakeAction:
+	case slices.Contains(bakeActions, name):
 		a.bakeEvents(n, s)
 		known = true
 	case name == pushToRegistry:
@@ -216,7 +216,7 @@ func (a *auditor) inputSecret(n *node, s *workflow.Step, input string) string {
 func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) {
 	place := a.place(n.file, s.Pos, n, s)
 	if l.exchanged != "" {
-		a.cannotCheck(n, s, place, "", "", l.exchanged)
+		a.ecrLoginEvents(n, s, place, l)
 		return
 	}
 	pw, ok := workflow.Lookup(s.With, l.password)
@@ -241,19 +241,60 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 	home := l.home
 	if name := actionName(s.Uses.Text); name == "docker/login-action" {
 		if ecr, ok := workflow.Lookup(s.With, "ecr"); ok && strings.EqualFold(strings.TrimSpace(ecr.Text), "true") {
-			a.cannotCheck(n, s, place, secrets[0], "", "AWS credentials, which docker/login-action trades with the ECR API (ecr: true)")
+			for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
+				a.exchangedLogin(n, s, place, secrets, reg, rawText(n.file, user), "AWS credentials, which docker/login-action trades with the ECR API (ecr: true)")
+			}
 			return
 		}
 	}
 	for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
-		if why := exchangedRegistry(reg, rawText(n.file, user)); why != "" {
-			a.cannotCheck(n, s, place, secrets[0], reg, why)
+		why := exchangedRegistry(reg, rawText(n.file, user))
+		a.exchangedLogin(n, s, place, secrets, reg, rawText(n.file, user), why)
+	}
+}
+
+// exchangedLogin records a login with each secret; exchanged, when set,
+// says why token-gate cannot check it, once.
+func (a *auditor) exchangedLogin(n *node, s *workflow.Step, place Place, secrets []string, reg, user, exchanged string) {
+	if exchanged != "" {
+		a.cannotCheck(n, s, place, secrets[0], reg, exchanged)
+	}
+	for _, secret := range secrets {
+		e := &event{kind: evLogin, cred: credKey{strings.ToUpper(secret), reg}, hasCred: true, username: user, place: place, exchanged: exchanged}
+		if s.Uses != nil {
+			e.usesText = s.Uses.Text
+		}
+		n.events = append(n.events, e)
+	}
+}
+
+// ecrLoginEvents reads aws-actions/amazon-ecr-login: its credential is
+// the AWS secret key an earlier aws-actions/configure-aws-credentials step
+// of the job was given (none with a role: that is short-lived), for ECR
+// Public or the registries it names.
+func (a *auditor) ecrLoginEvents(n *node, s *workflow.Step, place Place, l registryLogin) {
+	var secrets []string
+	for _, prior := range n.job.Steps {
+		if prior.Index >= s.Index || prior.Uses == nil || actionName(prior.Uses.Text) != "aws-actions/configure-aws-credentials" {
 			continue
 		}
-		for _, secret := range secrets {
-			n.events = append(n.events, &event{kind: evLogin, cred: credKey{strings.ToUpper(secret), reg}, hasCred: true,
-				username: rawText(n.file, user), place: place, usesText: s.Uses.Text})
+		if key, ok := workflow.Lookup(prior.With, "aws-secret-access-key"); ok {
+			secrets = n.secretRefs(key.Text, prior, 0)
 		}
+	}
+	if len(secrets) == 0 {
+		return // a role assumed through OIDC: nothing long-lived to check
+	}
+	regs := []string{}
+	if kind, _ := workflow.Lookup(s.With, "registry-type"); strings.EqualFold(strings.TrimSpace(kind.Text), "public") {
+		regs = append(regs, "public.ecr.aws")
+	} else if ids, ok := workflow.Lookup(s.With, "registries"); ok {
+		for _, id := range config.SplitList(ids.Text) {
+			regs = append(regs, id+".dkr.ecr.amazonaws.com")
+		}
+	}
+	for _, reg := range regs {
+		a.exchangedLogin(n, s, place, secrets, image.RegistryFromInput(reg), "AWS", l.exchanged)
 	}
 }
 
@@ -510,6 +551,18 @@ func (a *auditor) bakeEvents(n *node, s *workflow.Step) {
 			refs = append(refs, a.tagRefs(n, s, place, value)...)
 		}
 	}
+	// A bake file that metadata-action writes names that step's images.
+	files, _ := workflow.Lookup(s.With, "files")
+	for _, item := range config.SplitList(files.Text) {
+		for _, out := range []string{"bake-file", "bake-file-tags"} {
+			if id, ok := stepOutput(item, out); ok {
+				if meta := stepByID(n.job, id); meta != nil && meta.Uses != nil && slices.Contains(metadataActions, actionName(meta.Uses.Text)) {
+					imgs, _ := workflow.Lookup(meta.With, "images")
+					refs = append(refs, metadataImages(imgs.Text)...)
+				}
+			}
+		}
+	}
 	if len(refs) == 0 {
 		refs = []string{""}
 		a.unresolved(place, "", fmt.Sprintf("%s pushes the targets of a bake file, which token-gate does not read; the images it pushes are not listed.", stepWords(n, s)))
@@ -683,36 +736,99 @@ func (a *auditor) runEvents(n *node, s *workflow.Step) {
 	}
 	for _, cmd := range cmds {
 		place := a.place(n.file, s.Run.At(cmd.offset), n, s)
-		words := unwrap(cmd.words)
-		known := false
-		for _, lc := range registryLogins {
-			if at, ok := matchAt(words, lc.run); lc.run != "" && ok {
-				a.runLogin(n, s, cmd, words, at, lc, place)
-				known = true
+		for _, words := range a.legWords(n, s, cmd.words) {
+			a.commandEvents(n, s, cmd, unwrap(words), place)
+		}
+	}
+}
+
+// legWords are a command's words as each leg of the job runs them: the
+// runner fills ${{ }} in before the shell reads the script, so a matrix
+// value may name the tool (npx ${{ matrix.tool }} publish) and a matrix
+// key the secret (${{ secrets[matrix.pat] }}). Once each distinct form.
+func (a *auditor) legWords(n *node, s *workflow.Step, words []string) [][]string {
+	if !slices.ContainsFunc(words, expr.HasExpr) {
+		return [][]string{words}
+	}
+	var out [][]string
+	seen := map[string]bool{}
+	for _, l := range n.legs {
+		filled := make([]string, len(words))
+		for i, w := range words {
+			filled[i] = a.fillWord(n, s, l, w)
+		}
+		if key := strings.Join(filled, "\x00"); !seen[key] {
+			seen[key] = true
+			out = append(out, filled)
+		}
+	}
+	return out
+}
+
+// fillWord fills a word's expressions known in a leg; secrets[X] with X
+// known becomes ${{ secrets.NAME }}; the rest stays as written.
+func (a *auditor) fillWord(n *node, s *workflow.Step, l leg, w string) string {
+	segs, err := expr.Scan(w)
+	if err != nil {
+		return w
+	}
+	var b strings.Builder
+	for _, seg := range segs {
+		if !seg.Expr {
+			b.WriteString(seg.Text)
+			continue
+		}
+		node := exprNode(seg.Text)
+		if ix, ok := node.(expr.Index); ok {
+			if p, ok := ix.X.(expr.Property); ok && len(p.Path) == 1 && strings.EqualFold(p.Path[0], "secrets") {
+				if name, known := expr.Eval(ix.I, a.lookup(n, s, l)); known {
+					b.WriteString("${{ secrets." + expr.String(name) + " }}")
+					continue
+				}
 			}
 		}
-		for _, pc := range imagePushes {
-			if at, ok := matchAt(words, pc.run); ok {
-				a.runPush(n, s, words, at, pc, place)
-				known = true
-			}
-		}
-		if words := unwrap(cmd.words); len(words) > 0 && words[0] == "skopeo" && hasFlag(words, "--dest-creds") {
-			a.destCreds(n, s, words, place)
-		}
-		for _, p := range publishers {
-			if p.run == "" || !matches(words, p.run) {
+		if node != nil && len(secretNames("${{ "+seg.Text+" }}")) == 0 {
+			if v, known := expr.Eval(node, a.lookup(n, s, l)); known {
+				b.WriteString(expr.String(v))
 				continue
 			}
+		}
+		b.WriteString("${{ " + seg.Text + " }}")
+	}
+	return b.String()
+}
+
+// commandEvents reads one command of a script: its logins, pushes and
+// publishes, or a notice for a publish-like command nobody knows.
+func (a *auditor) commandEvents(n *node, s *workflow.Step, cmd command, words []string, place Place) {
+	known := false
+	for _, lc := range registryLogins {
+		if at, ok := matchAt(words, lc.run); lc.run != "" && ok {
+			a.runLogin(n, s, cmd, words, at, lc, place)
 			known = true
-			if slices.ContainsFunc(p.not, func(f string) bool { return hasFlag(words, f) }) || p.only != "" && !hasFlag(words, p.only) {
-				continue
-			}
-			n.events = append(n.events, &event{kind: evPublish, publishKind: p.kind, target: p.target, secret: a.commandSecret(n, s, words, p.secret), place: place})
 		}
-		if !known {
-			a.unknownCommand(n, s, words, place)
+	}
+	for _, pc := range imagePushes {
+		if at, ok := matchAt(words, pc.run); ok {
+			a.runPush(n, s, words, at, pc, place)
+			known = true
 		}
+	}
+	if len(words) > 0 && words[0] == "skopeo" && hasFlag(words, "--dest-creds") {
+		a.destCreds(n, s, words, place)
+	}
+	for _, p := range publishers {
+		if p.run == "" || !matches(words, p.run) {
+			continue
+		}
+		known = true
+		if slices.ContainsFunc(p.not, func(f string) bool { return hasFlag(words, f) }) || p.only != "" && !hasFlag(words, p.only) {
+			continue
+		}
+		n.events = append(n.events, &event{kind: evPublish, publishKind: p.kind, target: p.target, secret: a.commandSecret(n, s, words, p.secret), place: place})
+	}
+	if !known {
+		a.unknownCommand(n, s, words, place)
 	}
 }
 
@@ -856,13 +972,7 @@ func (a *auditor) runLogin(n *node, s *workflow.Step, cmd command, words []strin
 		user = a.shellUser(n, s, u[0])
 	}
 	for _, reg := range a.registries(n, s, a.shellOrSelf(n, s, registry), true, lc.home, place) {
-		if why := exchangedRegistry(reg, user); why != "" {
-			a.cannotCheck(n, s, place, secrets[0], reg, why)
-			continue
-		}
-		for _, secret := range secrets {
-			n.events = append(n.events, &event{kind: evLogin, cred: credKey{strings.ToUpper(secret), reg}, hasCred: true, username: user, place: place})
-		}
+		a.exchangedLogin(n, s, place, secrets, reg, user, exchangedRegistry(reg, user))
 	}
 }
 
@@ -984,7 +1094,7 @@ func (a *auditor) pushEvents(n *node, s *workflow.Step, place Place, refs []stri
 // last login before it, in the job, to its registry; or, for an image whose
 // registry cannot be read, the job's one registry logged in to.
 func (a *auditor) attribute(n *node) {
-	var logins []*event
+	var logins, extra []*event
 	for _, e := range n.events {
 		switch e.kind {
 		case evLogin:
@@ -1004,8 +1114,18 @@ func (a *auditor) attribute(n *node) {
 			if e.registry == "" {
 				e.registry = login.cred.registry
 			}
+			// A login whose password is one of several secrets (a ? b :
+			// c, written with && and ||) pushes with whichever it got.
+			for _, other := range logins {
+				if other != login && other.step == login.step && other.cred.registry == login.cred.registry && other.cred != login.cred {
+					twin := *e
+					twin.cred, twin.username = other.cred, other.username
+					extra = append(extra, &twin)
+				}
+			}
 		}
 	}
+	n.events = append(n.events, extra...)
 }
 
 // lastLogin is the last login before push, in its job, to its registry: the

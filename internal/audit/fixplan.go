@@ -31,8 +31,10 @@ type filePlan struct {
 	edits []Edit
 	// jobs are the preflight jobs written, with the jobs that need each.
 	jobs []plannedJob
-	// steps are the checks written into using jobs.
+	// steps are the checks written into using jobs; waits the jobs made
+	// to wait for a check the run already has.
 	steps []plannedStep
+	waits []plannedWait
 	// problems are what the fix cannot do, in its words; unpinned says
 	// the file pins its actions by SHA and token-gate could not be.
 	problems []string
@@ -42,9 +44,15 @@ type filePlan struct {
 type plannedJob struct {
 	id          string
 	environment string
-	text   string
+	text        string
+	guards      []string
+	creds       []credKey
+}
+
+type plannedWait struct {
+	check  string
 	guards []string
-	creds  []credKey
+	cred   credKey
 }
 
 type plannedStep struct {
@@ -74,8 +82,15 @@ type check struct {
 	// uses are the nodes that use it; guards the root jobs that need it.
 	uses   []*event
 	guards []*node
-	// stepOnly says the check can only be a step in the using job, and why.
+	// existing is a root job whose token-gate step checks the credential
+	// already: the guards need it, and no job is written.
+	existing *node
+	// stepOnly says the check can only be a step in the using job, and
+	// why; noStep that not even that is written (its job runs whatever
+	// came before: nothing before it can hold it back, so the fix says so
+	// and changes nothing).
 	stepOnly string
+	noStep   bool
 }
 
 // planFix makes the fix of one run: checks for the credentials nothing
@@ -111,7 +126,15 @@ func (a *auditor) planFix(r *run, cs *credSet) *filePlan {
 	}
 	var checks []*check
 	for _, k := range runCreds(r) {
-		if !want[k] || a.checked(r, k) {
+		if !want[k] {
+			continue
+		}
+		if a.checked(r, k) {
+			// Checked already, but not before everything it should be:
+			// the jobs left out need the job that checks it.
+			if c := a.planExisting(r, k); c != nil {
+				checks = append(checks, c)
+			}
 			continue
 		}
 		c, why := a.planCheck(r, cs, k)
@@ -165,6 +188,9 @@ func (a *auditor) checked(r *run, k credKey) bool {
 // conditions and environment as a preflight job can write them; nil and
 // why when no check that can pass can be written.
 func (a *auditor) planCheck(r *run, cs *credSet, k credKey) (*check, string) {
+	if why := cs.exchanged[k]; why != "" {
+		return nil, "it is " + why + ", which token-gate cannot check; check it with its cloud's own step first"
+	}
 	if k.secret == "GITHUB_TOKEN" && len(cs.byKey[k].Images)+len(cs.templates[k]) == 0 {
 		return nil, "GITHUB_TOKEN is checked only with the images it pushes, and the audit cannot name them"
 	}
@@ -260,6 +286,7 @@ func (a *auditor) conditions(r *run, c *check) string {
 		}
 		for m := e.node; m != nil; m = m.caller {
 			if m.cond != nil && m.cond.status {
+				c.noStep = true
 				return "job " + m.id + " runs whatever the jobs before it did, so a check before it cannot hold it back"
 			}
 			if why := add(m.cond, m, nil); why != "" {
@@ -545,6 +572,9 @@ func (p *filePlan) words() string {
 	for _, s := range p.steps {
 		parts = append(parts, fmt.Sprintf("check %s in job %s before its login", s.cred.secret, s.job))
 	}
+	for _, w := range p.waits {
+		parts = append(parts, fmt.Sprintf("make %s need %s, which checks %s", wordsList(w.guards), w.check, w.cred.secret))
+	}
 	text := ""
 	if len(parts) > 0 {
 		text = strings.ToUpper(parts[0][:1]) + parts[0][1:]
@@ -601,6 +631,9 @@ func (a *auditor) decided(r *run, c expr.Node, n *node) verdict {
 			if v, ok := triggerContext(t, path); ok {
 				return v, true
 			}
+			if strings.EqualFold(path[0], "github") {
+				return nil, false // the fixed file runs in forks too
+			}
 			return a.lookup(n, nil, leg{})(path)
 		}
 		v, known := expr.Truth(c, look, expr.Status{Success: true}, func(key string) (bool, bool) { return eventFact(t, key) })
@@ -642,4 +675,40 @@ func simplify(n expr.Node) expr.Node {
 		return r
 	}
 	return expr.Binary{Op: b.Op, L: l, R: r}
+}
+
+// planExisting makes the jobs a check already in the run does not hold
+// back wait for its job: nil when there are none, or no root job with an
+// if: of its own (or none) checks it.
+func (a *auditor) planExisting(r *run, k credKey) *check {
+	var job *node
+	for _, n := range r.top {
+		for _, e := range n.events {
+			if e.kind == evCheck && e.hasCred && e.cred.matches(k) && job == nil && (n.cond == nil || !n.cond.status) {
+				job = n
+			}
+		}
+	}
+	if job == nil {
+		return nil
+	}
+	c := &check{key: k, existing: job}
+	for _, n := range r.nodes {
+		for _, e := range n.events {
+			if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) {
+				c.uses = append(c.uses, e)
+			}
+		}
+	}
+	var guards []*node
+	for _, g := range a.guards(r, c) {
+		if g != job && !g.hasAncestor(job) && !job.hasAncestor(g) {
+			guards = append(guards, g)
+		}
+	}
+	if len(guards) == 0 {
+		return nil
+	}
+	c.guards = guards
+	return c
 }

@@ -14,15 +14,30 @@ import (
 // the others, and needs: on the guarded jobs. auditMode is what the
 // preflight's audit does with this workflow's own errors.
 func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode string) {
-	p.edits, p.jobs, p.steps = nil, nil, nil
+	p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
 	f := r.root
 	groups := map[string][]*check{}
 	var envOrder []string
+	needs := map[*node][]string{}
 	for _, c := range checks {
-		if c.stepOnly != "" {
+		if c.existing == nil {
+			continue
+		}
+		for _, g := range c.guards {
+			if !slices.Contains(needs[g], c.existing.job.ID) {
+				needs[g] = append(needs[g], c.existing.job.ID)
+			}
+		}
+		p.waits = append(p.waits, plannedWait{check: c.existing.id, guards: nodeIDs(c.guards), cred: c.key})
+	}
+	for _, c := range checks {
+		if c.stepOnly != "" || c.existing != nil {
 			continue
 		}
 		c.guards = a.guards(r, c)
+		for _, h := range a.unguardable(r, c) {
+			p.problems = appendOnce(p.problems, fmt.Sprintf("job %s runs whatever the jobs before it did, so no check holds it back: make its if: wait for the check (needs.%s.result == 'success')", h.id, Preflight))
+		}
 		// The outputs a condition reads must come from jobs every guarded
 		// job already waits for: else needing them changes what runs.
 		for _, dep := range c.needs {
@@ -35,6 +50,11 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 				}
 			}
 		}
+		for _, g := range c.guards {
+			if _, err := needsEdit(f, g.job, []string{Preflight}); err != nil {
+				c.stepOnly = err.Error()
+			}
+		}
 		if c.stepOnly != "" {
 			continue
 		}
@@ -45,7 +65,6 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 	}
 	in := fileIndents(f)
 	var jobsText strings.Builder
-	needs := map[*node][]string{}
 	var taken []string
 	for _, env := range envOrder {
 		group := groups[env]
@@ -322,6 +341,10 @@ func yamlScalar(s string) string {
 // writeStep checks a credential in the job that uses it, right before its
 // first login there, under that login's if:.
 func (a *auditor) writeStep(r *run, p *filePlan, c *check) {
+	if c.noStep {
+		p.problems = appendOnce(p.problems, fmt.Sprintf("%s is not checked: %s", c.key.secret, c.stepOnly))
+		return
+	}
 	var login *event
 	for _, e := range c.uses {
 		if e.kind == evLogin && e.node.file == r.root && e.node.caller == nil && (login == nil || byPlace(e, login) < 0) {
@@ -454,4 +477,40 @@ func refVersion(ref string) string {
 	_, v, _ := strings.Cut(ref, "@")
 	v, _, _ = strings.Cut(v, " ")
 	return v
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// unguardable are the jobs whose publishes a bad credential would leave
+// behind but that run whatever came before (always()): no needs: holds
+// them back.
+func (a *auditor) unguardable(r *run, c *check) []*node {
+	p := a.planner(r)
+	var out []*node
+	p.each(false, func(sc scenario) {
+		o := p.simulate(sc.with(c.key, expired))
+		if !o.triedCred(c.key) {
+			return
+		}
+		for _, e := range o.ran() {
+			top := e.node.top
+			if e.kind == evPublish && top.cond != nil && top.cond.status && !slices.Contains(out, top) {
+				out = append(out, top)
+			}
+		}
+	})
+	return sortedNodes(out)
+}
+
+func nodeIDs(nodes []*node) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.id)
+	}
+	return out
 }

@@ -70,6 +70,20 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 				unknown = append(unknown, e)
 				return "${{ " + e + " }}"
 			})
+			if len(unknown) > 0 {
+				// An expression that only builds a string (format, join)
+				// is filled with what it knows, the rest marked: the
+				// marks may all fall in the tag.
+				if marked, ok := a.marked(n, s, l, ref); ok {
+					text, unknown = marked, nil
+					if strings.Contains(stripTag(text), "\x01") {
+						text, _ = a.template(ref).Interpolate(a.lookup(n, s, l), func(e string) string {
+							unknown = append(unknown, e)
+							return "${{ " + e + " }}"
+						})
+					}
+				}
+			}
 			repo := stripTag(text)
 			if len(unknown) == 0 || !strings.Contains(repo, "${{") {
 				addName(repo) // what is unknown was only the tag
@@ -141,11 +155,13 @@ func (a *auditor) shellExpand(n *node, s *workflow.Step, ref string) (string, bo
 // when the script assigns NAME once, to a literal.
 func scriptAssignment(script, name string) (string, bool) {
 	value, found := "", 0
-	for _, cmd := range commands(script) {
-		for _, w := range cmd.words {
-			k, v, ok := strings.Cut(w, "=")
-			if ok && k == name {
-				value, found = v, found+1
+	for _, line := range logicalLines(script) {
+		for _, piece := range splitList(line.text) {
+			for _, w := range shellWords(piece.text) {
+				k, v, ok := strings.Cut(w, "=")
+				if ok && k == name {
+					value, found = v, found+1
+				}
 			}
 		}
 	}
@@ -227,4 +243,57 @@ func literalRegistry(ref string) string {
 	default:
 		return image.RegistryFromInput("docker.io")
 	}
+}
+
+// marked fills a reference's expressions with what a leg knows, an unknown
+// property written as \x01path\x02, when every expression only builds a
+// string: with a comparison or a condition, a mark would choose a branch.
+func (a *auditor) marked(n *node, s *workflow.Step, l leg, ref string) (string, bool) {
+	segs, err := expr.Scan(ref)
+	if err != nil {
+		return "", false
+	}
+	look := a.lookup(n, s, l)
+	var b strings.Builder
+	for _, seg := range segs {
+		if !seg.Expr {
+			b.WriteString(seg.Text)
+			continue
+		}
+		node := exprNode(seg.Text)
+		if node == nil || !onlyBuildsText(node) {
+			return "", false
+		}
+		v, ok := expr.Eval(node, func(path []string) (any, bool) {
+			if v, ok := look(path); ok {
+				return v, true
+			}
+			return "\x01" + strings.Join(path, ".") + "\x02", true
+		})
+		if !ok {
+			return "", false
+		}
+		b.WriteString(expr.String(v))
+	}
+	return b.String(), true
+}
+
+// onlyBuildsText reports an expression of properties, literals and the
+// string functions, with no comparison, condition or index.
+func onlyBuildsText(n expr.Node) bool {
+	switch n := n.(type) {
+	case expr.Property, expr.Literal:
+		return true
+	case expr.Call:
+		if n.Name != "format" && n.Name != "join" && n.Name != "tojson" {
+			return false
+		}
+		for _, a := range n.Args {
+			if !onlyBuildsText(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -42,7 +42,7 @@ func (a *auditor) keepInvariant(r *run, p *filePlan, checks []*check) {
 		} else if len(checks) > 1 {
 			p.problems = append(p.problems, "no check is written: "+why)
 		}
-		p.edits, p.jobs, p.steps = nil, nil, nil
+		p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
 		return
 	}
 	if errs {
@@ -50,7 +50,7 @@ func (a *auditor) keepInvariant(r *run, p *filePlan, checks []*check) {
 		// preflight: its audit only warns then.
 		a.writePlan(r, p, checks, "warn")
 		if w, _ := a.invariant(r, p); w != "" {
-			p.edits, p.jobs, p.steps = nil, nil, nil
+			p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
 			p.problems = append(p.problems, "no check is written: "+w)
 		}
 	}
@@ -74,14 +74,24 @@ func (a *auditor) invariant(r *run, p *filePlan) (why string, errs bool) {
 			repo.Files[i] = fixed
 		}
 	}
-	sub := newAuditor(&repo, a.opts)
+	// The fixed workflow runs in forks too: the comparison knows no
+	// repository, so github.repository stays an atom, tried both ways.
+	opts := a.opts
+	opts.Repository = ""
+	before := newAuditor(a.repo, opts)
+	r1 := before.buildRun(r.root)
+	for _, n := range r1.nodes {
+		before.stepEvents(n)
+	}
+	sub := newAuditor(&repo, opts)
 	r2 := sub.buildRun(fixed)
 	for _, n := range r2.nodes {
 		sub.stepEvents(n)
 	}
-	if why := samePlan(a.planner(r), sub.planner(r2)); why != "" {
+	if why := samePlan(before.planner(r1), sub.planner(r2)); why != "" {
 		return why, false
 	}
+	sub.opts = a.opts
 	creds := sub.credentials([]*run{r2})
 	sub.judge(r2, creds)
 	for _, f := range sub.findings {

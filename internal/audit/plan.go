@@ -381,8 +381,14 @@ func truthyLiteral(s string) bool { return strings.EqualFold(strings.TrimSpace(s
 // leg runs one combination's steps; false when the job fails there.
 func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 	ok := true
+	// pending is a background step's failure, which the job sees only at
+	// the next step that waits, or at its end.
+	pending := false
 	outcomes := map[string]result{} // by step id
 	for _, sp := range n.steps {
+		if sp.step.Wait && pending {
+			ok, pending = false, false
+		}
 		stepSc := sc
 		if len(p.byStep[n][sp.step]) == 0 {
 			// A step that does nothing the rules see runs alike in every
@@ -415,10 +421,14 @@ func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 			}
 		}
 		if stepFails && !sp.step.ContinueOnError {
-			ok = false
+			if sp.step.Background {
+				pending = true
+			} else {
+				ok = false
+			}
 		}
 	}
-	return ok
+	return ok && !pending
 }
 
 // fails reports whether an event fails in a scenario.

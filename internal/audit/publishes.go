@@ -16,11 +16,14 @@ func (a *auditor) publishes(r *run, seen map[string]bool) []finding.Publish {
 			switch e.kind {
 			case evPush:
 				p = finding.Publish{Kind: "image", Target: e.image, Known: !e.maybe}
+				if e.hasCred {
+					p.Secret = e.cred.secret
+				}
 				if p.Target == "" {
 					p.Target = e.template
 				}
 			case evPublish:
-				p = finding.Publish{Kind: e.publishKind, Target: e.target, Known: true}
+				p = finding.Publish{Kind: e.publishKind, Target: e.target, Known: true, Secret: e.secret}
 			case evMaybe:
 				p = finding.Publish{Kind: "other", Target: e.target}
 			default:
@@ -39,7 +42,7 @@ func (a *auditor) publishes(r *run, seen map[string]bool) []finding.Publish {
 					p.Caller = &c
 				}
 			}
-			key := p.File + "\x00" + p.Kind + "\x00" + p.Job + "\x00" + strconv.Itoa(p.Line)
+			key := p.File + "\x00" + p.Kind + "\x00" + p.Job + "\x00" + strconv.Itoa(p.Line) + "\x00" + p.Target + "\x00" + p.Secret
 			if seen[key] {
 				continue
 			}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -30,7 +31,10 @@ type publisher struct {
 }
 
 var publishers = []publisher{
-	{kind: "pypi", target: "PyPI", action: "pypa/gh-action-pypi-publish", secret: "password", not: []string{"repository-url=test.pypi.org"}},
+	{kind: "pypi", target: "PyPI", action: "pypa/gh-action-pypi-publish", secret: "password"},
+	{kind: "pypi", target: "PyPI", action: "PyO3/maturin-action", only: "command", onlyWord: "upload"},
+	{kind: "pypi", target: "PyPI", run: "maturin upload", secret: "--password"},
+	{kind: "pypi", target: "PyPI", run: "maturin publish", secret: "--password"},
 	{kind: "pypi", target: "PyPI", run: "poetry publish", secret: "--password", not: []string{"--dry-run"}},
 	{kind: "pypi", target: "PyPI", run: "twine upload", secret: "--password"},
 	{kind: "pypi", target: "PyPI", run: "uv publish", secret: "--token", not: []string{"--dry-run"}},
@@ -49,6 +53,10 @@ var publishers = []publisher{
 	{kind: "github-release", target: "a GitHub release", action: "softprops/action-gh-release", not: []string{"draft"}},
 	{kind: "github-release", target: "a GitHub release", action: "ncipollo/release-action", not: []string{"draft"}},
 	{kind: "github-release", target: "a GitHub release", action: "svenstaro/upload-release-action"},
+	{kind: "github-release", target: "a GitHub release", action: "googleapis/release-please-action", not: []string{"skip-github-release"}},
+	{kind: "github-release", target: "a GitHub release", action: "google-github-actions/release-please-action", not: []string{"skip-github-release"}},
+	{kind: "github-release", target: "a GitHub release", action: "actions/create-release", not: []string{"draft"}},
+	{kind: "github-release", target: "a GitHub release", action: "marvinpinto/action-automatic-releases", not: []string{"draft"}},
 	{kind: "github-release", target: "a GitHub release", run: "gh release create", not: []string{"--draft"}},
 	{kind: "github-release", target: "a GitHub release", run: "gh release upload"},
 	{kind: "github-release", target: "a GitHub release", run: "gh release edit", only: "--draft=false"},
@@ -58,19 +66,21 @@ var publishers = []publisher{
 	{kind: "helm", target: "a Helm chart", action: "helm/chart-releaser-action"},
 	{kind: "galaxy", target: "Ansible Galaxy", run: "ansible-galaxy collection publish", secret: "--token"},
 	{kind: "galaxy", target: "Ansible Galaxy", run: "ansible-galaxy role import", secret: "--token"},
-	{kind: "rubygems", target: "RubyGems", run: "gem push", secret: "--key"},
-	{kind: "rubygems", target: "RubyGems", action: "rubygems/release-gem"},
+	{kind: "gem", target: "RubyGems", run: "gem push", secret: "--key"},
+	{kind: "gem", target: "RubyGems", run: "rake release"},
+	{kind: "gem", target: "RubyGems", run: "rake *release*"},
+	{kind: "gem", target: "RubyGems", action: "rubygems/release-gem"},
 	{kind: "maven", target: "a Maven repository", run: "mvn deploy"},
 	{kind: "maven", target: "a Maven repository", run: "./mvnw deploy"},
-	{kind: "maven", target: "a Maven repository", run: "gradle publish"},
-	{kind: "maven", target: "a Maven repository", run: "./gradlew publish"},
+	{kind: "maven", target: "a Maven repository", run: "gradle publish*"},
+	{kind: "maven", target: "a Maven repository", run: "./gradlew publish*"},
 	{kind: "nuget", target: "NuGet", run: "dotnet nuget push", secret: "--api-key"},
 	{kind: "nuget", target: "NuGet", run: "nuget push", secret: "-ApiKey"},
-	{kind: "vscode", target: "the VS Code Marketplace", run: "vsce publish", secret: "-p"},
-	{kind: "vscode", target: "the VS Code Marketplace", run: "npx vsce publish", secret: "-p"},
-	{kind: "vscode", target: "the VS Code Marketplace", run: "npx @vscode/vsce publish", secret: "-p"},
-	{kind: "vscode", target: "Open VSX", run: "ovsx publish", secret: "-p"},
-	{kind: "vscode", target: "the VS Code Marketplace", action: "HaaLeo/publish-vscode-extension", secret: "pat"},
+	{kind: "vscode-marketplace", target: "the VS Code Marketplace", run: "vsce publish", secret: "-p"},
+	{kind: "vscode-marketplace", target: "the VS Code Marketplace", run: "npx vsce publish", secret: "-p"},
+	{kind: "vscode-marketplace", target: "the VS Code Marketplace", run: "npx @vscode/vsce publish", secret: "-p"},
+	{kind: "vscode-marketplace", target: "Open VSX", run: "ovsx publish", secret: "-p"},
+	{kind: "vscode-marketplace", target: "the VS Code Marketplace", action: "HaaLeo/publish-vscode-extension", secret: "pat"},
 }
 
 // registryLogin is a step that logs a container client in to a registry.
@@ -93,6 +103,7 @@ var registryLogins = []registryLogin{
 	{action: "redhat-actions/podman-login", password: "password", username: "username", registry: "registry"},
 	{action: "azure/docker-login", password: "password", username: "username", registry: "login-server", home: "index.docker.io"},
 	{action: "aws-actions/amazon-ecr-login", exchanged: "AWS credentials, which the action trades with the ECR API for a registry password"},
+	{run: "ko login", home: "docker.io"},
 	{run: "docker login", home: "docker.io"},
 	{run: "podman login"},
 	{run: "buildah login"},
@@ -151,10 +162,13 @@ var imagePushes = []imagePush{
 // The actions that push images, read in events.go: build-push-action with
 // push (or outputs that push, or a registry cache), its tags from
 // metadata-action (and its old name); bake-action; push-to-registry.
-const (
-	buildPushAction = "docker/build-push-action"
-	bakeAction      = "docker/bake-action"
-	pushToRegistry  = "redhat-actions/push-to-registry"
+const pushToRegistry = "redhat-actions/push-to-registry"
+
+// buildPushActions and bakeActions are docker's actions and their drop-in
+// clones, read alike.
+var (
+	buildPushActions = []string{"docker/build-push-action", "useblacksmith/build-push-action", "depot/build-push-action"}
+	bakeActions      = []string{"docker/bake-action", "useblacksmith/bake-action", "depot/bake-action"}
 )
 
 var metadataActions = []string{"docker/metadata-action", "crazy-max/ghaction-docker-meta"}
@@ -180,7 +194,7 @@ var quietActions = []string{
 	"actions/attest-build-provenance", "actions/attest", "docker/setup-buildx-action", "docker/setup-qemu-action",
 	"sigstore/cosign-installer", "codecov/codecov-action", "actions/labeler", "actions/stale",
 	"peter-evans/create-pull-request", "stefanzweifel/git-auto-commit-action", "aws-actions/configure-aws-credentials",
-	"google-github-actions/auth", "azure/login", "googleapis/release-please-action", "google-github-actions/release-please-action",
+	"google-github-actions/auth", "azure/login",
 }
 
 // flagsWithValue are the flags of these commands that take the next word,
@@ -265,6 +279,8 @@ func isTokenGate(uses string, repo *workflow.Repo) bool {
 		return strings.Contains(strings.ToLower(uses), "token-gate")
 	case strings.HasPrefix(uses, "./"):
 		return repo != nil && strings.EqualFold(repo.LocalActions[strings.TrimSuffix(uses, "/")], "token-gate")
+	case strings.HasPrefix(uses, "$/"):
+		return isTokenGate("./"+strings.TrimPrefix(uses, "$/"), repo)
 	}
 	ref, _, _ := strings.Cut(uses, "@")
 	parts := strings.Split(ref, "/")
@@ -293,18 +309,28 @@ func matchAt(words []string, prefix string) (int, bool) {
 	}
 	i := 1
 	for _, p := range want[1:] {
-		for i < len(words) && words[i] != p && strings.HasPrefix(words[i], "-") {
+		for i < len(words) && !wordIs(words[i], p) && strings.HasPrefix(words[i], "-") {
 			i++
-			if i < len(words) && words[i] != p && !strings.HasPrefix(words[i], "-") && !strings.Contains(words[i-1], "=") {
+			if i < len(words) && !wordIs(words[i], p) && !strings.HasPrefix(words[i], "-") && !strings.Contains(words[i-1], "=") {
 				i++ // the option's value
 			}
 		}
-		if i >= len(words) || words[i] != p {
+		if i >= len(words) || !wordIs(words[i], p) {
 			return 0, false
 		}
 		i++
 	}
 	return i, true
+}
+
+// wordIs matches a word against a table's word, which may hold * (rake
+// *release*, gradle publish*).
+func wordIs(word, pattern string) bool {
+	if !strings.Contains(pattern, "*") {
+		return word == pattern
+	}
+	ok, _ := path.Match(pattern, word)
+	return ok
 }
 
 // args lists a command's arguments after its first n words, skipping flags,

@@ -75,9 +75,14 @@ func (o *outcome) triedPush(k credKey) bool {
 
 func secretsOf(m map[credKey]map[credKey]bool) []string {
 	var out []string
-	for k := range m {
+	for k, others := range m {
 		if !slices.Contains(out, k.secret) {
 			out = append(out, k.secret)
+		}
+		for o := range others {
+			if !slices.Contains(out, o.secret) {
+				out = append(out, o.secret)
+			}
 		}
 	}
 	slices.Sort(out)

@@ -111,5 +111,8 @@ func byPlace(x, y *event) int {
 	if x.place.Line != y.place.Line {
 		return x.place.Line - y.place.Line
 	}
-	return x.place.Column - y.place.Column
+	if x.place.Column != y.place.Column {
+		return x.place.Column - y.place.Column
+	}
+	return strings.Compare(x.place.Job, y.place.Job)
 }

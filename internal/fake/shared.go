@@ -61,3 +61,29 @@ func isDir(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.IsDir()
 }
+
+// CorpusEnv names a folder holding the labelled corpus of real release
+// workflows, when it is not where the session keeps it:
+// ../shared/workflows/corpus beside the repository.
+const CorpusEnv = "TOKEN_GATE_CORPUS"
+
+// Corpus finds the labelled corpus of real release workflows (its
+// labels.json and one folder per repository), or skips the test and says
+// why; it looks where AIBrixWorkflows looks.
+func Corpus(t testing.TB) string {
+	t.Helper()
+	if dir := os.Getenv(CorpusEnv); dir != "" {
+		if !isDir(dir) {
+			t.Skip(CorpusEnv + "=" + dir + " is not a folder")
+		}
+		return dir
+	}
+	aibrix, _ := LookupAIBrix()
+	if aibrix != "" {
+		if dir := filepath.Join(filepath.Dir(aibrix), "corpus"); isDir(dir) {
+			return dir
+		}
+	}
+	t.Skip("the labelled corpus is not here: set " + CorpusEnv + " to a folder holding it (shared/workflows/corpus)")
+	return ""
+}

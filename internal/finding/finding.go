@@ -60,6 +60,9 @@ type Publish struct {
 	// Caller is, for a step of a called workflow, the calling job's uses:
 	// line in the workflow that runs it.
 	Caller *Place `json:"caller,omitempty"`
+	// Secret is, for an image, the credential it is pushed with; for
+	// anything else, the secret the step publishes with, if any.
+	Secret string `json:"secret,omitempty"`
 }
 
 // Credential is one push credential: a secret, for one registry.
@@ -70,10 +73,13 @@ type Credential struct {
 	// Registry is the registry's name as people write it (docker.io).
 	Registry string `json:"registry"`
 	// Username is how the first login names the account, as written.
-	Username  string       `json:"username"`
-	Uses      []Place      `json:"uses"`
-	Images    []string     `json:"images"`
-	CheckedBy []CheckPlace `json:"checked_by"`
+	Username string `json:"username"`
+	// CannotCheck says why token-gate cannot check it (AWS keys that a
+	// login trades for a registry password), "" when it can.
+	CannotCheck string       `json:"cannot-check,omitempty"`
+	Uses        []Place      `json:"uses"`
+	Images      []string     `json:"images"`
+	CheckedBy   []CheckPlace `json:"checked_by"`
 }
 
 // CheckPlace is a token-gate step that checks a credential.
@@ -149,7 +155,7 @@ func (r Report) Redacted(f func(string) string) Report {
 	if r.Publishes != nil {
 		out.Publishes = make([]Publish, len(r.Publishes))
 		for i, p := range r.Publishes {
-			p.File, p.Job, p.Step, p.Target = f(p.File), f(p.Job), f(p.Step), f(p.Target)
+			p.File, p.Job, p.Step, p.Target, p.Secret = f(p.File), f(p.Job), f(p.Step), f(p.Target), f(p.Secret)
 			if p.Caller != nil {
 				c := *p.Caller
 				c.File, c.Job = f(c.File), f(c.Job)
@@ -170,7 +176,7 @@ func (r Report) Redacted(f func(string) string) Report {
 
 // Redacted returns the credential with f applied to its texts.
 func (c Credential) Redacted(f func(string) string) Credential {
-	c.Secret, c.Username, c.Registry = f(c.Secret), f(c.Username), f(c.Registry)
+	c.Secret, c.Username, c.Registry, c.CannotCheck = f(c.Secret), f(c.Username), f(c.Registry), f(c.CannotCheck)
 	c.Images = mapAll(c.Images, f)
 	uses := make([]Place, len(c.Uses))
 	for i, u := range c.Uses {

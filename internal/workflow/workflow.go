@@ -205,6 +205,11 @@ type Step struct {
 	// Flow marks a step written { uses: …, with: { … } }, or read
 	// through an alias: no place to insert a line.
 	Flow bool
+	// Background marks a step that runs beside the steps after it, until
+	// a step that waits (Wait); its failure shows there (parallel steps,
+	// GitHub changelog 2026-06-25; docs/facts.md, "Workflows").
+	Background bool
+	Wait       bool
 }
 
 // Label names a step for a person: its name, else its id, else what it
@@ -490,6 +495,17 @@ func (r *reader) value(n *yaml.Node) Value {
 	return v
 }
 
+// usesPtr reads a uses: value. The self-repository form $/path (GitHub
+// changelog 2026-07-30) names the running commit's file as ./path does,
+// and reads as ./path (docs/facts.md, "Workflows").
+func (r *reader) usesPtr(n *yaml.Node) *Value {
+	v := r.value(n)
+	if rest, ok := strings.CutPrefix(v.Text, "$/"); ok {
+		v.Text = "./" + rest
+	}
+	return &v
+}
+
 // valuePtr is value, for the model's optional fields.
 func (r *reader) valuePtr(n *yaml.Node) *Value {
 	v := r.value(n)
@@ -731,7 +747,7 @@ func (r *reader) job(kv pair) *Job {
 				j.Steps = append(j.Steps, r.step(i, item))
 			}
 		case "uses":
-			j.Uses = r.valuePtr(p.value)
+			j.Uses = r.usesPtr(p.value)
 		case "with":
 			j.With = r.vars(p.value)
 		case "secrets":
@@ -799,7 +815,7 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 		case "if":
 			s.If = r.valuePtr(kv.value)
 		case "uses":
-			s.Uses = r.valuePtr(kv.value)
+			s.Uses = r.usesPtr(kv.value)
 		case "with":
 			s.With = r.vars(kv.value)
 		case "run":
@@ -809,6 +825,11 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 		case "continue-on-error":
 			v := r.value(kv.value)
 			s.ContinueOnError = v.Raw == true || strings.EqualFold(v.Text, "true")
+		case "background":
+			v := r.value(kv.value)
+			s.Background = v.Raw == true || strings.EqualFold(v.Text, "true")
+		case "wait", "wait-all":
+			s.Wait = true
 		}
 		s.Exprs = r.exprs(kv.value, s.Exprs)
 	}
