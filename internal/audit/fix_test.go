@@ -82,7 +82,7 @@ func TestFixRefusesWhatItCannotKeep(t *testing.T) {
 		why:   "the needs: of job a is an alias",
 	}, {
 		name: "a job that runs whatever came before",
-		src: "on: push\njobs:\n  a:\n    if: ${{ !cancelled() }}\n    runs-on: x\n" + pushSteps,
+		src:  "on: push\njobs:\n  a:\n    if: ${{ !cancelled() }}\n    runs-on: x\n" + pushSteps,
 		why:  "runs whatever the jobs before it did",
 	}, {
 		name: "a login whose if: reads a step's output",

@@ -113,12 +113,17 @@ func samePlan(orig, fixed *planner) string {
 		if m == nil {
 			return "job " + n.id + " would be gone"
 		}
-		// Order: whatever the fixed job waits for among the original jobs,
-		// the original job waited for already.
-		for _, anc := range m.ancestors() {
-			if o := findNode(orig.r, anc.id); o != nil && !n.hasAncestor(o) && o != n.caller {
-				return fmt.Sprintf("job %s would wait for job %s, which it did not", n.id, o.id)
+		// Order: the fixed job still waits for all it waited for, and
+		// never for itself (a cycle GitHub refuses). A wait between jobs
+		// the original ran side by side is an order it allowed; whether it
+		// changes what runs, the scenarios below tell.
+		for _, anc := range n.ancestors() {
+			if f := byID[anc.id]; f == nil || !m.hasAncestor(f) {
+				return fmt.Sprintf("job %s would no longer wait for job %s", n.id, anc.id)
 			}
+		}
+		if m.hasAncestor(m) {
+			return "job " + n.id + " would wait for itself"
 		}
 	}
 	why := ""
