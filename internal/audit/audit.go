@@ -87,8 +87,10 @@ type Options struct {
 }
 
 // DefaultTokenGate is the reference a fix writes when the workflows name
-// none: the major release tag (docs/install.md, "Pinning").
-const DefaultTokenGate = "token-gate/token-gate@v1"
+// none and this build is no release: until the first release, @main is the
+// one that exists (docs/install.md). A release build writes its major tag,
+// or its commit (Options).
+const DefaultTokenGate = "token-gate/token-gate@main"
 
 type auditor struct {
 	repo     *workflow.Repo

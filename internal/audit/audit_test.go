@@ -107,7 +107,7 @@ func TestPatterns(t *testing.T) {
 			"unresolved matrix.yml:30:17 job=push secret=",
 			"unresolved matrix.yml:36:11 job=shared secret=",
 		},
-		pushes: []string{"GHCR_PAT@ghcr.io: "},
+		pushes: []string{"GHCR_PAT@ghcr.io: ghcr.io/acme/${{ needs.plan.outputs.name }}"},
 	}, {
 		dir:      "gated", // a pre-flight proves every credential for every image, and everything needs it
 		findings: []string{},

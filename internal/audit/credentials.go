@@ -66,7 +66,6 @@ func (a *auditor) credentials(runs []*run) *credSet {
 						c.CheckedBy = append(c.CheckedBy, cp)
 					}
 				case evPush:
-					cs.pushes[e.cred] = true
 					switch {
 					case e.image != "":
 						if !slices.Contains(c.Images, e.image) {
@@ -81,6 +80,27 @@ func (a *auditor) credentials(runs []*run) *credSet {
 					}
 				}
 			}
+		}
+	}
+	// A credential pushes when, in some way a run can go, one of its
+	// pushes runs: a login whose pushes never run (a read-only token
+	// chosen where nothing is pushed) makes no push credential.
+	for _, r := range runs {
+		p := a.planner(r)
+		p.each(false, func(sc scenario) {
+			o := p.simulate(sc)
+			for _, e := range o.ran() {
+				if e.kind == evPush && e.hasCred {
+					cs.pushes[e.cred] = true
+				}
+			}
+		})
+	}
+	for k, c := range cs.byKey {
+		c.PushesUnnamed = cs.unlisted[k] && cs.pushes[k]
+		if !cs.pushes[k] {
+			c.Images = []string{}
+			delete(cs.templates, k)
 		}
 	}
 	return cs

@@ -59,6 +59,9 @@ type event struct {
 	// maybe marks a push that a command nobody knows may make after a
 	// login: its image is not known.
 	maybe bool
+	// tokenless marks a token-gate step given no token at all; keyless a
+	// login with no secret (an OIDC login).
+	tokenless, keyless bool
 }
 
 // credKey names a credential: a secret, and the registry it is for.
@@ -223,6 +226,14 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 	if !ok || strings.TrimSpace(pw.Text) == "" {
 		if auth, ok := workflow.Lookup(s.With, "registry-auth"); ok && strings.TrimSpace(auth.Text) != "" {
 			a.registryAuthEvents(n, s, auth)
+			return
+		}
+		// No password: a keyless login (Docker Hub's OIDC login, in
+		// docker/login-action v4.5+). Its pushes have a login, and no
+		// secret to check (docs/facts.md, "docker/login-action").
+		regValue, hasReg := workflow.Lookup(s.With, l.registry)
+		for _, reg := range a.registries(n, s, regValue.Text, hasReg, l.home, place) {
+			n.events = append(n.events, &event{kind: evLogin, cred: credKey{registry: reg}, place: place, keyless: true})
 		}
 		return
 	}
@@ -247,10 +258,107 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 			return
 		}
 	}
+	// A password chosen by a condition (cond && secrets.A || secrets.B)
+	// is each secret under its own condition, with the username chosen
+	// alike.
+	if alts := choices(pw.Text); len(alts) > 1 {
+		users := choices(user.Text)
+		for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
+			for i, alt := range alts {
+				altSecrets := n.secretRefs("${{ "+expr.Format(alt.value)+" }}", s, 0)
+				if len(altSecrets) == 0 {
+					continue
+				}
+				username := rawText(n.file, user)
+				if len(users) == len(alts) && expr.Format(users[i].cond) == expr.Format(alt.cond) {
+					username = choiceText(users[i].value)
+				}
+				before := len(n.events)
+				a.exchangedLogin(n, s, place, altSecrets, reg, username, exchangedRegistry(reg, username))
+				for _, e := range n.events[before:] {
+					e.when = a.condOf(alt.cond)
+				}
+			}
+		}
+		return
+	}
 	for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
 		why := exchangedRegistry(reg, rawText(n.file, user))
 		a.exchangedLogin(n, s, place, secrets, reg, rawText(n.file, user), why)
 	}
+}
+
+// choice is one value an expression may take, and when.
+type choice struct {
+	cond, value expr.Node
+}
+
+// choices reads GitHub's conditional idiom, A && X || B && Y || Z, in a
+// value that is one expression: X when A, Y when !A && B, Z otherwise.
+// Anything else is one choice, always.
+func choices(text string) []choice {
+	segs, err := expr.Scan(strings.TrimSpace(text))
+	if err != nil || len(segs) != 1 || !segs[0].Expr {
+		return nil
+	}
+	var out []choice
+	var prior expr.Node
+	n := exprNode(segs[0].Text)
+	for {
+		or, ok := n.(expr.Binary)
+		if !ok || or.Op != "||" {
+			break
+		}
+		and, ok := or.L.(expr.Binary)
+		if !ok || and.Op != "&&" {
+			break
+		}
+		out = append(out, choice{cond: andNode(prior, and.L), value: and.R})
+		prior = andNode(prior, expr.Not{X: and.L})
+		n = or.R
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return append(out, choice{cond: prior, value: n})
+}
+
+func andNode(a, b expr.Node) expr.Node {
+	if a == nil {
+		return b
+	}
+	return expr.Binary{Op: "&&", L: a, R: b}
+}
+
+// choiceText writes a choice's value as a with: value: a string literal
+// as itself, anything else as an expression.
+func choiceText(n expr.Node) string {
+	if lit, ok := n.(expr.Literal); ok {
+		if s, ok := lit.Value.(string); ok {
+			return s
+		}
+	}
+	return "${{ " + expr.Format(n) + " }}"
+}
+
+// condOf makes a condition of an expression the audit composed.
+func (a *auditor) condOf(n expr.Node) *condition {
+	if n == nil {
+		return nil
+	}
+	text := "${{ " + expr.Format(n) + " }}"
+	return &condition{value: workflow.Value{Text: text}, node: expr.KeyLeaves(n), status: expr.HasStatus(n)}
+}
+
+// andCond is both conditions.
+func (a *auditor) andCond(x, y *condition) *condition {
+	switch {
+	case x == nil:
+		return y
+	case y == nil:
+		return x
+	}
+	return a.condOf(expr.Binary{Op: "&&", L: x.node, R: y.node})
 }
 
 // exchangedLogin records a login with each secret; exchanged, when set,
@@ -400,6 +508,9 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 	}
 	if len(secrets) == 0 || registry == "" {
 		e := base
+		tok, _ := input(config.InToken)
+		lines, _ := input(config.InTokens)
+		e.tokenless = strings.Trim(strings.TrimSpace(tok.Text), `'"`) == "" && len(config.TokenLines(lines.Text)) == 0
 		n.events = append(n.events, &e) // an audit-only step, or one the audit cannot place
 		return
 	}
@@ -640,6 +751,15 @@ func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 	// place; a username given as an input is the step's with: value.
 	for _, e := range inner.events {
 		e.place = a.place(n.file, s.Pos, n, s)
+		if e.hasCred {
+			// Where the step hands the action that secret: its with:.
+			for _, w := range s.With {
+				if slices.ContainsFunc(n.secretRefs(w.Value.Text, s, 0), func(r string) bool { return strings.EqualFold(r, e.cred.secret) }) {
+					e.place = a.place(n.file, w.Value.Pos, n, s)
+					break
+				}
+			}
+		}
 		if name, ok := inputRef(e.username); ok {
 			if v, found := workflow.Lookup(s.With, name); found {
 				e.username = rawText(n.file, v)
@@ -1098,11 +1218,14 @@ func (a *auditor) attribute(n *node) {
 	for _, e := range n.events {
 		switch e.kind {
 		case evLogin:
-			if e.hasCred {
+			if e.hasCred || e.keyless {
 				logins = append(logins, e)
 			}
 		case evPush:
 			login := lastLogin(logins, e)
+			if login != nil && login.keyless {
+				continue // pushed with a login that has no secret
+			}
 			if login == nil {
 				if e.image != "" && !e.maybe {
 					a.unresolved(e.place, "", fmt.Sprintf("%s pushes %s, but no login to %s comes before it in the job, so the credential it pushes with is not known.",
@@ -1110,16 +1233,19 @@ func (a *auditor) attribute(n *node) {
 				}
 				continue
 			}
+			pushWhen := e.when
 			e.cred, e.hasCred, e.username = login.cred, true, login.username
+			e.when = a.andCond(pushWhen, login.when)
 			if e.registry == "" {
 				e.registry = login.cred.registry
 			}
 			// A login whose password is one of several secrets (a ? b :
 			// c, written with && and ||) pushes with whichever it got.
 			for _, other := range logins {
-				if other != login && other.step == login.step && other.cred.registry == login.cred.registry && other.cred != login.cred {
+				if other != login && other.step == login.step && other.cred.registry == login.cred.registry && other.cred != login.cred && other.hasCred {
 					twin := *e
 					twin.cred, twin.username = other.cred, other.username
+					twin.when = a.andCond(pushWhen, other.when)
 					extra = append(extra, &twin)
 				}
 			}

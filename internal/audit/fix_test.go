@@ -50,7 +50,8 @@ func TestFixNeedsInEveryForm(t *testing.T) {
 		"  flow:\n    needs: [ setup, preflight ]\n",
 		"  trailing:\n    needs: [setup, preflight,]\n",
 		"  block:\n    needs:\n      - setup\n      - preflight\n",
-		"jobs:\n  preflight:\n    runs-on: ubuntu-latest\n",
+		// Before the first job that needs it, with a word on why.
+		"      - run: echo\n  # Checks the push credentials before anything publishes (token-gate audit --fix).\n  preflight:\n    runs-on: ubuntu-latest\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the fix lacks %q:\n%s", want, got)
@@ -189,7 +190,7 @@ func TestFixConditions(t *testing.T) {
 		"  image:\n    needs: release-please\n    if: ${{ needs.release-please.outputs.created }}\n    runs-on: x\n" + login("CR_PAT")
 	res := auditText(t, rp)
 	got = string(res.Fix()[workflow.Dir+"/w.yml"])
-	if strings.Contains(got, "preflight") || !strings.Contains(got, "    steps:\n      - uses: token-gate/token-gate@v1\n") {
+	if strings.Contains(got, "preflight") || !strings.Contains(got, "    steps:\n      - uses: token-gate/token-gate@main\n") {
 		t.Errorf("release-please's shape:\n%s", got)
 	}
 	if !res.HasErrors() || !strings.Contains(res.Findings[0].Fix, "which must itself wait for the check") {

@@ -87,15 +87,30 @@ func afterLine(f *workflow.File, n int) (int, string) {
 // insertJobs puts jobs first under jobs:, so that they read first: before
 // the first line that is not blank (a comment above the first job stays
 // with it), followed by a blank line when the file keeps its jobs apart so.
-func insertJobs(f *workflow.File, text string) (Edit, error) {
+func insertJobs(f *workflow.File, before *workflow.Job, text string) (Edit, error) {
 	if !f.JobsBlock || len(f.Jobs) == 0 {
 		return Edit{}, fmt.Errorf("jobs: is not written as a block of jobs")
 	}
-	line := f.JobsKey.Line + 1
-	for line <= f.Lines() && strings.TrimSpace(f.Line(line)) == "" {
-		line++
+	blank := blankBetweenJobs(f)
+	if before == nil {
+		// After the last job: after its last line that is not blank.
+		last := f.Lines()
+		for last > f.JobsKey.Line && strings.TrimSpace(f.Line(last)) == "" {
+			last--
+		}
+		at, prefix := afterLine(f, last)
+		if blank || len(f.Jobs) == 1 {
+			prefix += "\n"
+		}
+		return Edit{Offset: at, Text: prefix + text}, nil
 	}
-	if blankBetweenJobs(f) {
+	// Before the job, and before the comment lines right above it, which
+	// belong to it.
+	line := before.Pos.Line
+	for line-1 > f.JobsKey.Line && strings.HasPrefix(strings.TrimSpace(f.Line(line-1)), "#") {
+		line--
+	}
+	if blank || len(f.Jobs) == 1 {
 		text += "\n"
 	}
 	at, prefix := lineStart(f, line)
@@ -131,7 +146,11 @@ func needsEdit(f *workflow.File, j *workflow.Job, ids []string) (Edit, error) {
 		if len(ids) > 1 {
 			value = "[" + list + "]"
 		}
-		at, prefix := afterLine(f, j.Pos.Line)
+		after := j.Pos.Line
+		if j.Name != nil && j.Name.Pos.Line == j.Pos.Line+1 && j.Name.Style != workflow.Block {
+			after = j.Name.Pos.Line // a job's name reads first
+		}
+		at, prefix := afterLine(f, after)
 		return Edit{Offset: at, Text: prefix + strings.Repeat(" ", j.BodyCol-1) + "needs: " + value + "\n"}, nil
 	case j.NeedsValue.Seq && j.NeedsValue.Flow:
 		start := f.Offset(j.NeedsValue.Pos)

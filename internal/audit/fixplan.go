@@ -39,6 +39,8 @@ type filePlan struct {
 	// the file pins its actions by SHA and token-gate could not be.
 	problems []string
 	unpinned bool
+	// caveats say what a written fix does not do, one sentence each.
+	caveats []string
 }
 
 type plannedJob struct {
@@ -191,13 +193,14 @@ func (a *auditor) planCheck(r *run, cs *credSet, k credKey) (*check, string) {
 	if why := cs.exchanged[k]; why != "" {
 		return nil, "it is " + why + ", which token-gate cannot check; check it with its cloud's own step first"
 	}
-	if k.secret == "GITHUB_TOKEN" && len(cs.byKey[k].Images)+len(cs.templates[k]) == 0 {
-		return nil, "GITHUB_TOKEN is checked only with the images it pushes, and the audit cannot name them"
-	}
 	c := &check{key: k}
 	github := registryMatches(githubRegistry, k.registry)
-	for _, img := range append(slices.Clone(cs.byKey[k].Images), cs.templates[k]...) {
+	// The images this run pushes with it, not those of other workflows.
+	for _, img := range runImages(r, k) {
 		c.packages = append(c.packages, gateImage(img, k.registry, github))
+	}
+	if k.secret == "GITHUB_TOKEN" && len(c.packages) == 0 {
+		return nil, "GITHUB_TOKEN is checked only with the images it pushes, and the audit cannot name them"
 	}
 	envs := map[string]bool{}
 	// A job that only logs in (to read) is no use the check must cover:
@@ -285,7 +288,7 @@ func (a *auditor) conditions(r *run, c *check) string {
 			return ""
 		}
 		for m := e.node; m != nil; m = m.caller {
-			if m.cond != nil && m.cond.status {
+			if m.cond != nil && m.cond.status && m.caller == nil && a.planner(r).runsAfterFailure(m) {
 				c.noStep = true
 				return "job " + m.id + " runs whatever the jobs before it did, so a check before it cannot hold it back"
 			}
@@ -365,10 +368,10 @@ func (a *auditor) portable(r *run, cond *condition, n *node, s *workflow.Step) (
 	if cond.node == nil {
 		return "", nil, "an if: (" + clipText(cond.value.Text) + ") the audit cannot read"
 	}
-	if cond.status {
-		return "", nil, "an if: (" + clipText(cond.value.Text) + ") with a status function, which a preflight cannot copy"
-	}
-	cnode, home := cond.node, n
+	// Status functions speak of what ran before the use; with good
+	// credentials all of it succeeded, and so did what runs before the
+	// check: success() and !failure() read true, failure() false.
+	cnode, home := stripStatus(cond.node), n
 	for m := n; m != nil && m.file != r.root; m = m.caller {
 		var failed string
 		cnode = expr.Rewrite(cnode, func(p expr.Property) (expr.Node, bool) {
@@ -534,12 +537,12 @@ func (a *auditor) guards(r *run, c *check) []*node {
 	}
 	var out []*node
 	for _, n := range r.top {
-		if !set[n] || n.cond != nil && n.cond.status {
+		if !set[n] || n.cond != nil && n.cond.status && p.runsAfterFailure(n) {
 			continue
 		}
 		downstream := false
 		for m := range set {
-			if m != n && n.hasAncestor(m) && !(m.cond != nil && m.cond.status) {
+			if m != n && n.hasAncestor(m) && !(m.cond != nil && m.cond.status && p.runsAfterFailure(m)) {
 				downstream = true
 			}
 		}
@@ -570,29 +573,23 @@ func (p *filePlan) words() string {
 		parts = append(parts, part)
 	}
 	for _, s := range p.steps {
-		parts = append(parts, fmt.Sprintf("check %s in job %s before its login", s.cred.secret, s.job))
+		parts = append(parts, fmt.Sprintf("check %s in job %s, right before its login", s.cred.secret, s.job))
 	}
 	for _, w := range p.waits {
 		parts = append(parts, fmt.Sprintf("make %s need %s, which checks %s", wordsList(w.guards), w.check, w.cred.secret))
 	}
-	text := ""
+	var sentences []string
 	if len(parts) > 0 {
-		text = strings.ToUpper(parts[0][:1]) + parts[0][1:]
-		if len(parts) > 1 {
-			text = strings.ToUpper(wordsList(parts)[:1]) + wordsList(parts)[1:]
-		}
-		text += " (token-gate audit --fix writes it)."
+		sentences = append(sentences, "token-gate audit --fix writes this: "+wordsList(parts)+".")
 	}
+	sentences = append(sentences, p.caveats...)
 	if p.unpinned {
-		text += " This workflow pins its actions by commit SHA, and this build of token-gate knows no release commit: pin token-gate the same way (its release page gives the commit) before merging."
+		sentences = append(sentences, "This workflow pins its actions by commit SHA, and this build of token-gate knows no release commit: pin token-gate the same way (its release page gives the commit) before merging.")
 	}
 	if len(p.problems) > 0 {
-		if text != "" {
-			text += " "
-		}
-		text += "Not written: " + strings.Join(p.problems, "; ") + "."
+		sentences = append(sentences, "Not written: "+strings.Join(p.problems, "; ")+".")
 	}
-	return text
+	return strings.Join(sentences, " ")
 }
 
 // snippet is the workflow text the fix adds, for people.
@@ -665,6 +662,10 @@ func simplify(n expr.Node) expr.Node {
 		return ok && lit.Value == v
 	}
 	switch {
+	case b.Op == "&&" && (isLit(l, false) || isLit(r, false)):
+		return expr.Literal{Value: false}
+	case b.Op == "||" && (isLit(l, true) || isLit(r, true)):
+		return expr.Literal{Value: true}
 	case b.Op == "&&" && isLit(r, true):
 		return l
 	case b.Op == "&&" && isLit(l, true):
@@ -684,7 +685,7 @@ func (a *auditor) planExisting(r *run, k credKey) *check {
 	var job *node
 	for _, n := range r.top {
 		for _, e := range n.events {
-			if e.kind == evCheck && e.hasCred && e.cred.matches(k) && job == nil && (n.cond == nil || !n.cond.status) {
+			if e.kind == evCheck && e.hasCred && e.cred.matches(k) && job == nil && (n.cond == nil || !n.cond.status || !a.planner(r).runsAfterFailure(n)) {
 				job = n
 			}
 		}
@@ -711,4 +712,54 @@ func (a *auditor) planExisting(r *run, k credKey) *check {
 	}
 	c.guards = guards
 	return c
+}
+
+// runImages are the images a run pushes with a credential, named or named
+// by what the runner fills in, sorted.
+func runImages(r *run, k credKey) []string {
+	var out []string
+	for _, n := range r.nodes {
+		for _, e := range n.events {
+			if e.kind != evPush || !e.hasCred || !e.cred.matches(k) {
+				continue
+			}
+			img := e.image
+			if img == "" {
+				img = e.template
+			}
+			if img != "" && !slices.Contains(out, img) {
+				out = append(out, img)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// stripStatus reads a condition's status functions as a run with good
+// credentials and no other failure sees them: always(), success() and
+// !cancelled() true, failure() and cancelled() false.
+func stripStatus(n expr.Node) expr.Node {
+	switch x := n.(type) {
+	case expr.Keyed:
+		return stripStatus(x.X)
+	case expr.Call:
+		switch x.Name {
+		case "always", "success":
+			return expr.Literal{Value: true}
+		case "failure", "cancelled":
+			return expr.Literal{Value: false}
+		}
+	case expr.Not:
+		inner := stripStatus(x.X)
+		if lit, ok := inner.(expr.Literal); ok {
+			if b, ok := lit.Value.(bool); ok {
+				return expr.Literal{Value: !b}
+			}
+		}
+		return expr.Not{X: inner}
+	case expr.Binary:
+		return simplify(expr.Binary{Op: x.Op, L: stripStatus(x.L), R: stripStatus(x.R)})
+	}
+	return n
 }

@@ -2,8 +2,11 @@ package audit
 
 import (
 	"fmt"
+
 	"slices"
 	"strings"
+
+	"github.com/token-gate/token-gate/internal/expr"
 
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/workflow"
@@ -14,7 +17,7 @@ import (
 // the others, and needs: on the guarded jobs. auditMode is what the
 // preflight's audit does with this workflow's own errors.
 func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode string) {
-	p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
+	p.edits, p.jobs, p.steps, p.waits, p.caveats = nil, nil, nil, nil, nil
 	f := r.root
 	groups := map[string][]*check{}
 	var envOrder []string
@@ -35,8 +38,12 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 			continue
 		}
 		c.guards = a.guards(r, c)
+		a.packageNeeds(r, c)
 		for _, h := range a.unguardable(r, c) {
-			p.problems = appendOnce(p.problems, fmt.Sprintf("job %s runs whatever the jobs before it did, so no check holds it back: make its if: wait for the check (needs.%s.result == 'success')", h.id, Preflight))
+			p.problems = appendOnce(p.problems, fmt.Sprintf("job %s runs whatever the jobs before it did, so no check holds it back: make its if: wait for the check (add && needs.%s.result == 'success', and %s to its needs)", h.id, Preflight, Preflight))
+		}
+		if len(c.packages) == 0 && c.key.secret != "GITHUB_TOKEN" {
+			p.caveats = appendOnce(p.caveats, fmt.Sprintf("The check of %s names no images (the workflow names them only at run time): it proves the credential, not its right to push them.", c.key.secret))
 		}
 		// The outputs a condition reads must come from jobs every guarded
 		// job already waits for: else needing them changes what runs.
@@ -97,7 +104,7 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 	}
 	p.unpinned = pinsBySHA(f) && !isSHA(refVersion(a.tokenGateRef(f)))
 	if jobsText.Len() > 0 {
-		e, err := insertJobs(f, jobsText.String())
+		e, err := insertJobs(f, placeFor(r, groups), jobsText.String())
 		if err != nil {
 			p.problems = append(p.problems, err.Error())
 			p.jobs = nil
@@ -153,6 +160,7 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 		fmt.Fprintf(&b, "%s"+format+"\n", append([]any{pad(indent)}, args...)...)
 	}
 	hoisted := commonJobIf(r, checks, guards)
+	line(in.job, "# Checks the push credentials before anything publishes (token-gate audit --fix).")
 	line(in.job, "%s:", id)
 	if hoisted != "" {
 		line(in.body, "if: %s", yamlScalar(hoisted))
@@ -177,7 +185,7 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 		// secrets exist only in jobs that name it.
 		line(in.body, "environment: %s", env)
 	}
-	line(in.body, "runs-on: ubuntu-latest")
+	line(in.body, "runs-on: %s", runner(f))
 	line(in.body, "permissions:")
 	line(in.body+unit, "contents: read")
 	if slices.ContainsFunc(checks, func(c *check) bool { return c.key.secret == "GITHUB_TOKEN" }) {
@@ -185,6 +193,10 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 		line(in.body+unit, "packages: write")
 	}
 	ref := a.tokenGateRef(f)
+	if pinsBySHA(f) && !isSHA(refVersion(ref)) {
+		// The file pins every action by SHA; say so where it shows.
+		ref += " # pin by commit SHA, as this file pins its other actions"
+	}
 	line(in.body, "steps:")
 	item := "-" + pad(in.step-in.dash-1) // the dash and its gap, as the file writes them
 	line(in.dash, "%suses: %s", item, a.checkoutRef(f))
@@ -202,9 +214,12 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 			continue
 		}
 		if first && cond != "" {
-			// The audit runs whatever the checks' conditions say.
+			// The audit runs whatever the checks' conditions say: an
+			// audit-only step, given no token and told to skip it.
 			line(in.dash, "%suses: %s", item, ref)
 			line(in.step, "with:")
+			line(in.step+unit, "token: ''")
+			line(in.step+unit, "on-missing: skip")
 			line(in.step+unit, "audit: %s", auditMode)
 			first = false
 		}
@@ -230,7 +245,9 @@ func writeCheckInputs(line func(int, string, ...any), w, unit int, k credKey, us
 	github := registryMatches(githubRegistry, k.registry)
 	if !github {
 		line(w, "registry: %s", image.DisplayHost(k.registry))
-		line(w, "username: %s", yamlScalar(username))
+		// A tab inside ${{ }} is whitespace to GitHub, and no style to
+		// copy.
+		line(w, "username: %s", yamlScalar(strings.ReplaceAll(username, "\t", " ")))
 	}
 	if k.secret == "GITHUB_TOKEN" {
 		line(w, "token: ${{ github.token }}")
@@ -393,9 +410,7 @@ func (a *auditor) writeStep(r *run, p *filePlan, c *check) {
 	p.edits = append(p.edits, e)
 	p.steps = append(p.steps, plannedStep{job: n.id, text: b.String(), cred: c.key})
 	if reason := c.stepOnly; reason != "" {
-		if msg := fmt.Sprintf("%s is checked in job %s only, not in a preflight, so what publishes before that job is not held back: %s", c.key.secret, n.id, reason); !slices.Contains(p.problems, msg) {
-			p.problems = append(p.problems, msg)
-		}
+		p.caveats = appendOnce(p.caveats, fmt.Sprintf("The check of %s in job %s is no preflight, so what publishes before that job is not held back: %s.", c.key.secret, n.id, reason))
 	}
 }
 
@@ -431,15 +446,13 @@ func (a *auditor) tokenGateRef(f *workflow.File) string {
 	return a.opts.TokenGate
 }
 
-// pinsBySHA reports a file whose actions (other than local ones) are all
-// pinned by a full commit SHA.
+// pinsBySHA reports a file whose steps' actions (other than local ones)
+// are all pinned by a full commit SHA. Reusable workflows called by a job
+// are left out: some must be called by tag (SLSA's generators).
 func pinsBySHA(f *workflow.File) bool {
 	count := 0
 	for _, j := range f.Jobs {
 		refs := []*workflow.Value{}
-		if j.Uses != nil {
-			refs = append(refs, j.Uses)
-		}
 		for _, s := range j.Steps {
 			if s.Uses != nil {
 				refs = append(refs, s.Uses)
@@ -499,7 +512,7 @@ func (a *auditor) unguardable(r *run, c *check) []*node {
 		}
 		for _, e := range o.ran() {
 			top := e.node.top
-			if e.kind == evPublish && top.cond != nil && top.cond.status && !slices.Contains(out, top) {
+			if e.kind == evPublish && top.cond != nil && top.cond.status && p.runsAfterFailure(top) && !slices.Contains(out, top) {
 				out = append(out, top)
 			}
 		}
@@ -513,4 +526,118 @@ func nodeIDs(nodes []*node) []string {
 		out = append(out, n.id)
 	}
 	return out
+}
+
+// runner is the runs-on the file's jobs use most, when it is a plain
+// ubuntu label; else ubuntu-latest.
+func runner(f *workflow.File) string {
+	count := map[string]int{}
+	best := "ubuntu-latest"
+	for _, j := range f.Jobs {
+		if j.RunsOn == nil || j.RunsOn.Seq || j.RunsOn.Map {
+			continue
+		}
+		label := strings.TrimSpace(j.RunsOn.Text)
+		if !strings.HasPrefix(label, "ubuntu-") || strings.ContainsAny(label, "${} ") {
+			continue
+		}
+		count[label]++
+		if count[label] > count[best] {
+			best = label
+		}
+	}
+	return best
+}
+
+// placeFor is the job the preflight goes before: the first job, in file
+// order, that needs it, unless a job it needs comes later; then right
+// after the last of those. nil puts it first.
+func placeFor(r *run, groups map[string][]*check) *workflow.Job {
+	index := map[*workflow.Job]int{}
+	for i, j := range r.root.Jobs {
+		index[j] = i
+	}
+	first, lastDep := len(r.root.Jobs), -1
+	for _, group := range groups {
+		for _, c := range group {
+			for _, g := range c.guards {
+				first = min(first, index[g.job])
+			}
+			for _, d := range c.needs {
+				lastDep = max(lastDep, index[d.job])
+			}
+		}
+	}
+	at := first
+	if lastDep >= first {
+		at = lastDep + 1
+	}
+	if at >= len(r.root.Jobs) {
+		return nil
+	}
+	return r.root.Jobs[at]
+}
+
+// packageNeeds keeps the images named by another job's outputs that the
+// check can read: the preflight needs that job, which every guarded job
+// already waits for; the others are dropped.
+func (a *auditor) packageNeeds(r *run, c *check) {
+	var kept []string
+	for _, pkg := range c.packages {
+		ok := true
+		var deps []*node
+		for _, name := range neededJobs(pkg) {
+			dep := findTop(r, name)
+			if dep == nil {
+				ok = false
+				break
+			}
+			for _, g := range c.guards {
+				if g == dep || !g.hasAncestor(dep) {
+					ok = false
+				}
+			}
+			deps = append(deps, dep)
+		}
+		if !ok {
+			continue
+		}
+		kept = append(kept, pkg)
+		for _, d := range deps {
+			if !slices.Contains(c.needs, d) {
+				c.needs = append(c.needs, d)
+			}
+		}
+	}
+	c.packages = kept
+}
+
+// neededJobs are the jobs whose outputs a text's expressions read.
+func neededJobs(text string) []string {
+	var out []string
+	segs, _ := expr.Scan(text)
+	for _, seg := range segs {
+		if !seg.Expr {
+			continue
+		}
+		n := exprNode(seg.Text)
+		if n == nil {
+			continue
+		}
+		for _, p := range expr.Refs(n) {
+			if len(p) >= 2 && strings.EqualFold(p[0], "needs") && !slices.Contains(out, p[1]) {
+				out = append(out, p[1])
+			}
+		}
+	}
+	return out
+}
+
+func findTop(r *run, id string) *node {
+	for _, n := range r.top {
+		if strings.EqualFold(n.job.ID, id) {
+			return n
+		}
+	}
+	return nil
 }

@@ -119,6 +119,12 @@ func (a *auditor) imageTemplate(n *node, s *workflow.Step, repo, home string, un
 				if len(p) != 2 || n.envScope(s, p[1]) != "workflow" || n.file != n.top.file {
 					return "", false
 				}
+			case "needs":
+				// Another job's output: a check that needs that job can
+				// read it too (fixwrite.go decides whether it may).
+				if len(p) < 4 || !strings.EqualFold(p[2], "outputs") || n.caller != nil {
+					return "", false
+				}
 			default:
 				return "", false
 			}

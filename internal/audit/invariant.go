@@ -42,7 +42,7 @@ func (a *auditor) keepInvariant(r *run, p *filePlan, checks []*check) {
 		} else if len(checks) > 1 {
 			p.problems = append(p.problems, "no check is written: "+why)
 		}
-		p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
+		p.edits, p.jobs, p.steps, p.waits, p.caveats = nil, nil, nil, nil, nil
 		return
 	}
 	if errs {
@@ -50,7 +50,7 @@ func (a *auditor) keepInvariant(r *run, p *filePlan, checks []*check) {
 		// preflight: its audit only warns then.
 		a.writePlan(r, p, checks, "warn")
 		if w, _ := a.invariant(r, p); w != "" {
-			p.edits, p.jobs, p.steps, p.waits = nil, nil, nil, nil
+			p.edits, p.jobs, p.steps, p.waits, p.caveats = nil, nil, nil, nil, nil
 			p.problems = append(p.problems, "no check is written: "+w)
 		}
 	}

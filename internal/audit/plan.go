@@ -434,6 +434,10 @@ func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 // fails reports whether an event fails in a scenario.
 func fails(sc scenario, e *event) bool {
 	switch {
+	case e.kind == evCheck && e.tokenless && !e.passesEmpty:
+		// A check step given no token fails as an empty one, on every
+		// run, unless on-missing lets it pass (an audit-only step).
+		return true
 	case sc.mode == expired && e.hasCred && e.cred.matches(sc.bad) && (e.kind == evLogin || e.kind == evCheck || e.kind == evPush):
 		return true
 	case sc.mode == noRights && e.hasCred && e.cred.matches(sc.bad) && (e.kind == evPush || e.kind == evCheck && len(e.packages) > 0):

@@ -48,6 +48,7 @@ var publishers = []publisher{
 	{kind: "npm", target: "npm", run: "npx changeset publish"},
 	{kind: "npm", target: "npm", action: "JS-DevTools/npm-publish", secret: "token", not: []string{"dry-run"}},
 	{kind: "npm", target: "npm", action: "changesets/action", only: "publish"},
+	{kind: "github-release", target: "a GitHub release", action: "changesets/action", only: "createGithubReleases", onlyWord: "true"},
 	{kind: "cargo", target: "crates.io", run: "cargo publish", secret: "--token", not: []string{"--dry-run"}},
 	{kind: "cargo", target: "crates.io", action: "katyo/publish-crates", secret: "registry-token", not: []string{"dry-run"}},
 	{kind: "github-release", target: "a GitHub release", action: "softprops/action-gh-release", not: []string{"draft"}},

@@ -58,9 +58,9 @@ func (a *auditor) imagesInPart(r *run) {
 	}
 	names = dedupe(names)
 	a.add(Finding{Code: CodeImagesInPart, Severity: Warning, Place: where.place, Secret: strings.Join(secretsOf(pushed), ","),
-		Message: fmt.Sprintf("The images pushed with %s can be released in part: one of them can fail to push (expired, or no right to push there) after another has pushed its images. A rerun of the failed jobs (gh run rerun --failed) pushes the rest, unless the registry keeps tags immutable, where the tags already pushed cannot be pushed again.",
+		Message: fmt.Sprintf("The images pushed with %s can be released in part: one of them can fail to push (expired, or no right to push there) after another has pushed its images. A rerun of the failed jobs (gh run rerun --failed) pushes the rest only if every step of those jobs can run twice (a check that a tag is new, or an upload to PyPI, cannot), and not where the registry keeps tags immutable.",
 			wordsList(names)),
-		Fix: "Probe every credential's images before any of them is pushed: token-gate audit --fix writes a preflight job that checks each with its packages."})
+		Fix: "Probe every credential's images before any of them is pushed: a preflight job that checks each with its packages."})
 }
 
 // triedPush reports whether some push with k ran.

@@ -47,16 +47,24 @@ func (a *auditor) publishBeforeCheck(r *run) {
 	var jobs, creds []string
 	var keys []credKey
 	pypi := false
+	targets := map[string][]string{}
+	var order []string
 	for _, e := range publishes {
 		pypi = pypi || e.publishKind == "pypi"
-		if j := e.node.id + " (" + e.target + ")"; !slices.Contains(jobs, j) {
-			jobs = append(jobs, j)
+		if _, seen := targets[e.node.id]; !seen {
+			order = append(order, e.node.id)
+		}
+		if !slices.Contains(targets[e.node.id], e.target) {
+			targets[e.node.id] = append(targets[e.node.id], e.target)
 		}
 		for k := range hazards[e] {
 			if !slices.Contains(keys, k) {
 				keys = append(keys, k)
 			}
 		}
+	}
+	for _, id := range order {
+		jobs = append(jobs, id+" ("+wordsList(targets[id])+")")
 	}
 	slices.SortFunc(keys, func(x, y credKey) int { return strings.Compare(x.secret+x.registry, y.secret+y.registry) })
 	for _, k := range keys {
@@ -77,7 +85,7 @@ func (a *auditor) publishBeforeCheck(r *run) {
 	a.add(Finding{Code: CodePublishBeforeCheck, Severity: Error, Place: first.place, Secret: strings.Join(creds, ","), Jobs: tops,
 		Message: fmt.Sprintf("%s can publish before %s %s first used: if %s expired or been revoked, %s fails only after that, and %s.",
 			wordsList(jobs), wordsList(creds), agree(len(creds), "is", "are"), agree(len(creds), "it has", "they have"), agree(len(creds), "its first use", "their first use"), consequence),
-		Fix: "Check " + agree(len(creds), "it", "them") + " with token-gate before anything publishes: token-gate audit --fix writes a preflight job that the publishing jobs need."})
+		Fix: "Check " + agree(len(creds), "it", "them") + " with token-gate before anything publishes: a preflight job that the publishing jobs need."})
 }
 
 // runCreds lists the credentials a run logs in with, pushes with or

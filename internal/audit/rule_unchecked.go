@@ -38,13 +38,19 @@ func (a *auditor) unchecked(r *run, cs *credSet) {
 			continue
 		}
 		pushes := "pushes images the audit cannot name"
-		if imgs := cs.byKey[k].Images; len(imgs) > 0 {
+		if imgs := runImages(r, k); len(imgs) > 0 {
 			pushes = "pushes " + wordsList(clipList(imgs, 3))
 		}
+		// GitHub tells a token's expiry; Docker Hub and most registries
+		// tell no token its own (docs/facts.md, "Docker Hub tokens").
+		risk := "nothing warns before it expires, and a missing right to push shows only at the push"
+		if !registryMatches(githubRegistry, k.registry) {
+			risk = "nothing proves it before the job that logs in, and a missing right to push shows only at the push"
+		}
 		a.add(Finding{Code: CodeUnchecked, Severity: Warning, Place: first.place, Secret: k.secret,
-			Message: fmt.Sprintf("%s logs in to %s in job %s and %s, and no token-gate step checks it: nothing warns before it expires, and a missing right to push shows only at the push.",
-				k.secret, image.DisplayHost(k.registry), first.node.id, pushes),
-			Fix: "Check it with token-gate before it is used: token-gate audit --fix writes the check."})
+			Message: fmt.Sprintf("%s logs in to %s in job %s and %s, and no token-gate step checks it: %s.",
+				k.secret, image.DisplayHost(k.registry), first.node.id, pushes, risk),
+			Fix: "Check it with token-gate before it is used."})
 	}
 }
 

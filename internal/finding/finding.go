@@ -76,10 +76,12 @@ type Credential struct {
 	Username string `json:"username"`
 	// CannotCheck says why token-gate cannot check it (AWS keys that a
 	// login trades for a registry password), "" when it can.
-	CannotCheck string       `json:"cannot-check,omitempty"`
-	Uses        []Place      `json:"uses"`
-	Images      []string     `json:"images"`
-	CheckedBy   []CheckPlace `json:"checked_by"`
+	CannotCheck string   `json:"cannot-check,omitempty"`
+	Uses        []Place  `json:"uses"`
+	Images      []string `json:"images"`
+	// PushesUnnamed says it also pushes images the audit cannot name.
+	PushesUnnamed bool         `json:"pushes-unnamed,omitempty"`
+	CheckedBy     []CheckPlace `json:"checked_by"`
 }
 
 // CheckPlace is a token-gate step that checks a credential.

@@ -172,6 +172,8 @@ type Job struct {
 	InheritSecrets bool
 	SecretsKey     *Pos
 	Permissions    *Value
+	// RunsOn is the job's runs-on as written.
+	RunsOn *Value
 	// Environment is the environment's name as written (environment: NAME
 	// or environment: {name: NAME}), nil when the job names none.
 	Environment *Value
@@ -761,6 +763,8 @@ func (r *reader) job(kv pair) *Job {
 			}
 		case "permissions":
 			j.Permissions = r.valuePtr(p.value)
+		case "runs-on":
+			j.RunsOn = r.valuePtr(p.value)
 		case "environment":
 			v := r.value(p.value)
 			if v.Map {
