@@ -285,7 +285,7 @@ func TestActionWhereUsed(t *testing.T) {
 	for _, want := range []string{
 		"### Where it is used", "- `.github/workflows/ci.yml:25` (job `api`)", "It pushes ghcr.io/acme/api, ghcr.io/acme/new.",
 		"### Renewal checklist", "- [ ] Regenerate it with the scopes", "settings/tokens/new?scopes=",
-		"`gh secret set GHCR_PAT --repo aibrix/aibrix`", "`gh secret set GHCR_PAT --org aibrix --visibility VISIBILITY`",
+		"`gh secret set GHCR_PAT --repo aibrix/aibrix`", "`gh secret set GHCR_PAT --org aibrix --visibility selected --repos aibrix,OTHER_REPO`",
 		"- [ ] Re-run the token check.",
 	} {
 		if !strings.Contains(body, want) {

@@ -198,6 +198,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// errorf writes one error line. An error among args is written with the
+// paths it carries quoted through secret.Quote: a path is what was typed
+// (a DIR, a --tokens-file), which may be a token, control characters or
+// 100 KB, and the os package repeats it whole.
 func errorf(w io.Writer, format string, args ...any) {
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			args[i] = secret.QuotePaths(err)
+		}
+	}
 	fmt.Fprintf(w, "token-gate: "+format+"\n", args...)
 }

@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/transport"
 )
@@ -99,15 +102,17 @@ func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin str
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.scanLeaks(t, r, vars, stdin)
+	e.scanLeaks(t, r, vars, args, stdin)
 	return r
 }
 
 // scanLeaks runs after every run of every test: no token the fakes know, no
 // token given to the run and no registry token may appear, in any form the
 // program sends it, in any byte written or in any issue title, body or
-// comment.
-func (e *env) scanLeaks(t *testing.T, r result, vars map[string]string, stdin string) {
+// comment. Given to the run means in an input, GH_TOKEN, GITHUB_TOKEN,
+// standard input, a --tokens-file, or an argument shaped like a token (a
+// token typed where a path or a value belongs).
+func (e *env) scanLeaks(t *testing.T, r result, vars map[string]string, args []string, stdin string) {
 	t.Helper()
 	inputs := map[string]string{}
 	for k, v := range vars {
@@ -115,11 +120,37 @@ func (e *env) scanLeaks(t *testing.T, r result, vars map[string]string, stdin st
 			inputs[strings.ToLower(name)] = v
 		}
 	}
-	plausible := fake.RunSecrets(e.gh, e.reg, inputs, stdin, vars["GH_TOKEN"], vars["GITHUB_TOKEN"])
+	more := []string{stdin, vars["GH_TOKEN"], vars["GITHUB_TOKEN"]}
+	for i, a := range args {
+		value := a
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			value = v
+		}
+		more = append(more, tokenShaped().FindAllString(value, -1)...)
+		file := ""
+		switch {
+		case strings.TrimLeft(a, "-") == "tokens-file" && i+1 < len(args):
+			file = args[i+1]
+		case strings.HasPrefix(strings.TrimLeft(a, "-"), "tokens-file="):
+			file = value
+		}
+		if data, err := os.ReadFile(file); file != "" && err == nil {
+			for _, l := range config.TokenLines(string(data)) {
+				more = append(more, l.Secrets()...)
+			}
+		}
+	}
+	plausible := fake.RunSecrets(e.gh, e.reg, inputs, more...)
 	if leaks := fake.Leaks(r.All()+"\n"+e.gh.IssueText(), plausible...); len(leaks) > 0 {
 		t.Errorf("secrets leaked into what the program wrote or into issues: %v", leaks)
 	}
 }
+
+// tokenShaped finds the tokens an argument holds, wherever they are in it
+// (a path such as ./secrets/ghp_….txt).
+var tokenShaped = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:ghp_|github_pat_|gho_|ghu_|ghs_|ghr_|dckr_pat_|dckr_oat_)[A-Za-z0-9_.-]+`)
+})
 
 // assertNoLeak fails when any secret appears in any byte the program wrote,
 // outside the ::add-mask:: lines.

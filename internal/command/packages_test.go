@@ -578,8 +578,32 @@ func TestDiagnosisByOwner(t *testing.T) {
 		e.reg.Deny("aibrix/runtime", "permission_denied: installation not allowed to Write organization package")
 		r := e.runAction(t, map[string]string{"token": appToken, "token-name": "APP_TOKEN", "required-scopes": "", "packages": e.reg.Host + "/aibrix/runtime"})
 		msgs := r.Messages()
-		if !strings.Contains(msgs, "not this job's GITHUB_TOKEN") || !strings.Contains(msgs, "GHCR does not accept GitHub App tokens for this package") {
-			t.Errorf("an App token gets GITHUB_TOKEN advice:\n%s", msgs)
+		if !strings.Contains(msgs, "APP_TOKEN is not the token in `github-token`. If `github-token` keeps its default, this job's GITHUB_TOKEN, APP_TOKEN is a GitHub App's installation token") ||
+			!strings.Contains(msgs, "GHCR refuses GitHub App tokens on organization packages") {
+			t.Errorf("an App token is not told GHCR's rule on App tokens:\n%s", msgs)
+		}
+	})
+	// The job's own GITHUB_TOKEN checked while github-token holds another
+	// token (a PAT that writes the reminders): never called an App's.
+	t.Run("the job's GITHUB_TOKEN while github-token holds a PAT", func(t *testing.T) {
+		t.Parallel()
+		e := healthEnv(t)
+		jobToken := e.contexts["github.token"]
+		issuesPAT := fake.Token("ghp_", "issues")
+		e.gh.Add(issuesPAT, fake.Account{Login: "issues-bot", Scopes: "repo"})
+		e.gh.Issues.Token = issuesPAT
+		e.gh.AddPackage("aibrix/runtime")
+		e.reg.Accept(jobToken)
+		e.reg.Deny("aibrix/runtime", "permission_denied: installation not allowed to Write organization package")
+		r := e.runAction(t, map[string]string{"token": jobToken, "token-name": "GITHUB_TOKEN", "github-token": issuesPAT, "reminder": "issue",
+			"required-scopes": "", "packages": e.reg.Host + "/aibrix/runtime"})
+		msgs := r.Messages()
+		if strings.Contains(msgs, "not this job's GITHUB_TOKEN") || strings.Contains(msgs, "is not the token in") || strings.Contains(msgs, "GITHUB_TOKEN is a GitHub App") ||
+			!strings.Contains(msgs, "If this is a workflow's GITHUB_TOKEN: The package exists") {
+			t.Errorf("the job's own token is called an App's:\n%s", msgs)
+		}
+		if open := e.gh.Issues.Open(); len(open) != 1 || strings.Contains(open[0].Body, "not this job's GITHUB_TOKEN") {
+			t.Errorf("the reminder: %+v", open)
 		}
 	})
 }

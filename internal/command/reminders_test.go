@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +109,7 @@ func TestReminderWithoutLabels(t *testing.T) {
 
 // TestReminderDuplicates: runs at once may each open an issue. The oldest is
 // kept, whatever order GitHub lists in, and the others are closed with a
-// pointer to it.
+// pointer to it, written into the issue by the edit that closes it.
 func TestReminderDuplicates(t *testing.T) {
 	t.Parallel()
 	e := healthEnv(t)
@@ -124,8 +125,8 @@ func TestReminderDuplicates(t *testing.T) {
 		t.Fatalf("states: oldest %s, second %s, third %s", all[oldest-1].State, all[second-1].State, all[third-1].State)
 	}
 	for _, n := range []int{second, third} {
-		if c := all[n-1].Comments; len(c) != 1 || !strings.Contains(c[0], fmt.Sprintf("duplicate of #%d", oldest)) || all[n-1].StateReason != "not_planned" {
-			t.Errorf("issue #%d: comments %q, reason %q", n, c, all[n-1].StateReason)
+		if i := all[n-1]; !strings.HasPrefix(i.Body, fmt.Sprintf("> Closed by token-gate as a duplicate of #%d", oldest)) || !strings.HasSuffix(i.Body, marker) || i.StateReason != "not_planned" {
+			t.Errorf("issue #%d: body %q, reason %q", n, i.Body, i.StateReason)
 		}
 	}
 	if all[1].State != "open" {
@@ -136,6 +137,66 @@ func TestReminderDuplicates(t *testing.T) {
 	}
 	if !strings.Contains(r.Outputs["reminders"], `"action":"closed-duplicate"`) {
 		t.Errorf("reminders output: %s", r.Outputs["reminders"])
+	}
+}
+
+// TestReminderCleanupRace: two runs at once (a schedule and a push) list the
+// same duplicates before either closes them. Each duplicate ends closed with
+// one note saying why, however the writes interleave: the note is part of
+// the closing edit, which the second run repeats to the same effect.
+func TestReminderCleanupRace(t *testing.T) {
+	t.Parallel()
+	e := healthEnv(t)
+	e.gh.Add(chartsToken, expiringIn(9))
+	marker := "<!-- token-gate: HELM_CHARTS_TOKEN state=expiring -->\nold"
+	e.gh.Issues.Seed("HELM_CHARTS_TOKEN expires in 10 days", marker, "token-expiry")
+	dups := []int{
+		e.gh.Issues.Seed("HELM_CHARTS_TOKEN expires in 9 days", marker, "token-expiry"),
+		e.gh.Issues.Seed("HELM_CHARTS_TOKEN expires in 9 days", marker, "token-expiry"),
+	}
+	// Hold each run's listing until both have listed: both see every
+	// duplicate open.
+	var mu sync.Mutex
+	listed := 0
+	bothListed := make(chan struct{})
+	e.gh.SetFault(func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/issues") {
+			mu.Lock()
+			if listed++; listed == 2 {
+				close(bothListed)
+			}
+			mu.Unlock()
+			select {
+			case <-bothListed:
+			case <-time.After(10 * time.Second):
+				t.Error("the second run never listed the issues")
+			}
+		}
+		return false
+	})
+	with := map[string]string{"token": chartsToken, "token-name": "HELM_CHARTS_TOKEN", "reminder": "issue"}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.runAction(t, with)
+		}()
+	}
+	wg.Wait()
+	all := e.gh.Issues.All()
+	for _, n := range dups {
+		i := all[n-1]
+		notes := strings.Count(i.Body, "Closed by token-gate as a duplicate")
+		for _, c := range i.Comments {
+			notes += strings.Count(c, "duplicate")
+		}
+		if i.State != "closed" || notes != 1 || len(i.Comments) != 0 {
+			t.Errorf("issue #%d: state %s, %d notes, comments %q; want closed with one note\n%s", n, i.State, notes, i.Comments, i.Body)
+		}
+	}
+	if calls := e.gh.Issues.Calls(); calls["list"] < 2 {
+		t.Errorf("calls %v: the runs did not both list", calls)
 	}
 }
 

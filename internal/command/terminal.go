@@ -15,6 +15,7 @@ import (
 	"github.com/token-gate/token-gate/internal/config"
 	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/secret"
+	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/version"
 )
 
@@ -130,24 +131,48 @@ func (c *Command) terminal(ctx context.Context) int {
 		return ExitUsage
 	}
 	raw := o.raw
+	from := "GH_TOKEN"
 	switch {
 	case o.fromStdin:
-		data, err := io.ReadAll(io.LimitReader(c.Stdin, maxTokenFile))
+		from = "standard input (--token-stdin)"
+		data, err := io.ReadAll(io.LimitReader(c.Stdin, maxTokenStdin+1))
 		if err != nil {
 			errorf(c.Stderr, "reading the token from standard input: %v", err)
+			return ExitUsage
+		}
+		if len(data) > maxTokenStdin {
+			errorf(c.Stderr, "%s", tooLong(from))
 			return ExitUsage
 		}
 		raw[config.InToken] = string(data)
 	case c.getenv("GH_TOKEN") != "":
 		raw[config.InToken] = c.getenv("GH_TOKEN")
 	default:
+		from = "GITHUB_TOKEN"
 		raw[config.InToken] = c.getenv("GITHUB_TOKEN")
+	}
+	// No token is longer than token.MaxLength (docs/facts.md, "Token
+	// kinds"). A longer value is a file piped in by mistake: it is refused
+	// here, before anything records or quotes it, since every
+	// whitespace-separated piece of a token is recorded as a secret of its
+	// own, and standard input is not read beyond that length.
+	if len(strings.TrimSpace(raw[config.InToken])) > token.MaxLength {
+		errorf(c.Stderr, "%s", tooLong(from))
+		return ExitUsage
 	}
 	if o.tokensFile != "" {
 		data, err := readBounded(o.tokensFile, maxTokenFile)
 		if err != nil {
 			errorf(c.Stderr, "flag --tokens-file: %v", err)
 			return ExitUsage
+		}
+		for _, l := range config.TokenLines(string(data)) {
+			// Refused before anything records what the line may hold, as
+			// a token from standard input is.
+			if len(strings.TrimSpace(l.Value)) > token.MaxLength || len(l.Name) > token.MaxLength {
+				errorf(c.Stderr, "flag --tokens-file: line %d holds more than any NAME=TOKEN line (a token is at most %d bytes); it is not shown, and nothing was sent", l.Number, token.MaxLength)
+				return ExitUsage
+			}
 		}
 		raw[config.InTokens] = string(data)
 	}
@@ -173,24 +198,36 @@ func (c *Command) terminal(ctx context.Context) int {
 	return exitStatus(run)
 }
 
-// maxTokenFile bounds what --tokens-file and --token-stdin read: 50 tokens
-// of at most 4 KiB each, with room for names and comments. /dev/zero or a
-// file picked by mistake is refused, not read whole.
+// maxTokenFile bounds what --tokens-file reads: 50 tokens of at most 4 KiB
+// each, with room for names and comments. /dev/zero or a file picked by
+// mistake is refused, not read whole.
 const maxTokenFile = 1 << 20
 
+// maxTokenStdin bounds what --token-stdin reads: one token, with room for
+// the spaces and line break around it.
+const maxTokenStdin = token.MaxLength + 64
+
+// tooLong refuses a token longer than any token, without a word of it.
+func tooLong(from string) string {
+	return fmt.Sprintf("the token from %s is longer than any token (more than %d bytes), so nothing was sent and none of it is shown. Give the token alone, e.g. GH_TOKEN=$(cat token.txt) with the file holding only the token, or a file of NAME=TOKEN lines with --tokens-file", from, token.MaxLength)
+}
+
 // readBounded reads at most limit bytes of path, and refuses a longer file.
+// Its errors quote the path through secret.Quote: a path is what was typed
+// after --tokens-file, which may be a token given where a path belongs, or
+// anything at all.
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(secret.QuotePaths(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, errors.New(secret.QuotePaths(err))
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d KiB; it holds NAME=VALUE lines, at most %d of them", path, limit>>10, config.MaxTokens)
+		return nil, fmt.Errorf("%s is larger than %d KiB; it holds NAME=VALUE lines, at most %d of them", secret.Quote(path), limit>>10, config.MaxTokens)
 	}
 	return data, nil
 }

@@ -47,6 +47,11 @@ const MaxTokens = 50
 // secret names; 100 characters leaves every title room.
 const MaxNameLength = 100
 
+// MaxHostLength bounds a registry's host[:port]: a host name is at most 253
+// characters (RFC 1035, 2.3.4: 255 octets on the wire), and a port adds at
+// most six (docs/facts.md, "Registries").
+const MaxHostLength = 253 + len(":65535")
+
 // MaxUsernameLength bounds username: no registry's account names come near
 // it, and it is echoed in outputs and messages.
 const MaxUsernameLength = 256

@@ -278,3 +278,34 @@ func TestAuditAndWhereTheStepRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensLineWordingByReader: a tokens line without '=' is explained in
+// the reader's own terms: a workflow expression in a workflow, the token
+// itself in a terminal's file, where ${{ secrets.X }} means nothing.
+func TestTokensLineWordingByReader(t *testing.T) {
+	t.Parallel()
+	raw := config.Raw{config.InTokens: "GHP_LOOKING_LINE_WITHOUT_EQUALS"}
+	_, err := config.Parse(raw, env(nil), true)
+	if err == nil || !strings.Contains(err.Error(), "line 1 has no '='") || strings.Contains(err.Error(), "${{") ||
+		!strings.Contains(err.Error(), "DOCS_DEPLOY_TOKEN=ghp_…") || !strings.HasPrefix(err.Error(), "flag --tokens-file: ") {
+		t.Errorf("terminal: %v", err)
+	}
+	_, err = config.Parse(raw, env(nil), false)
+	if err == nil || !strings.Contains(err.Error(), "DOCS_DEPLOY_TOKEN=${{ secrets.DOCS_DEPLOY_TOKEN }}") {
+		t.Errorf("workflow: %v", err)
+	}
+}
+
+// TestLongRegistryClipped: a 100 KB registry is refused by its length, and
+// the message quotes only its start.
+func TestLongRegistryClipped(t *testing.T) {
+	t.Parallel()
+	for _, long := range []string{strings.Repeat("a", 100_000), strings.Repeat("a", 63) + strings.Repeat(".a", 50_000)} {
+		for _, terminal := range []bool{true, false} {
+			_, err := config.Parse(config.Raw{config.InToken: "dckr_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxx", config.InRegistry: long, config.InUsername: "u"}, env(nil), terminal)
+			if err == nil || len(err.Error()) > 600 || !strings.Contains(err.Error(), "longer than any host name and port (at most 259)") {
+				t.Errorf("terminal %v: %d bytes: %.300s", terminal, len(fmt.Sprint(err)), fmt.Sprint(err))
+			}
+		}
+	}
+}

@@ -199,6 +199,10 @@ func (p *parser) registry(v string) error {
 	}
 	const fix = "Write the registry's host as docker/login-action takes it, e.g. docker.io, or leave it empty for " + "GitHub's registry"
 	host := image.RegistryFromInput(v)
+	if len(host) > MaxHostLength {
+		// Checked first: a long value must never reach a message whole.
+		return bad(InRegistry, v, fmt.Sprintf("%d characters long, longer than any host name and port (at most %d)", len(host), MaxHostLength), fix)
+	}
 	if !image.IsHost(host) {
 		return bad(InRegistry, v, "not a registry host", fix)
 	}
@@ -290,7 +294,12 @@ func (p *parser) parseTokenName(v string) error {
 }
 
 func (p *parser) tokens(v string) error {
-	const fix = "Write one NAME=VALUE per line, e.g. DOCS_DEPLOY_TOKEN=${{ secrets.DOCS_DEPLOY_TOKEN }}"
+	fix := "Write one NAME=VALUE per line, e.g. DOCS_DEPLOY_TOKEN=${{ secrets.DOCS_DEPLOY_TOKEN }}"
+	if p.c.Terminal {
+		// A file holds the tokens themselves; a workflow expression means
+		// nothing there.
+		fix = "Write one NAME=VALUE per line in the file: the name the token goes by (the secret it is saved as), '=', then the token itself, e.g. DOCS_DEPLOY_TOKEN=ghp_…"
+	}
 	seen := map[string]bool{}
 	for _, l := range TokenLines(v) {
 		switch {

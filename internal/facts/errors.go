@@ -35,12 +35,16 @@ const (
 	PolicyLifetime         PolicyKind = "token-lifetime"
 )
 
-// PolicyError is a 403 in which an organization's policy, not the token,
-// refuses access.
+// PolicyError is a 403 in which an organization's or an enterprise's
+// policy, not the token, refuses access.
 type PolicyError struct {
-	Kind    PolicyKind
-	Org     string
-	MaxDays int // the lifetime limit GitHub named; 0 when not named
+	Kind PolicyKind
+	// Org names who set the policy: an organization, or, when Enterprise
+	// is set, an enterprise ("The 'X' enterprise forbids ..."), whose
+	// owners alone can change it (docs/facts.md, "Error answers").
+	Org        string
+	Enterprise bool
+	MaxDays    int // the lifetime limit GitHub named; 0 when not named
 	// Classic is set when the policy names personal access tokens
 	// (classic), whose lifetime wording differs from fine-grained ones.
 	Classic bool
@@ -54,6 +58,21 @@ type PolicyError struct {
 
 func (e *PolicyError) Error() string {
 	return fmt.Sprintf("GitHub answered 403: %s%s", e.Message, RequestIDNote(e.RequestID))
+}
+
+// LockoutError is GitHub's failed-login limit: after several requests with
+// wrong credentials it refuses every login of the account for a while, good
+// credentials included, with 403 "Maximum number of login attempts
+// exceeded" (docs/facts.md, "Error answers"). It is never a verdict on the
+// token: some other credential for the account is wrong.
+type LockoutError struct {
+	Status    int
+	Message   string
+	RequestID string
+}
+
+func (e *LockoutError) Error() string {
+	return fmt.Sprintf("GitHub answered %d: too many failed logins for this account, so it refuses every login for a while%s", e.Status, RequestIDNote(e.RequestID))
 }
 
 // RateLimitError is a primary or secondary rate limit. It is never a verdict

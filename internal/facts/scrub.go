@@ -93,6 +93,7 @@ func scrubErr(err error, s Scrubber, text textFunc) error {
 		sso    *SSOError
 		policy *PolicyError
 		rl     *RateLimitError
+		lock   *LockoutError
 		down   *UnreachableError
 		api    *APIError
 		odd    *UnexpectedAnswerError
@@ -113,6 +114,10 @@ func scrubErr(err error, s Scrubber, text textFunc) error {
 		return &c
 	case errors.As(err, &rl):
 		c := *rl
+		c.Message, c.RequestID = text(c.Message, MessageQuote), text(c.RequestID, NameQuote)
+		return &c
+	case errors.As(err, &lock):
+		c := *lock
 		c.Message, c.RequestID = text(c.Message, MessageQuote), text(c.RequestID, NameQuote)
 		return &c
 	case errors.As(err, &down):

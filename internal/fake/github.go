@@ -67,6 +67,11 @@ type Org struct {
 	// MaxLifetimeDays: the organization refuses tokens living longer,
 	// worded for each kind as GitHub words it.
 	MaxLifetimeDays int
+	// Enterprise, when set, names the enterprise that owns the
+	// organization and set the lifetime policy: the refusal names the
+	// enterprise, not the organization, as GitHub words it then
+	// ("The 'NAME' enterprise forbids ...").
+	Enterprise string
 }
 
 // Mode changes how the whole fake answers.
@@ -345,16 +350,23 @@ func (g *GitHub) servePackage(w http.ResponseWriter, acct Account, owner, escape
 		Recorded("org-forbids-classic-403").Fill("ORG", owner).Write(w)
 	case isOrg && org.ForbidsFineGrained && acct.fineGrained:
 		Recorded("org-forbids-fine-grained-403").Fill("ORG", owner).Write(w)
+	case isOrg && org.MaxLifetimeDays > 0 && org.Enterprise != "" && acct.classic:
+		Recorded("enterprise-lifetime-classic-403").Fill("Microsoft Open Source", org.Enterprise).Fill("90 days", days(org.MaxLifetimeDays)).Write(w)
+	case isOrg && org.MaxLifetimeDays > 0 && org.Enterprise != "" && acct.fineGrained:
+		Recorded("enterprise-lifetime-403").Fill("Node.js", org.Enterprise).Fill("366 days", days(org.MaxLifetimeDays)).Write(w)
 	case isOrg && org.MaxLifetimeDays > 0 && acct.classic:
-		Recorded("org-lifetime-classic-403").Fill("ORG", owner).Fill("7 days", fmt.Sprintf("%d days", org.MaxLifetimeDays)).Write(w)
+		Recorded("org-lifetime-classic-403").Fill("ORG", owner).Fill("7 days", days(org.MaxLifetimeDays)).Write(w)
 	case isOrg && org.MaxLifetimeDays > 0 && acct.fineGrained:
-		Recorded("org-lifetime-403").Fill("ORG", owner).Fill("90 days", fmt.Sprintf("%d days", org.MaxLifetimeDays)).Write(w)
+		// The recorded answer is verbatim: its organization is NixOS.
+		Recorded("org-lifetime-403").Fill("NixOS", owner).Fill("90 days", days(org.MaxLifetimeDays)).Write(w)
 	case exists:
 		Recorded("package-200").Fill("ORG", owner).Fill("NAME", name).Write(w)
 	default:
 		Recorded("package-404").Write(w)
 	}
 }
+
+func days(n int) string { return fmt.Sprintf("%d days", n) }
 
 // serveOwner answers GET /users/NAME: an organization or a user, by type.
 func (g *GitHub) serveOwner(w http.ResponseWriter, name string) {
@@ -427,6 +439,15 @@ func TooManyRequests(retryAfter int) Fault {
 		Recorded("too-many-requests-429").With("Retry-After", fmt.Sprint(retryAfter)).Write(w)
 		return true
 	}
+}
+
+// LoginLockout answers every request as GitHub does once it has locked an
+// account's logins out after too many failed ones: 403 "Maximum number of
+// login attempts exceeded", whatever the credential (docs/facts.md, "Error
+// answers").
+func LoginLockout(w http.ResponseWriter, _ *http.Request, _ int) bool {
+	Recorded("login-lockout-403").Write(w)
+	return true
 }
 
 // ServerError is a fault answering status with GitHub's error page.

@@ -208,6 +208,13 @@ func Leaks(text string, secrets ...string) []string {
 		}
 	}
 	rest := strings.Join(lines, "\n")
+	total := 0
+	for _, s := range secrets {
+		total += len(s)
+	}
+	if total > len(rest) {
+		return leaksInShortText(rest, secrets)
+	}
 	// One pass over the text: every form and every piece is looked up by
 	// its first PartialRun bytes, so a run with thousands of secrets and
 	// megabytes of output is scanned in linear time.
@@ -250,6 +257,43 @@ func Leaks(text string, secrets ...string) []string {
 	for si := range secrets {
 		if f := found[si]; f != "" {
 			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// leaksInShortText is Leaks for text shorter than its secrets (a megabyte
+// piped in as a token, a few lines written): the text's own runs are
+// indexed, and each form and piece of each secret looked up in them, so
+// that the cost stays linear in the secrets without building an index of
+// them.
+func leaksInShortText(rest string, secrets []string) []string {
+	runs := map[string]bool{}
+	for i := 0; i+PartialRun <= len(rest); i++ {
+		runs[rest[i:i+PartialRun]] = true
+	}
+	var out []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		found := ""
+		for _, form := range secretForms(s) {
+			if len(form) < PartialRun && strings.Contains(rest, form) || len(form) >= PartialRun && runs[form[:PartialRun]] && strings.Contains(rest, form) {
+				found = head(s) + "… as " + head(form) + "…"
+				break
+			}
+		}
+		if found == "" && len(s) >= 20 {
+			for i := 0; i+PartialRun <= len(s); i++ {
+				if piece := s[i : i+PartialRun]; runs[piece] && strings.Count(piece, piece[:1]) != len(piece) {
+					found = head(s) + "… in part: " + head(piece) + "…"
+					break
+				}
+			}
+		}
+		if found != "" {
+			out = append(out, found)
 		}
 	}
 	return out

@@ -16,6 +16,7 @@ const (
 	CodeOrgPolicy              Code = "org-policy"
 	CodeLifetimePolicy         Code = "lifetime-policy"
 	CodeRateLimit              Code = "rate-limit"
+	CodeGitHubLockout          Code = "github-lockout"
 	CodeGitHubUnreachable      Code = "github-unreachable"
 	CodeWrongAPIURL            Code = "wrong-api-url"
 	CodeGitHubRefused          Code = "github-refused"
@@ -44,7 +45,7 @@ const (
 func Codes() []Code {
 	return []Code{
 		CodeMalformed, CodeEmpty, CodeWrongKind, CodeKindNotForPackages, CodeKindAcceptedByRegistry,
-		CodeBadCredentials, CodeSSO, CodeOrgPolicy, CodeLifetimePolicy, CodeRateLimit, CodeGitHubUnreachable,
+		CodeBadCredentials, CodeSSO, CodeOrgPolicy, CodeLifetimePolicy, CodeRateLimit, CodeGitHubLockout, CodeGitHubUnreachable,
 		CodeWrongAPIURL, CodeGitHubRefused, CodeUnexpectedAnswer, CodeNotSent, CodeScopesNotApply,
 		CodeScopesUnverifiable, CodeScopesStripped, CodeMissingScopes, CodeHighRiskScopes, CodeExpiryUnreadable,
 		CodeNeverExpires, CodeExpiresSoon, CodeCannotPush, CodePushNotProven, CodeRegistryDown,
@@ -57,12 +58,12 @@ func Codes() []Code {
 // bad: nothing reached a service that could judge it (not sent, an empty
 // secret, a wrong api-url), something between changed or hid the answer (a
 // proxy, a stripped header, an answer that is not the service's), or the
-// service declined to judge (a rate limit, a lockout another credential
-// caused, a registry that never asked for credentials). The gate may still
-// fail on them; reminders leave them alone.
+// service declined to judge (a rate limit, a registry's or GitHub's login
+// lockout that another credential caused, a registry that never asked for
+// credentials). The gate may still fail on them; reminders leave them alone.
 func (c Code) inconclusive() bool {
 	switch c {
-	case CodeRateLimit, CodeGitHubUnreachable, CodeUnexpectedAnswer, CodeRegistryDown, CodeRegistryRateLimit,
+	case CodeRateLimit, CodeGitHubLockout, CodeGitHubUnreachable, CodeUnexpectedAnswer, CodeRegistryDown, CodeRegistryRateLimit,
 		CodeEmpty, CodeNotSent, CodeScopesStripped, CodePushNotProven, CodeWrongAPIURL, CodeRegistryLockout:
 		return true
 	}

@@ -99,6 +99,23 @@ func TestJudge(t *testing.T) {
 			want: want{codes: []string{"error:sso"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail}, says: []string{"valid for one hour"}}},
 		{name: "organization policy on the credentials request", value: classic, facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Message: "aibrix forbids access via a personal access token (classic)."})},
 			want: want{codes: []string{"error:org-policy"}, health: Failed}},
+		{name: "organization policy: an owner of the organization changes it", value: classic, facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Classic: true, Message: "`aibrix` forbids access via a personal access token (classic)."})},
+			want: want{codes: []string{"error:org-policy"}, health: Failed, says: []string{"aibrix forbids access", "an owner of aibrix allows classic tokens (Settings → Personal access tokens"}, absent: []string{"enterprise"}}},
+		{name: "an enterprise's lifetime policy names the enterprise and its owners", value: classic,
+			facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 8, Classic: true,
+				Message: "The 'Microsoft Open Source' enterprise forbids access via a personal access tokens (classic) if the token's lifetime is greater than 8 days."})},
+			want: want{codes: []string{"error:lifetime-policy"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail},
+				says:   []string{"The enterprise Microsoft Open Source refuses TOKEN", "at most 8 days", "The limit is the enterprise Microsoft Open Source's policy: only its owners can change it", "not an organization owner"},
+				absent: []string{"an owner of Microsoft", "Source' enterprise refuses", "organization's limit"}}},
+		{name: "an enterprise's ban on classic tokens: its owners, whom no organization overrides", value: classic,
+			facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "Node.js", Enterprise: true, Classic: true, Message: "The 'Node.js' enterprise forbids access via a personal access token (classic)."})},
+			want: want{codes: []string{"error:org-policy"}, health: Failed, says: []string{"The enterprise Node.js forbids access", "an owner of the enterprise Node.js allows classic tokens", "no organization can override it"},
+				absent: []string{"an owner of Node.js"}}},
+		{name: "GitHub's failed-login lockout: inconclusive, never the token refused", value: classic,
+			facts: facts.Token{GitHub: failed(&facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded. Please try again later.", RequestID: "R9"})},
+			want: want{codes: []string{"error:github-lockout"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
+				says:   []string{"\"Maximum number of login attempts exceeded. Please try again later.\"", "(X-GitHub-Request-Id R9)", "says nothing about TOKEN itself", "some job, script or machine is sending a wrong credential"},
+				absent: []string{"refused the token", "expired or revoked", "Check that TOKEN is the token you meant"}}},
 		{name: "primary rate limit", value: classic, facts: facts.Token{GitHub: failed(&facts.RateLimitError{Status: 403, Reset: now.Add(17 * time.Minute)})},
 			want: want{codes: []string{"error:rate-limit"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
 				says: []string{"primary rate limit", "in 17m0s", "says nothing about the token"}, absent: []string{"expired"}}},
@@ -240,15 +257,34 @@ func TestJudge(t *testing.T) {
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.APIError{Status: 404}}}},
 			want: want{codes: []string{"error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Unverified},
 				says: []string{"GitHub also answers 404 when aibrix enforces SAML single sign-on", "Configure SSO → Authorize next to aibrix"}}},
-		{name: "a GitHub App's token, not the job's: GHCR takes no App tokens", value: app, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
-			Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
-			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Found: true}}},
-			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed, says: []string{"not this job's GITHUB_TOKEN", "GHCR does not accept GitHub App tokens for this package", "a classic PAT with write:packages"},
-				absent: []string{"grant the job `permissions: packages: write`, and add"}}},
-		{name: "the job's GITHUB_TOKEN: permissions and Manage Actions access", value: inst, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
-			Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
-			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Found: true}}},
-			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed, says: []string{"Manage Actions access"}, absent: []string{"does not accept GitHub App tokens"}}},
+		{name: "a lockout met while asking why: the lockout, once, and no guessed cause", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images: []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded"}},
+				gatewayImg.String(): {Err: &facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded"}}}},
+			want: want{codes: []string{"error:github-lockout", "error:cannot-push", "error:cannot-push"}, health: Failed, says: []string{"GitHub could not say why: it is refusing every login"}}},
+		{name: "an enterprise's policy met while asking why names the enterprise", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
+			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
+			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 90, Classic: true, Message: "m"}}}},
+			want: want{codes: []string{"error:lifetime-policy", "error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail},
+				says: []string{"a policy of the enterprise Microsoft Open Source, to which aibrix belongs", "see the enterprise's finding"}}},
+		// Which installation token is this job's GITHUB_TOKEN: github-token
+		// is it only while it keeps its default, so an App's token is named
+		// so only as far as github-token says, and the job's own token is
+		// never called an App's when github-token holds another token.
+		{name: "another installation token than github-token's default: an App's, GHCR takes none", value: app, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: installationDenied(),
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed,
+				says:   []string{"TOKEN is not the token in `github-token`", "If `github-token` keeps its default, this job's GITHUB_TOKEN, TOKEN is a GitHub App's installation token", "GHCR refuses GitHub App tokens on organization packages", "a classic PAT with write:packages"},
+				absent: []string{"installation token, not this job's GITHUB_TOKEN"}}},
+		{name: "the job's GITHUB_TOKEN, github-token at its default: permissions and Manage Actions access", value: inst, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = inst }, facts: installationDenied(),
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed, says: []string{"Manage Actions access"}, absent: []string{"GitHub App"}}},
+		{name: "the job's GITHUB_TOKEN, github-token set to a PAT: never called an App's", value: inst, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = classic }, facts: installationDenied(),
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed,
+				says:   []string{"If this is a workflow's GITHUB_TOKEN: The package exists", "Manage Actions access"},
+				absent: []string{"not this job's GITHUB_TOKEN", "is not the token in", "TOKEN is a GitHub App"}}},
+		{name: "the job's GITHUB_TOKEN, github-token set to an App's token: never called an App's outright", value: inst, cfg: func(c *config.Config) { withPackages(c); c.GitHubToken = app }, facts: installationDenied(),
+			want: want{codes: []string{"notice:scopes-not-apply", "error:cannot-push"}, health: Failed,
+				says:   []string{"If `github-token` was set to another token and TOKEN is this job's GITHUB_TOKEN: The package exists"},
+				absent: []string{"installation token, not this job's GITHUB_TOKEN"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,6 +341,14 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// installationDenied is an installation token that GitHub answered and
+// ghcr.io refused on an organization package it can read.
+func installationDenied() facts.Token {
+	return facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
+		Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
+		Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Found: true}}}
 }
 
 func expiring(days int) *facts.GitHub {
@@ -399,17 +443,22 @@ func TestJudgeDockerHubTokens(t *testing.T) {
 		absent []string
 	}{
 		{"an organization token refused: the organization's name, its own settings", oat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
-			CodeBadRegistryLogin, Failed, []string{"logs in as the organization's name, not a person's Docker ID", "organization's own settings", "\"Repository Create\" scope"},
-			[]string{"username is the Docker ID", "personal-access-tokens"}},
+			CodeBadRegistryLogin, Failed, []string{"logs in as the organization's name, not a person's Docker ID", "organization's own settings", "\"Repository Create\" scope",
+				"the organization aibrix → Identity & auth → Access tokens"},
+			[]string{"username is the Docker ID", "personal-access-tokens", "→ Settings → Access tokens"}},
 		{"a personal token refused: the Docker ID and the personal tokens page", pat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
 			CodeBadRegistryLogin, Failed, []string{"is the Docker ID", "app.docker.com/settings/personal-access-tokens"}, nil},
 		{"the lockout after failed logins: some job uses a wrong credential", pat, facts.Token{Login: login(facts.RateLimited, 429, "too many failed login attempts for username or IP address")},
 			CodeRegistryLockout, Unknown, []string{"\"too many failed login attempts for username or IP address\"", "some job or machine is using a wrong credential for the account aibrix"},
 			[]string{"not a bad token"}},
 		{"a read-only token is refused a push token", pat, facts.Token{Login: accepted, Images: []facts.ImageResult{{Image: hub, Outcome: facts.Denied, Step: "token", Status: 401, Message: "access token has insufficient scopes"}}},
-			CodeCannotPush, Failed, []string{"\"access token has insufficient scopes\"", "the access token cannot write (a Repo Read-only or Repo Public Read-only token)"}, nil},
-		{"an organization token without the repository", oat, facts.Token{Login: accepted, Images: []facts.ImageResult{denied(hub)}},
-			CodeCannotPush, Failed, []string{"pushes only to the repositories it lists", "\"Repository Create\" scope"}, nil},
+			CodeCannotPush, Failed, []string{"\"access token has insufficient scopes\"", "the access token cannot write (a Repo Read-only or Repo Public Read-only token)",
+				"Edit the token's permission to Repo Read & Write at https://app.docker.com/settings/personal-access-tokens", "Editing keeps the token's value, so the secret need not change"},
+			[]string{"create a new personal access token", "Then update the secret"}},
+		{"an organization token without the repository: edit it in place", oat, facts.Token{Login: accepted, Images: []facts.ImageResult{denied(hub)}},
+			CodeCannotPush, Failed, []string{"pushes only to the repositories it lists", "\"Repository Create\" scope",
+				"the organization aibrix → Identity & auth → Access tokens → the token's actions menu → Edit", "give it aibrix/runtime with Image Push", "Editing keeps the token's value"},
+			[]string{"→ Settings → Access tokens", "create a new one"}},
 	} {
 		v := Judge(Input{Config: cfg, Entry: config.Entry{Name: "DOCKER_HUB_ACCESS_TOKEN", Value: tc.value}, Facts: tc.facts, Now: now})
 		var msgs strings.Builder

@@ -15,8 +15,9 @@ type Links struct {
 	Repository string // OWNER/REPO, empty in a terminal
 }
 
-// NewClassicToken is the prefilled form for a new classic token. Fine-grained
-// prefill is broken and undocumented since 2026-05, so there is no such link.
+// NewClassicToken is the prefilled form for a new classic token. GitHub
+// Packages takes no fine-grained token, so no fine-grained template URL is
+// built (docs/facts.md, "Links that fix").
 func (l Links) NewClassicToken(scopes []string, description string) string {
 	q := "scopes=" + strings.Join(scopes, ",")
 	if description != "" {

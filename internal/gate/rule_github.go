@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/token-gate/token-gate/internal/config"
@@ -44,6 +45,7 @@ func (j *judge) githubFailure(err error) {
 		sso    *facts.SSOError
 		policy *facts.PolicyError
 		rl     *facts.RateLimitError
+		lock   *facts.LockoutError
 		down   *facts.UnreachableError
 		odd    *facts.UnexpectedAnswerError
 		api    *facts.APIError
@@ -62,6 +64,9 @@ func (j *judge) githubFailure(err error) {
 	case errors.As(err, &rl):
 		v.check("Credentials", Unverified, "rate limited")
 		v.add(CodeRateLimit, Error, "GitHub rate limit", j.rateLimitText(rl))
+	case errors.As(err, &lock):
+		v.check("Credentials", Unverified, "GitHub locked the account's logins out")
+		j.lockoutFinding(lock)
 	case errors.As(err, &down):
 		v.check("Credentials", Unverified, "GitHub unreachable")
 		v.add(CodeGitHubUnreachable, Error, "GitHub unreachable", fmt.Sprintf("%s could not be checked: %v. The token's validity is unknown, not bad. %s; if it persists, check https://www.githubstatus.com or %s (%s).",
@@ -112,23 +117,36 @@ func (j *judge) ssoLater(org string) string {
 	return later
 }
 
-// policyFinding explains an organization policy that refuses the token. GHCR
-// takes no fine-grained PAT, so a ban on classic PATs leaves two ways out
-// (docs/facts.md, "Error answers" and "GitHub Packages").
+// lockoutFinding reports GitHub's failed-login limit: after several
+// requests with wrong credentials GitHub refuses every login of the account
+// for a while, good credentials included, so the answer says nothing about
+// this token and blames some other credential of the same account
+// (docs/facts.md, "Error answers").
+func (j *judge) lockoutFinding(l *facts.LockoutError) {
+	j.v.add(CodeGitHubLockout, Error, "GitHub locked the account's logins out", fmt.Sprintf("%s could not be checked: GitHub answered %d%s: %s. GitHub refuses every login of an account for a while after several requests with wrong credentials, valid tokens included, so this says nothing about %s itself: some job, script or machine is sending a wrong credential for the same account (an old token left in another workflow or secret, a poller, a developer's machine). Find it and fix it, wait for the lockout to pass, then %s.",
+		j.name, l.Status, facts.RequestIDNote(l.RequestID), facts.Quote(l.Message), j.name, j.again()))
+}
+
+// policyFinding explains an organization's or an enterprise's policy that
+// refuses the token. GHCR takes no fine-grained PAT, so a ban on classic PATs
+// leaves two ways out (docs/facts.md, "Error answers" and "GitHub
+// Packages"). An enterprise's policy binds every organization it owns, and
+// only the enterprise's owners can change it.
 func (j *judge) policyFinding(p *facts.PolicyError) {
-	org := p.Org
-	if org == "" {
-		org = "The organization"
+	who, owners := policyWords(p)
+	setter := "Organization"
+	if p.Enterprise {
+		setter = "Enterprise"
 	}
 	switch p.Kind {
 	case facts.PolicyNoClassicPAT:
-		j.v.add(CodeOrgPolicy, Error, "Organization forbids classic tokens", fmt.Sprintf("%s forbids access via a personal access token (classic), so GitHub refuses %s there whatever its scopes (403%s: %s). This is the organization's policy, not a fault of the token. GitHub Packages accepts no fine-grained token, so either an owner of %s allows classic tokens (Settings → Personal access tokens → allow access via personal access tokens (classic)), or the workflow pushes with GITHUB_TOKEN and `permissions: packages: write` for packages linked to its repository.",
-			org, j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), org))
+		j.v.add(CodeOrgPolicy, Error, setter+" forbids classic tokens", fmt.Sprintf("%s forbids access via a personal access token (classic), so GitHub refuses %s there whatever its scopes (403%s: %s). This is %s's policy, not a fault of the token. GitHub Packages accepts no fine-grained token, so either %s allows classic tokens (%s), or the workflow pushes with GITHUB_TOKEN and `permissions: packages: write` for packages linked to its repository.",
+			atStart(who), j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), who, owners, classicPolicyPlace(p)))
 	case facts.PolicyNoFineGrainedPAT:
-		j.v.add(CodeOrgPolicy, Error, "Organization forbids fine-grained tokens", fmt.Sprintf("%s forbids access via a fine-grained personal access token, so GitHub refuses %s there (403%s: %s). This is the organization's policy, not a fault of the token: push with a classic PAT with write:packages (%s), if the organization allows those, or with GITHUB_TOKEN and `permissions: packages: write`.",
-			org, j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), j.links.NewClassicToken(j.replacementScopes(), j.name)))
+		j.v.add(CodeOrgPolicy, Error, setter+" forbids fine-grained tokens", fmt.Sprintf("%s forbids access via a fine-grained personal access token, so GitHub refuses %s there (403%s: %s). This is %s's policy, not a fault of the token: push with a classic PAT with write:packages (%s), if it allows those, or with GITHUB_TOKEN and `permissions: packages: write`.",
+			atStart(who), j.name, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), who, j.links.NewClassicToken(j.replacementScopes(), j.name)))
 	case facts.PolicyLifetime:
-		limit := "the organization's maximum"
+		limit := fmt.Sprintf("%s's maximum", who)
 		if p.MaxDays > 0 {
 			limit = fmt.Sprintf("%d days", p.MaxDays)
 		}
@@ -143,9 +161,47 @@ func (j *judge) policyFinding(p *facts.PolicyError) {
 		if p.Classic {
 			kind = "personal access tokens (classic)"
 		}
-		j.v.add(CodeLifetimePolicy, Error, "Token lifetime exceeds the organization's limit", fmt.Sprintf("%s refuses %s because it allows %s to live at most %s, and this one lives longer (403%s: %s). Regenerate it at %s with an expiry of at most %s. %s",
-			org, j.name, kind, limit, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), where, limit, j.updateSecret()))
+		changed := ""
+		if p.Enterprise {
+			changed = fmt.Sprintf(" The limit is %s's policy: only its owners can change it (the enterprise's Policies → Personal access tokens), not an organization owner.", who)
+		}
+		j.v.add(CodeLifetimePolicy, Error, "Token lifetime exceeds the "+strings.ToLower(setter)+"'s limit", fmt.Sprintf("%s refuses %s because it allows %s to live at most %s, and this one lives longer (403%s: %s). Regenerate it at %s with an expiry of at most %s. %s%s",
+			atStart(who), j.name, kind, limit, facts.RequestIDNote(p.RequestID), facts.Quote(p.Message), where, limit, j.updateSecret(), changed))
 	}
+}
+
+// policyWords names who set a policy and who can change it: the
+// organization and its owners, or the enterprise and the enterprise's
+// owners (docs/facts.md, "Error answers").
+func policyWords(p *facts.PolicyError) (who, owners string) {
+	switch {
+	case p.Enterprise && p.Org != "":
+		return "the enterprise " + p.Org, "an owner of the enterprise " + p.Org
+	case p.Enterprise:
+		return "the enterprise", "an owner of the enterprise"
+	case p.Org != "":
+		return p.Org, "an owner of " + p.Org
+	}
+	return "the organization", "an owner of the organization"
+}
+
+// atStart puts words at the start of a sentence: "the enterprise X" becomes
+// "The enterprise X", and a name is left as it is spelled.
+func atStart(who string) string {
+	if rest, ok := strings.CutPrefix(who, "the "); ok {
+		return "The " + rest
+	}
+	return who
+}
+
+// classicPolicyPlace is where the classic-token policy is changed: an
+// organization's settings, or the enterprise's policies, which no
+// organization can override.
+func classicPolicyPlace(p *facts.PolicyError) string {
+	if p.Enterprise {
+		return "the enterprise's Policies → Personal access tokens → Tokens (classic); no organization can override it"
+	}
+	return "Settings → Personal access tokens → allow access via personal access tokens (classic)"
 }
 
 func (j *judge) rateLimitText(rl *facts.RateLimitError) string {

@@ -112,6 +112,7 @@ func (j *judge) whyDenied(r facts.ImageResult, d facts.Diagnosis, reported map[s
 	var (
 		sso    *facts.SSOError
 		policy *facts.PolicyError
+		lock   *facts.LockoutError
 	)
 	img := r.Image
 	settings := j.links.PackageSettingsWords(img, d.Owner)
@@ -127,13 +128,20 @@ func (j *judge) whyDenied(r facts.ImageResult, d facts.Diagnosis, reported map[s
 			reported[img.Owner()] = true
 			j.policyFinding(policy)
 		}
+		if policy.Enterprise {
+			who, _ := policyWords(policy)
+			return fmt.Sprintf("GitHub says why: a policy of %s, to which %s belongs, refuses this token (see the enterprise's finding).", who, img.Owner())
+		}
 		return fmt.Sprintf("GitHub says why: a policy of %s refuses this token (see the organization's finding).", img.Owner())
+	case errors.As(d.Err, &lock):
+		if !j.v.Has(CodeGitHubLockout) {
+			j.lockoutFinding(lock)
+		}
+		return "GitHub could not say why: it is refusing every login of the account after too many failed ones (see \"GitHub locked the account's logins out\")."
 	case d.Owner == facts.OwnerMissing:
 		return fmt.Sprintf("GitHub has no user or organization named %s, so there is no namespace to push to: check the image name.", img.Owner())
-	case j.isAppToken():
-		return j.appTokenWords(r)
 	case j.v.Kind == token.Installation:
-		return j.jobTokenWords(r, d, settings)
+		return j.installationWords(r, d, settings)
 	case d.Owner == facts.OwnerUser:
 		return j.otherUserWords(img, d, settings)
 	case d.Found && d.Owner == facts.OwnerSelf:
@@ -170,37 +178,80 @@ func (j *judge) otherUserWords(img image.Image, d facts.Diagnosis, settings stri
 		img, img.Owner(), account, account, requestID(d.Err), img.Owner(), account, img.Owner(), account)
 }
 
-// isAppToken reports an installation token that is not the job's
-// GITHUB_TOKEN (github-token): a GitHub App's own token.
-func (j *judge) isAppToken() bool {
-	return j.v.Kind == token.Installation && j.cfg.GitHubToken != "" && j.in.Entry.Value != j.cfg.GitHubToken
+// jobToken is what the gate knows of whether an installation token is this
+// job's GITHUB_TOKEN. Nothing in the container names the job's token:
+// github-token defaults to it (${{ github.token }}), but a workflow may set
+// github-token to another token (a PAT or an App's token, for the issues),
+// and no value says which it holds. So github-token is "the job's token"
+// only as far as it may be.
+type jobToken int
+
+const (
+	// jobTokenUnknown: no github-token to compare with (a terminal), or
+	// github-token holds a kind that is never GITHUB_TOKEN (a PAT): it was
+	// set to something else, and the job's own token is not known.
+	jobTokenUnknown jobToken = iota
+	// jobTokenSame: the token is github-token's own value, this job's
+	// GITHUB_TOKEN when github-token keeps its default.
+	jobTokenSame
+	// jobTokenOther: another installation token than github-token's: a
+	// GitHub App's when github-token keeps its default, and possibly this
+	// job's GITHUB_TOKEN when github-token was set to an App's token.
+	jobTokenOther
+)
+
+func (j *judge) jobToken() jobToken {
+	gt := j.cfg.GitHubToken
+	switch {
+	case gt == "" || token.KindOf(gt) != token.Installation:
+		return jobTokenUnknown
+	case j.in.Entry.Value == gt:
+		return jobTokenSame
+	}
+	return jobTokenOther
+}
+
+// installationWords explains a refusal of an installation token: the job's
+// GITHUB_TOKEN needs permissions and "Manage Actions access"; a GitHub
+// App's is refused on organization packages whatever its permissions
+// (docs/facts.md, "GitHub Packages"). A token is called an App's only as
+// far as github-token says so.
+func (j *judge) installationWords(r facts.ImageResult, d facts.Diagnosis, settings string) string {
+	job := j.jobTokenWords(d, settings)
+	switch j.jobToken() {
+	case jobTokenSame:
+		return job
+	case jobTokenOther:
+		gt := j.input(config.InGitHubToken)
+		return fmt.Sprintf("%s is not the token in %s. If %s keeps its default, this job's GITHUB_TOKEN, %s is a GitHub App's installation token: %s If %s was set to another token and %s is this job's GITHUB_TOKEN: %s",
+			j.name, gt, gt, j.name, j.appTokenWords(r), gt, j.name, job)
+	}
+	if strings.Contains(r.Message, "installation not allowed to") {
+		// GHCR words its refusal of an App's token, and of a GITHUB_TOKEN
+		// on an organization package it may not write, alike.
+		return "If this is a workflow's GITHUB_TOKEN: " + job + " If it is a GitHub App's installation token, " + j.appTokenWords(r)
+	}
+	return job
 }
 
 // appTokenWords: GHCR refuses GitHub App installation tokens on
 // organization packages whatever the App's permissions (docs/facts.md,
 // "GitHub Packages").
 func (j *judge) appTokenWords(r facts.ImageResult) string {
-	return fmt.Sprintf("%s is a GitHub App installation token, not this job's GITHUB_TOKEN (%s), and GHCR does not accept GitHub App tokens for this package: it refuses them on organization packages whatever the App's permissions (\"installation not allowed to Write organization package\", or \"Create\" for a new one). No App permission or package setting changes that. Push with the job's GITHUB_TOKEN (`permissions: packages: write`, and this repository under the package's \"Manage Actions access\" at %s), or with a classic PAT with write:packages (%s).",
-		j.name, j.input(config.InGitHubToken), j.links.PackageSettingsWords(r.Image, facts.OwnerUnknown), j.links.NewClassicToken(j.replacementScopes(), j.name))
+	return fmt.Sprintf("GHCR refuses GitHub App tokens on organization packages whatever the App's permissions (\"installation not allowed to Write organization package\", or \"Create\" for a new one); no App permission or package setting changes that. Push with the job's GITHUB_TOKEN (`permissions: packages: write`, and this repository under the package's \"Manage Actions access\" at %s), or with a classic PAT with write:packages (%s).",
+		j.links.PackageSettingsWords(r.Image, facts.OwnerUnknown), j.links.NewClassicToken(j.replacementScopes(), j.name))
 }
 
-// jobTokenWords explains a refusal of GITHUB_TOKEN, or, in a terminal, of
-// an installation token that may be either a workflow's or an App's.
-func (j *judge) jobTokenWords(r facts.ImageResult, d facts.Diagnosis, settings string) string {
-	var text string
+// jobTokenWords explains a refusal of a workflow's GITHUB_TOKEN.
+func (j *judge) jobTokenWords(d facts.Diagnosis, settings string) string {
 	switch {
 	case d.Found:
-		text = fmt.Sprintf("The package exists and this token can read it, so the refusal is about write access: grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s.", settings)
+		return fmt.Sprintf("The package exists and this token can read it, so the refusal is about write access: grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s.", settings)
 	case isNotFound(d.Err):
-		text = fmt.Sprintf("GitHub says the package does not exist or this token cannot see it (404%s). If it does not exist yet, the first push creates it: grant the job `permissions: packages: write`. If it exists, add this repository under the package's \"Manage Actions access\" at %s.",
+		return fmt.Sprintf("GitHub says the package does not exist or this token cannot see it (404%s). If it does not exist yet, the first push creates it: grant the job `permissions: packages: write`. If it exists, add this repository under the package's \"Manage Actions access\" at %s.",
 			requestID(d.Err), settings)
-	default:
-		text = fmt.Sprintf("Grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s (needed for a package first pushed by hand or from another repository).", settings)
 	}
-	if j.cfg.GitHubToken == "" && strings.Contains(r.Message, "installation not allowed to") {
-		text = "If this is a workflow's GITHUB_TOKEN: " + text + " If it is a GitHub App's installation token, GHCR does not accept it for organization packages whatever the App's permissions: push with GITHUB_TOKEN or a classic PAT with write:packages."
-	}
-	return text
+	return fmt.Sprintf("Grant the job `permissions: packages: write`, and add this repository under the package's \"Manage Actions access\" at %s (needed for a package first pushed by hand or from another repository).", settings)
 }
 
 // ssoNotRuledOut reports a 404 that SAML SSO may be behind: GitHub's SAML
@@ -252,6 +303,10 @@ func (j *judge) ssoRow() {
 		switch {
 		case ok && errors.As(d.Err, &sso):
 			v.check(name, Fail, "the SAML SSO of "+r.Image.Owner()+" has not authorized the token")
+			return
+		case ok && errors.As(d.Err, &policy) && policy.Enterprise:
+			who, _ := policyWords(policy)
+			v.check(name, Fail, "a policy of "+who+" refuses the token")
 			return
 		case ok && errors.As(d.Err, &policy):
 			v.check(name, Fail, "a policy of "+r.Image.Owner()+" refuses the token")

@@ -14,13 +14,19 @@ import (
 // request, so scopes, SSO and GitHub's expiry header do not apply; the
 // registry's token service decides validity (docs/facts.md, "Docker Hub").
 
-// Where Docker Hub access tokens are made: a person's in their account
-// settings; an organization's in the organization's settings, as its docs
-// page says (docs/facts.md, "Docker Hub").
+// Where Docker Hub access tokens are made and edited: a person's in their
+// account settings; an organization's in Docker Home, under the
+// organization's Identity & auth → Access tokens, as Docker's docs page
+// says (docs/facts.md, "Docker Hub").
 const (
 	dockerHubTokens    = "https://app.docker.com/settings/personal-access-tokens"
 	dockerHubOrgTokens = "https://docs.docker.com/security/access-tokens/organization-access-tokens/"
 )
+
+// orgTokensPlace is where an organization's access tokens are listed.
+func orgTokensPlace(org string) string {
+	return fmt.Sprintf("Docker Home (https://app.docker.com) → the organization %s → Identity & auth → Access tokens", org)
+}
 
 func (j *judge) registryCredential() {
 	v := j.v
@@ -102,8 +108,8 @@ func (j *judge) registryFix() string {
 	where := "Issue a new access token at " + j.cfg.Registry + "."
 	switch {
 	case j.cfg.Registry == image.DockerHub && j.v.Kind == token.DockerHubOAT:
-		where = fmt.Sprintf("Create a new organization access token in the organization's own settings (Docker Home → the organization %s → Settings → Access tokens; %s), giving it the repositories it pushes to and, to push a repository that does not exist yet, its \"Repository Create\" scope.",
-			j.cfg.Username, dockerHubOrgTokens)
+		where = fmt.Sprintf("Create a new organization access token in the organization's own settings (%s → Generate access token; %s), giving it the repositories it pushes to with Image Push and, to push a repository that does not exist yet, the organization's \"Repository Create\" scope.",
+			orgTokensPlace(j.cfg.Username), dockerHubOrgTokens)
 	case j.cfg.Registry == image.DockerHub:
 		where = "Check that " + j.input(config.InUsername) + " is the Docker ID (not the e-mail address), or create a new personal access token with Repo Read & Write access at " + dockerHubTokens + "."
 	}
@@ -111,7 +117,10 @@ func (j *judge) registryFix() string {
 }
 
 // whyDeniedRegistry is the fix for an image a registry credential may not
-// push to.
+// push to. Docker Hub lets a token's permission or scopes be edited in
+// place, keeping its value, unless it has expired (Docker docs, "Access
+// token reference"; docs/facts.md, "Docker Hub"): the secret need not
+// change.
 func (j *judge) whyDeniedRegistry(r facts.ImageResult) string {
 	img := r.Image
 	if j.cfg.Registry != image.DockerHub {
@@ -123,10 +132,15 @@ func (j *judge) whyDeniedRegistry(r facts.ImageResult) string {
 	if r.Step == "token" && strings.Contains(strings.ToLower(r.Message), "insufficient scopes") {
 		readOnly = "Docker Hub issues no push token for it: the access token cannot write (a Repo Read-only or Repo Public Read-only token). "
 	}
+	const kept = "Editing keeps the token's value, so the secret need not change; only an expired token cannot be edited and must be replaced."
 	if j.v.Kind == token.DockerHubOAT {
-		return readOnly + fmt.Sprintf("An organization access token pushes only to the repositories it lists with push access, and creates one only with its \"Repository Create\" scope: give the token %s in the organization's settings (Docker Home → the organization %s → Settings → Access tokens; %s), or create a new one that has it. %s",
-			img.Repository, j.cfg.Username, dockerHubOrgTokens, j.updateSecret())
+		return readOnly + fmt.Sprintf("An organization access token pushes only to the repositories it lists with Image Push, and creates one only with the organization's \"Repository Create\" scope: edit the token (%s → the token's actions menu → Edit; %s) to give it %s with Image Push, and Repository Create if the repository does not exist yet. %s",
+			orgTokensPlace(j.cfg.Username), dockerHubOrgTokens, img.Repository, kept)
 	}
-	return readOnly + fmt.Sprintf("Check that %s may push to %s on Docker Hub (the account owns the repository, or is in a team with Read & Write on it), and that the access token has Repo Read & Write access (Repo Read-only and Repo Public Read-only tokens cannot push). %s",
-		j.cfg.Username, img.Repository, j.registryFix())
+	if readOnly != "" {
+		return readOnly + fmt.Sprintf("Edit the token's permission to Repo Read & Write at %s (the token's actions menu → Edit). %s Check too that %s may push to %s (the account owns the repository, or is in a team with Read & Write on it).",
+			dockerHubTokens, kept, j.cfg.Username, img.Repository)
+	}
+	return fmt.Sprintf("Check that %s may push to %s on Docker Hub (the account owns the repository, or is in a team with Read & Write on it), and that the access token has Repo Read & Write access: a Repo Read-only or Repo Public Read-only token cannot push, and its permission can be edited to Repo Read & Write at %s, keeping its value. If %s is not the Docker ID (an e-mail address), set it to the Docker ID.",
+		j.cfg.Username, img.Repository, dockerHubTokens, j.input(config.InUsername))
 }

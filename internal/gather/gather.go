@@ -231,11 +231,11 @@ func coversOwner(d facts.Diagnosis) bool {
 
 // coversRun reports a fault that any further question would meet: the
 // token refused (401; GitHub locks out repeated bad credentials, so it is
-// never asked twice), a rate limit, GitHub unreachable, or a request
-// token-gate refuses to send.
+// never asked twice), GitHub's lockout itself, a rate limit, GitHub
+// unreachable, or a request token-gate refuses to send.
 func coversRun(err error) bool {
 	switch err.(type) {
-	case *facts.BadCredentialsError, *facts.RateLimitError, *facts.UnreachableError, *facts.RefusedError:
+	case *facts.BadCredentialsError, *facts.LockoutError, *facts.RateLimitError, *facts.UnreachableError, *facts.RefusedError:
 		return true
 	}
 	return false

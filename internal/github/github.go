@@ -235,6 +235,10 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 		return unexpected(r)
 	case status == http.StatusForbidden && sso.Required:
 		return &facts.SSOError{Org: ssoOrg(sso.URL), AuthorizeURL: sso.URL, Message: msg, RequestID: id}
+	case limited && lockoutWording(msg):
+		// The failed-login limit: every login of the account is refused
+		// for a while, good ones too (docs/facts.md, "Error answers").
+		return &facts.LockoutError{Status: status, Message: msg, RequestID: id}
 	case limited && r.Header.Get("X-RateLimit-Remaining") == "0":
 		rl := &facts.RateLimitError{Status: status, Message: msg, RequestID: id}
 		if secs, perr := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
@@ -298,8 +302,9 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// ParsePolicy reads the 403 messages in which an organization's policy, not
-// the token, refuses access (docs/facts.md, "Error answers"):
+// ParsePolicy reads the 403 messages in which an organization's or an
+// enterprise's policy, not the token, refuses access (docs/facts.md, "Error
+// answers"):
 //
 //	`ORG` forbids access via a personal access token (classic). Please use ...
 //	`ORG` forbids access via a personal access token with fine-grained permissions. ...
@@ -307,15 +312,18 @@ func unwrapURLError(err error) error {
 //	tokens if the token's lifetime is greater than 90 days. Please adjust ...: URL
 //	The 'ORG' organization forbids access via a personal access tokens (classic)
 //	if the token's lifetime is greater than 7 days.
+//	The 'Microsoft Open Source' enterprise forbids access via a personal access
+//	tokens (classic) if the token's lifetime is greater than 90 days. ...
 //
-// The organization comes back without its backticks or quotes. It returns
-// nil for any other message.
+// The organization or enterprise comes back without its backticks or
+// quotes; Enterprise says which it is. It returns nil for any other message.
 func ParsePolicy(msg string) *facts.PolicyError {
 	before, after, ok := strings.Cut(msg, " forbids access via ")
 	if !ok {
 		return nil
 	}
-	p := &facts.PolicyError{Org: policyOrg(before), Message: msg}
+	owner, enterprise := policyOwner(before)
+	p := &facts.PolicyError{Org: owner, Enterprise: enterprise, Message: msg}
 	lower := strings.ToLower(after)
 	p.Classic = strings.Contains(lower, "(classic)")
 	switch {
@@ -340,13 +348,19 @@ func ParsePolicy(msg string) *facts.PolicyError {
 	return p
 }
 
-// policyOrg reads the organization out of the words before "forbids":
-// `ORG`, ORG, or The 'ORG' organization.
-func policyOrg(before string) string {
-	org := strings.TrimSpace(before)
-	org = strings.TrimPrefix(org, "The ")
-	org = strings.TrimSuffix(org, " organization")
-	return strings.Trim(org, "`'\" ")
+// policyOwner reads who set the policy out of the words before "forbids":
+// `ORG`, ORG, The 'ORG' organization, or The 'NAME' enterprise. An
+// enterprise's name is its display name, spaces and dots included ("The
+// 'Microsoft Open Source' enterprise").
+func policyOwner(before string) (name string, enterprise bool) {
+	words := strings.TrimSpace(before)
+	words = strings.TrimPrefix(words, "The ")
+	if w, ok := strings.CutSuffix(words, " enterprise"); ok {
+		words, enterprise = w, true
+	} else {
+		words = strings.TrimSuffix(words, " organization")
+	}
+	return strings.Trim(words, "`'\" "), enterprise
 }
 
 // firstURL returns the first https URL in s, without trailing punctuation.
@@ -401,6 +415,13 @@ func ParseSSO(v string) SSO {
 		}
 	}
 	return s
+}
+
+// lockoutWording tells GitHub's failed-login limit by its words, which
+// have come with and without "Please try again later." (docs/facts.md,
+// "Error answers").
+func lockoutWording(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "maximum number of login attempts exceeded")
 }
 
 // secondaryWording tells a secondary limit by GitHub's words, for the answers

@@ -124,8 +124,30 @@ func TestRecordedAnswers(t *testing.T) {
 		}},
 		{"org-lifetime-403", "/user", func(t *testing.T, g facts.GitHub) {
 			var p *facts.PolicyError
-			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "ORG" || p.MaxDays != 90 || p.Classic ||
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "NixOS" || p.Enterprise || p.MaxDays != 90 || p.Classic ||
 				p.SettingsURL != "https://github.com/settings/personal-access-tokens/12885303" {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		// An enterprise's policy names the enterprise, spaces and dots in its
+		// name included, never an organization called "X' enterprise".
+		{"enterprise-lifetime-classic-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "Microsoft Open Source" || !p.Enterprise || p.MaxDays != 90 || !p.Classic ||
+				p.SettingsURL != "https://github.com/settings/tokens/99202709" {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		{"enterprise-lifetime-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var p *facts.PolicyError
+			if !errors.As(g.Err, &p) || p.Kind != facts.PolicyLifetime || p.Org != "Node.js" || !p.Enterprise || p.MaxDays != 366 || p.Classic {
+				t.Errorf("%#v", g.Err)
+			}
+		}},
+		// The failed-login limit is a lockout, never a refusal of the token.
+		{"login-lockout-403", "/user", func(t *testing.T, g facts.GitHub) {
+			var l *facts.LockoutError
+			if !errors.As(g.Err, &l) || l.Status != 403 || !strings.HasPrefix(l.Message, "Maximum number of login attempts exceeded") {
 				t.Errorf("%#v", g.Err)
 			}
 		}},
@@ -278,6 +300,14 @@ func TestParsePolicy(t *testing.T) {
 			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "NixOS", MaxDays: 90, SettingsURL: "https://github.com/settings/personal-access-tokens/12885303"}},
 		{"The 'infosupport' organization forbids access via a personal access tokens (classic) if the token's lifetime is greater than 7 days.",
 			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "infosupport", MaxDays: 7, Classic: true}},
+		// Enterprises (flcdrg/au-packages#206, microsoft/testfx#10322,
+		// MicrosoftEdge/WebView2Feedback#5423, nodejs/nodejs.org#8531).
+		{"The 'Microsoft Open Source' enterprise forbids access via a personal access tokens (classic) if the token's lifetime is greater than 8 days. Please adjust your token's lifetime at the following URL: https://github.com/settings/tokens/5056184827",
+			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 8, Classic: true, SettingsURL: "https://github.com/settings/tokens/5056184827"}},
+		{"The 'Microsoft Open Source' enterprise forbids access via a personal access token (classic) if the token's lifetime is greater than 90 days.",
+			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 90, Classic: true}},
+		{"The 'Node.js' enterprise forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 366 days.",
+			&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Node.js", Enterprise: true, MaxDays: 366}},
 		{"Resource not accessible by integration", nil},
 	}
 	for _, tc := range tests {
@@ -294,6 +324,7 @@ func TestParsePolicy(t *testing.T) {
 func FuzzParsePolicy(f *testing.F) {
 	f.Add("ORG forbids access via a personal access token (classic). Please use a GitHub App.")
 	f.Add("The 'ORG' organization forbids access via a fine-grained personal access tokens if the token's lifetime is greater than 90 days.")
+	f.Add("The 'Microsoft Open Source' enterprise forbids access via a personal access tokens (classic) if the token's lifetime is greater than 8 days.")
 	f.Add("forbids access via ")
 	f.Fuzz(func(t *testing.T, msg string) {
 		p := ParsePolicy(msg)
@@ -305,6 +336,9 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		if strings.Trim(p.Org, "`'\" ") != p.Org {
 			t.Errorf("%q: organization %q keeps its quotes", msg, p.Org)
+		}
+		if p.Enterprise && (strings.HasSuffix(p.Org, " enterprise") || !strings.Contains(msg, " enterprise forbids")) {
+			t.Errorf("%q: enterprise %q", msg, p.Org)
 		}
 		if p.SettingsURL != "" && !strings.HasPrefix(p.SettingsURL, "https://") {
 			t.Errorf("%q: settings URL %q", msg, p.SettingsURL)

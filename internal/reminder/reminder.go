@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -159,8 +160,7 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 	if len(existing) > 0 {
 		kept = existing[0]
 		for _, dup := range existing[1:] {
-			comment := fmt.Sprintf("Closing as a duplicate of #%d, the reminder token-gate keeps for `%s`.", kept.number, v.TokenName)
-			if err := s.closeIssue(ctx, dup.number, comment, "not_planned"); err != nil {
+			if err := s.closeDuplicate(ctx, dup, kept.number, v.TokenName); err != nil {
 				return done, err
 			}
 			done = append(done, gate.Reminder{Name: v.TokenName, Action: "closed-duplicate", Number: dup.number, URL: dup.url})
@@ -220,6 +220,27 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 		}
 	}
 	return append(done, gate.Reminder{Name: v.TokenName, Action: "updated", Number: kept.number, URL: kept.url}), nil
+}
+
+// closeDuplicate closes a duplicate reminder with one write that says why
+// in the issue itself: its body gains a first line pointing at the reminder
+// kept, in the same edit that closes it. Runs at the same time (a schedule
+// and a push) list the same duplicates and each close them; a comment from
+// each would say it twice, whereas the same edit sent twice leaves one
+// note, and a run that lists after another closed the issue no longer sees
+// it.
+func (s *syncer) closeDuplicate(ctx context.Context, dup openIssue, keptNumber int, name string) error {
+	note := fmt.Sprintf("> Closed by token-gate as a duplicate of #%d, the reminder it keeps for `%s`.", keptNumber, name)
+	body := dup.body
+	if !strings.HasPrefix(body, note) {
+		body = note + "\n\n" + body
+	}
+	body = cutRunes(s.o.Redact(body), MaxBody)
+	closed, reason := "closed", "not_planned"
+	return s.mutate(ctx, func() (*gh.Response, error) {
+		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, dup.number, &gh.IssueRequest{State: &closed, StateReason: &reason, Body: &body})
+		return resp, err
+	})
 }
 
 func (s *syncer) closeIssue(ctx context.Context, number int, comment, reason string) error {
@@ -378,10 +399,11 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	// command line, the failed jobs run again.
 	b.WriteString("\n### Renewal checklist\n\n")
 	fmt.Fprintf(&b, "- [ ] %s\n", gate.Renew(v.Kind, v.TokenName, s.o.Links, token.ReplacementScopes(s.o.RequiredScopes, v.Scopes)))
-	fmt.Fprintf(&b, "- [ ] Save it: `gh secret set %s --repo %s/%s` for a repository secret, or `gh secret set %s --org %s --visibility VISIBILITY` for an organization secret (give its current visibility: all, private or selected). gh asks for the value, so it stays out of your shell history.\n",
-		secretName, s.o.Owner, s.o.Repo, secretName, s.o.Owner)
+	cmd := s.commands()
+	fmt.Fprintf(&b, "- [ ] Save it: `%s` for a repository secret. For an organization secret, give its visibility again, since the command sets it: `%s` (or `all`), or, when it is shared with selected repositories, `%s` naming every repository it is shared with (the command replaces the list). gh asks for the value, so it stays out of your shell history.\n",
+		cmd.repoSecret(secretName), cmd.orgSecret(secretName, "--visibility private"), cmd.orgSecret(secretName, "--visibility selected --repos "+s.o.Repo+",OTHER_REPO"))
 	if h == gate.Failed && s.o.RunID != "" {
-		fmt.Fprintf(&b, "- [ ] Re-run the failed jobs: `gh run rerun %s --failed --repo %s/%s`.\n", s.o.RunID, s.o.Owner, s.o.Repo)
+		fmt.Fprintf(&b, "- [ ] Re-run the failed jobs and the jobs that depend on them: `%s`.\n", cmd.rerunFailed(s.o.RunID))
 	} else {
 		b.WriteString("- [ ] Re-run the token check.\n")
 	}
@@ -399,6 +421,52 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	body = markerFor(v.TokenName, h, digest) + "\n" + s.o.Redact(b.String()) +
 		fmt.Sprintf("\n_Kept by token-gate. Last written %s. %s_\n", s.o.Now.UTC().Format("2006-01-02"), s.runLink())
 	return title, body, digest
+}
+
+// ghCommands writes the gh commands of the renewal checklist for the
+// repository's own server. gh goes to github.com unless told otherwise: a
+// command that names a repository names its host in --repo HOST/OWNER/REPO,
+// and one that names only an organization (gh secret set --org, which takes
+// its host from GH_HOST, not from --repo) is prefixed GH_HOST=HOST. On
+// github.com neither is needed, and neither is written (docs/facts.md,
+// "Renewing a secret").
+type ghCommands struct {
+	host        string // empty on github.com
+	owner, repo string
+}
+
+func (s *syncer) commands() ghCommands {
+	c := ghCommands{owner: s.o.Owner, repo: s.o.Repo}
+	if u, err := url.Parse(s.o.Links.Server); err == nil && u.Host != "" && !strings.EqualFold(u.Host, "github.com") {
+		c.host = u.Host
+	}
+	return c
+}
+
+// repoFlag is --repo with the host when it is not github.com.
+func (c ghCommands) repoFlag() string {
+	if c.host == "" {
+		return "--repo " + c.owner + "/" + c.repo
+	}
+	return "--repo " + c.host + "/" + c.owner + "/" + c.repo
+}
+
+func (c ghCommands) repoSecret(name string) string {
+	return "gh secret set " + name + " " + c.repoFlag()
+}
+
+// orgSecret sets an organization secret; with --visibility selected, gh
+// refuses to run without --repos (cli/cli#9808).
+func (c ghCommands) orgSecret(name, visibility string) string {
+	cmd := "gh secret set " + name + " --org " + c.owner + " " + visibility
+	if c.host != "" {
+		cmd = "GH_HOST=" + c.host + " " + cmd
+	}
+	return cmd
+}
+
+func (c ghCommands) rerunFailed(runID string) string {
+	return "gh run rerun " + runID + " --failed " + c.repoFlag()
 }
 
 // cutRunes cuts s to at most n characters, marking the cut with "…".

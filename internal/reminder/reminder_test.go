@@ -1,6 +1,7 @@
 package reminder
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,63 @@ func TestBodyWithinGitHubLimit(t *testing.T) {
 	}
 	if !strings.Contains(body, "more findings, cut to keep this issue within GitHub's 65,536 characters") {
 		t.Error("the cut is not said")
+	}
+}
+
+// TestRenewalCommands: every gh command of the checklist runs as written on
+// the repository's own server: on github.com it names no host; on GHES and
+// GHE.com each names the server's, in --repo HOST/OWNER/REPO or, for an
+// organization secret (whose host gh takes from GH_HOST), GH_HOST=HOST; and
+// --visibility selected always comes with the --repos gh requires with it
+// (cli/cli#9808).
+func TestRenewalCommands(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		server, host string
+		want         []string
+	}{
+		{"https://github.com", "", []string{
+			"`gh secret set HELM_CHARTS_TOKEN --repo aibrix/aibrix`",
+			"`gh secret set HELM_CHARTS_TOKEN --org aibrix --visibility private`",
+			"`gh secret set HELM_CHARTS_TOKEN --org aibrix --visibility selected --repos aibrix,OTHER_REPO`",
+			"`gh run rerun 77 --failed --repo aibrix/aibrix`",
+		}},
+		{"https://ghe.example.com", "ghe.example.com", []string{
+			"`gh secret set HELM_CHARTS_TOKEN --repo ghe.example.com/aibrix/aibrix`",
+			"`GH_HOST=ghe.example.com gh secret set HELM_CHARTS_TOKEN --org aibrix --visibility private`",
+			"`GH_HOST=ghe.example.com gh secret set HELM_CHARTS_TOKEN --org aibrix --visibility selected --repos aibrix,OTHER_REPO`",
+			"`gh run rerun 77 --failed --repo ghe.example.com/aibrix/aibrix`",
+		}},
+		{"https://octocorp.ghe.com", "octocorp.ghe.com", []string{
+			"`gh secret set HELM_CHARTS_TOKEN --repo octocorp.ghe.com/aibrix/aibrix`",
+			"`GH_HOST=octocorp.ghe.com gh secret set HELM_CHARTS_TOKEN --org aibrix --visibility private`",
+			"`gh run rerun 77 --failed --repo octocorp.ghe.com/aibrix/aibrix`",
+		}},
+	} {
+		s := syncerFor("77", now)
+		s.o.Owner, s.o.Repo = "aibrix", "aibrix"
+		s.o.Links = gate.Links{Server: tc.server, Repository: "aibrix/aibrix"}
+		v := expiring(3)
+		v.Findings = append(v.Findings, gate.Finding{Code: gate.CodeCannotPush, Severity: gate.Error, Title: "Cannot push", Message: "m"})
+		_, body, _ := s.render(v, gate.Failed)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the checklist lacks %s:\n%s", tc.server, w, body)
+			}
+		}
+		commands := regexp.MustCompile("`((?:GH_HOST=[^ `]+ )?gh [^`]*)`").FindAllStringSubmatch(body, -1)
+		if len(commands) < 4 {
+			t.Fatalf("%s: %d gh commands in the checklist:\n%s", tc.server, len(commands), body)
+		}
+		for _, m := range commands {
+			cmd := m[1]
+			names := strings.Contains(cmd, "GH_HOST=") || strings.Contains(cmd, "--repo ") && !strings.Contains(cmd, "--repo aibrix/")
+			if tc.host == "" && names || tc.host != "" && (!names || !strings.Contains(cmd, tc.host)) {
+				t.Errorf("%s: %q names the host wrongly (want %q)", tc.server, cmd, tc.host)
+			}
+			if strings.Contains(cmd, "--visibility selected") && !strings.Contains(cmd, "--repos ") {
+				t.Errorf("%s: %q sets selected visibility without --repos, which gh refuses", tc.server, cmd)
+			}
+		}
 	}
 }

@@ -9,8 +9,11 @@ package secret
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"html"
+	"io/fs"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,12 +28,18 @@ import (
 // never needed it.
 type Set struct {
 	mu sync.Mutex
-	// forms are every recorded form, longest first, so a shorter form never
-	// leaves part of a longer one.
-	forms []string
+	// forms are every recorded form, longest first once sorted, so a
+	// shorter form never leaves part of a longer one; known says which are
+	// recorded, and unsorted that forms were added since the last sort.
+	// Sorting once before use rather than at every add keeps adding many
+	// forms linear: a value with thousands of whitespace-separated pieces
+	// (a file pasted as a token) must not take seconds.
+	forms    []string
+	known    map[string]bool
+	unsorted bool
 	// raws are the values as given, for the partial-match rules: a server
 	// may echo a token cut short, and a cut may land inside one.
-	raws []string
+	raws map[string]bool
 	// windows maps every partialRun-long piece of a raw value to true.
 	windows map[string]bool
 	// onAdd is told every new form, so the caller can mask it at once.
@@ -39,7 +48,9 @@ type Set struct {
 
 // NewSet returns an empty set; onAdd, when not nil, is called with every new
 // form as it is added (to emit ::add-mask::).
-func NewSet(onAdd func(string)) *Set { return &Set{onAdd: onAdd, windows: map[string]bool{}} }
+func NewSet(onAdd func(string)) *Set {
+	return &Set{onAdd: onAdd, windows: map[string]bool{}, known: map[string]bool{}, raws: map[string]bool{}}
+}
 
 // Redacted is what every recorded form is replaced with.
 const Redacted = "***"
@@ -114,22 +125,23 @@ func (s *Set) add(raws, forms []string) {
 	var added []string
 	s.mu.Lock()
 	for _, f := range forms {
-		if len(f) < token.MinLength || slices.Contains(s.forms, f) {
+		if len(f) < token.MinLength || s.known[f] {
 			continue
 		}
+		s.known[f] = true
 		s.forms = append(s.forms, f)
+		s.unsorted = true
 		added = append(added, f)
 	}
 	for _, r := range raws {
-		if len(r) < partialMin || slices.Contains(s.raws, r) {
+		if len(r) < partialMin || s.raws[r] {
 			continue
 		}
-		s.raws = append(s.raws, r)
+		s.raws[r] = true
 		for i := 0; i+partialRun <= len(r); i++ {
 			s.windows[r[i:i+partialRun]] = true
 		}
 	}
-	slices.SortStableFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
 	s.mu.Unlock()
 	if s.onAdd != nil {
 		for _, f := range added {
@@ -147,8 +159,18 @@ func (s *Set) Redact(text string) string {
 	return s.redact(text)
 }
 
+// sorted puts the forms longest first, if any were added since; the caller
+// holds the lock.
+func (s *Set) sorted() []string {
+	if s.unsorted {
+		slices.SortStableFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
+		s.unsorted = false
+	}
+	return s.forms
+}
+
 func (s *Set) redact(text string) string {
-	for _, v := range s.forms {
+	for _, v := range s.sorted() {
 		if strings.Contains(text, v) {
 			text = strings.ReplaceAll(text, v, Redacted)
 		}
@@ -210,7 +232,7 @@ func (s *Set) Clip(text string, n int) string {
 // recorded form, when that tail is longer than the form's public prefix.
 func (s *Set) redactEdge(cut string) string {
 	longest := 0
-	for _, v := range s.forms {
+	for _, v := range s.sorted() {
 		public := len(token.PrefixOf(v))
 		// The earliest start whose tail begins v is the longest piece.
 		for i := len(cut) - min(len(v)-1, len(cut)); i < len(cut); i++ {
@@ -234,20 +256,44 @@ func (s *Set) redactEdge(cut string) string {
 func (s *Set) Values() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.forms)
+	return slices.Clone(s.sorted())
 }
 
-// Quote quotes a value for an error message, as %q does, except that a value
-// that starts like a token (a token pasted into the wrong input) is cut to
-// its prefix and "…", and a long value is cut to 120 bytes.
+// MaxQuote is how much of a value Quote shows, in bytes.
+const MaxQuote = 120
+
+// Quote quotes a value for an error message, as %q does (control
+// characters escaped), except that a value that starts like a token (a
+// token pasted into the wrong input) is cut to its prefix and "…", as is
+// every token-shaped word inside it (a path such as ./ghp_…), and a long
+// value is cut to MaxQuote bytes.
 func Quote(v string) string {
 	if p := token.PrefixOf(v); p != "" {
 		return strconv.Quote(p + "…")
 	}
-	if len(v) > 120 {
-		return strconv.Quote(strings.ToValidUTF8(v[:120], "") + "…")
+	v = RedactShaped(v)
+	if len(v) > MaxQuote {
+		return strconv.Quote(strings.ToValidUTF8(v[:MaxQuote], "") + "…")
 	}
 	return strconv.Quote(v)
+}
+
+// QuotePaths is err's message with every file path it carries (an
+// *fs.PathError's, an *os.LinkError's) quoted through Quote: a path is
+// what its user typed, which may be a token given where a path belongs
+// (--tokens-file ghp_…), control characters, or 100 KB, and the os
+// package would repeat it whole.
+func QuotePaths(err error) string {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = strings.Replace(msg, pe.Error(), pe.Op+" "+Quote(pe.Path)+": "+pe.Err.Error(), 1)
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		msg = strings.Replace(msg, le.Error(), le.Op+" "+Quote(le.Old)+" "+Quote(le.New)+": "+le.Err.Error(), 1)
+	}
+	return msg
 }
 
 // RedactShaped cuts every word of text that starts like a token (ghp_…,

@@ -2,7 +2,11 @@ package secret
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -41,10 +45,57 @@ func TestQuote(t *testing.T) {
 		"dckr_pat_abcdefghijklmnop":      `"dckr_pat_…"`,
 		strings.Repeat("x", 200):         `"` + strings.Repeat("x", 120) + `…"`,
 		"a\x1bb":                         `"a\x1bb"`,
+		// A token inside a value, a path for instance, is cut to its prefix.
+		"./tokens/ghp_" + strings.Repeat("a", 36) + ".txt": `"./tokens/ghp_….txt"`,
 	} {
 		if got := Quote(in); got != want {
 			t.Errorf("Quote(%.20q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestQuotePaths: the paths an error of the os package repeats are quoted
+// as any value is: a token given as a path shows its prefix only, control
+// characters are escaped, and a 100 KB path is clipped; the cause stays.
+func TestQuotePaths(t *testing.T) {
+	t.Parallel()
+	tok := "ghp_" + strings.Repeat("k", 36)
+	long := strings.Repeat("d", 100_000)
+	for _, tc := range []struct {
+		path string
+		want string
+	}{
+		{tok, `open "ghp_…": `},
+		{"/tmp/\x1b[2Jtokens", `open "/tmp/\x1b[2Jtokens": `},
+		{long, `open "` + strings.Repeat("d", MaxQuote) + `…": `},
+	} {
+		_, err := os.Open(tc.path)
+		if err == nil {
+			t.Fatalf("%.20q opened", tc.path)
+		}
+		for _, e := range []error{err, fmt.Errorf("flag --tokens-file: %w", err)} {
+			got := QuotePaths(e)
+			if !strings.Contains(got, tc.want) || strings.Contains(got, tok) || strings.Contains(got, "\x1b") || len(got) > 400 {
+				t.Errorf("QuotePaths(%.40q) = %.300q; want it to hold %q", e.Error(), got, tc.want)
+			}
+		}
+	}
+	if got := QuotePaths(errors.New("no path here")); got != "no path here" {
+		t.Errorf("an error without a path changed: %q", got)
+	}
+}
+
+// BenchmarkAddLargeValue adds 1 MiB of random bytes, as a file piped in as a
+// token would be, with its thousands of whitespace-separated pieces: it
+// must stay linear in the pieces (go test -bench AddLargeValue -benchmem
+// ./internal/secret).
+func BenchmarkAddLargeValue(b *testing.B) {
+	data := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{1}).Read(data)
+	for b.Loop() {
+		s := NewSet(nil)
+		s.Add(string(data))
+		s.Redact("a report line")
 	}
 }
 
