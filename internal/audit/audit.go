@@ -110,11 +110,24 @@ func newAuditor(repo *workflow.Repo, opts Options) *auditor {
 // Audit reads every workflow of the repository into runs and judges them.
 // A panic while reading or judging one file becomes an internal-error
 // finding on that file; the other files are still audited.
-func Audit(repo *workflow.Repo, opts Options) Result {
+func Audit(repo *workflow.Repo, opts Options) (res Result) {
 	if opts.TokenGate == "" {
 		opts.TokenGate = DefaultTokenGate
 	}
 	a := newAuditor(repo, opts)
+	defer func() {
+		// A bug outside any one file's audit still never takes the
+		// caller (the token check) down: it is a finding.
+		if v := recover(); v != nil {
+			file := &workflow.File{Path: workflow.Dir}
+			if len(repo.Files) > 0 {
+				file = repo.Files[0]
+			}
+			a.findings = nil
+			a.internalError(file, v)
+			res = Result{Report: finding.Report{Findings: a.findings, Credentials: []Credential{}}}
+		}
+	}()
 	runs := a.readRuns()
 	creds := a.credentials(runs)
 	var refs []finding.SecretRef
@@ -131,7 +144,7 @@ func Audit(repo *workflow.Repo, opts Options) Result {
 			}
 		})
 	}
-	res := Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs, Publishes: publishes}.Redacted(secret.RedactShaped), fixes: plans}
+	res = Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs, Publishes: publishes}.Redacted(secret.RedactShaped), fixes: plans}
 	for _, f := range repo.Files {
 		res.Workflows = append(res.Workflows, f.Path)
 	}
@@ -214,9 +227,15 @@ func (a *auditor) readRuns() []*run {
 	slices.SortStableFunc(order, func(x, y int) int { return len(a.repo.Files[y].Source) - len(a.repo.Files[x].Source) })
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	refused := make([]*Finding, len(a.repo.Files))
+	for i, f := range a.repo.Files {
+		if f.Err == nil {
+			refused[i] = a.refusedByGitHub(f)
+		}
+	}
 	for _, i := range order {
 		f := a.repo.Files[i]
-		if f.Err != nil || a.calledOnly(f) {
+		if f.Err != nil || refused[i] != nil || a.calledOnly(f) {
 			continue // a called workflow is read inside each run that calls it
 		}
 		wg.Add(1)
@@ -240,10 +259,19 @@ func (a *auditor) readRuns() []*run {
 	wg.Wait()
 	var out []*run
 	for i, f := range a.repo.Files {
-		if f.Err != nil {
+		switch {
+		case f.Err != nil && f.Err.Bound:
+			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
+				Message: "token-gate does not read this file: " + f.Err.Msg + ". What it pushes is not audited; the other files are.",
+				Fix:     "Write the file out plainly (UTF-8, aliases that name a few values); if GitHub runs it as it is and you need it so, please report it."})
+		case f.Err != nil:
 			a.add(Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: f.Err.Pos.Line, Column: f.Err.Pos.Col},
 				Message: "This file cannot be read as a workflow: " + f.Err.Msg + ". GitHub will not run it either; the other files are audited.",
 				Fix:     "Correct the file (actionlint shows the same error), then run the audit again."})
+		}
+		if refused[i] != nil {
+			a.add(*refused[i])
+			continue
 		}
 		if panics[i] != nil {
 			a.internalError(f, panics[i])
@@ -358,4 +386,37 @@ func agree(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// refusedByGitHub finds what makes GitHub refuse a file that parses: an
+// if: that reads secrets (docs/facts.md, "Job dependencies"). Such a file
+// runs no job, and publishes nothing.
+func (a *auditor) refusedByGitHub(f *workflow.File) *Finding {
+	var ifs []*workflow.Value
+	for _, j := range f.Jobs {
+		ifs = append(ifs, j.If)
+		for _, s := range j.Steps {
+			ifs = append(ifs, s.If)
+		}
+	}
+	for _, v := range ifs {
+		c := a.readCond(v)
+		if c == nil {
+			continue
+		}
+		if c.node == nil {
+			if _, err := expr.Parse(condText(c)); err != nil {
+				return &Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: v.Pos.Line, Column: v.Pos.Col},
+					Message: "GitHub refuses this whole file: this if: is no expression it reads (" + clipText(err.Error()) + "), so the workflow runs no job at all.",
+					Fix:     "Correct the if: (actionlint shows the same error)."}
+			}
+		}
+		if !slices.Contains(c.contexts(), "secrets") {
+			continue
+		}
+		return &Finding{Code: CodeUnreadable, Severity: Error, Place: Place{File: f.Path, Line: v.Pos.Line, Column: v.Pos.Col},
+			Message: "GitHub refuses this whole file: this if: reads secrets (\"Unrecognized named-value: 'secrets'\"), so the workflow runs no job at all.",
+			Fix:     "Read the secret into the job's or the step's env:, and test env.NAME != '' in the if:."}
+	}
+	return nil
 }

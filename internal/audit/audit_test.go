@@ -335,3 +335,12 @@ func TestPanicIsAFinding(t *testing.T) {
 		t.Errorf("credentials %+v", res.Credentials)
 	}
 }
+
+// GitHub refuses a file whose if: reads secrets: it is said so, and
+// judged no further.
+func TestRefusedByGitHub(t *testing.T) {
+	res := auditText(t, "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - if: secrets.T != ''\n        run: docker login -u u -p ${{ secrets.T }} ghcr.io && docker push ghcr.io/acme/x\n")
+	if got := codes(res); !slices.Equal(got, []string{"unreadable-workflow@6"}) || !strings.Contains(res.Findings[0].Message, "reads secrets") {
+		t.Errorf("findings %v %v", got, res.Findings)
+	}
+}

@@ -23,7 +23,7 @@ type credSet struct {
 	byKey map[credKey]*Credential
 	// uses and checks are kept as sets: a fan of calls reaches one place
 	// many times, and it is listed once.
-	uses   map[credKey]map[Place]bool
+	uses   map[credKey]map[placeKey]int
 	checks map[credKey]map[CheckPlace]bool
 	// unlisted are the credentials that push some image the audit cannot
 	// name: nobody can say that they never push a given one.
@@ -34,11 +34,13 @@ type credSet struct {
 	templates map[credKey][]string
 	// exchanged are the credentials token-gate cannot check, and why.
 	exchanged map[credKey]string
+	// images are each credential's images, as a set.
+	images map[credKey]map[string]bool
 }
 
 func (a *auditor) credentials(runs []*run) *credSet {
-	cs := &credSet{byKey: map[credKey]*Credential{}, uses: map[credKey]map[Place]bool{}, checks: map[credKey]map[CheckPlace]bool{},
-		unlisted: map[credKey]bool{}, pushes: map[credKey]bool{}, templates: map[credKey][]string{}, exchanged: map[credKey]string{}}
+	cs := &credSet{byKey: map[credKey]*Credential{}, uses: map[credKey]map[placeKey]int{}, checks: map[credKey]map[CheckPlace]bool{},
+		unlisted: map[credKey]bool{}, pushes: map[credKey]bool{}, templates: map[credKey][]string{}, exchanged: map[credKey]string{}, images: map[credKey]map[string]bool{}}
 	for _, r := range runs {
 		for _, n := range r.nodes {
 			for _, e := range n.events {
@@ -68,7 +70,11 @@ func (a *auditor) credentials(runs []*run) *credSet {
 				case evPush:
 					switch {
 					case e.image != "":
-						if !slices.Contains(c.Images, e.image) {
+						if cs.images[e.cred] == nil {
+							cs.images[e.cred] = map[string]bool{}
+						}
+						if !cs.images[e.cred][e.image] {
+							cs.images[e.cred][e.image] = true
 							c.Images = append(c.Images, e.image)
 						}
 					case e.template != "":
@@ -106,14 +112,27 @@ func (a *auditor) credentials(runs []*run) *credSet {
 	return cs
 }
 
+// use records where a credential is used, once per place in a file: a
+// place many calls reach is listed once, with how many (Times).
 func (cs *credSet) use(k credKey, p Place) {
 	if cs.uses[k] == nil {
-		cs.uses[k] = map[Place]bool{}
+		cs.uses[k] = map[placeKey]int{}
 	}
-	if !cs.uses[k][p] {
-		cs.uses[k][p] = true
-		cs.byKey[k].Uses = append(cs.byKey[k].Uses, p)
+	key := placeKey{p.File, p.Line, p.Column}
+	c := cs.byKey[k]
+	if i, seen := cs.uses[k][key]; seen {
+		if c.Uses[i].Job != p.Job {
+			c.Uses[i].Times = max(c.Uses[i].Times, 1) + 1
+		}
+		return
 	}
+	cs.uses[k][key] = len(c.Uses)
+	c.Uses = append(c.Uses, p)
+}
+
+type placeKey struct {
+	file         string
+	line, column int
 }
 
 func (cs *credSet) get(k credKey, username string) *Credential {
@@ -143,8 +162,8 @@ func (cs *credSet) list() []Credential {
 // pushedAnywhere reports an image some credential matching k pushes, or
 // may push (it pushes images the audit cannot name).
 func (cs *credSet) pushedAnywhere(k credKey, img string) bool {
-	for key, c := range cs.byKey {
-		if k.matches(key) && (slices.Contains(c.Images, img) || slices.Contains(cs.templates[key], img) || cs.unlisted[key]) {
+	for key := range cs.byKey {
+		if k.matches(key) && (cs.images[key][img] || slices.Contains(cs.templates[key], img) || cs.unlisted[key]) {
 			return true
 		}
 	}

@@ -1299,7 +1299,7 @@ func stepOutput(item, name string) (string, bool) {
 // metadataImages reads metadata-action's images as the action does: one
 // entry a line, or several on one line separated by commas; an entry may
 // be CSV (name=IMAGE,enable=…); lines starting with # skipped; entries with
-// enable=false dropped (docs/facts.md, "docker/metadata-action").
+// enable=false dropped (docs/facts.md, "Workflows").
 func metadataImages(text string) []string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {

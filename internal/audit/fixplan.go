@@ -93,6 +93,8 @@ type check struct {
 	// and changes nothing).
 	stepOnly string
 	noStep   bool
+	// tooMany is how many images it pushes, when more than a check takes.
+	tooMany int
 }
 
 // planFix makes the fix of one run: checks for the credentials nothing
@@ -195,8 +197,14 @@ func (a *auditor) planCheck(r *run, cs *credSet, k credKey) (*check, string) {
 	}
 	c := &check{key: k}
 	github := registryMatches(githubRegistry, k.registry)
-	// The images this run pushes with it, not those of other workflows.
-	for _, img := range runImages(r, k) {
+	// The images this run pushes with it, not those of other workflows;
+	// a check probes at most image.MaxImages, which config enforces.
+	imgs := runImages(r, k)
+	if len(imgs) > image.MaxImages {
+		c.tooMany = len(imgs)
+		imgs = imgs[:image.MaxImages]
+	}
+	for _, img := range imgs {
 		c.packages = append(c.packages, gateImage(img, k.registry, github))
 	}
 	if k.secret == "GITHUB_TOKEN" && len(c.packages) == 0 {
@@ -718,6 +726,7 @@ func (a *auditor) planExisting(r *run, k credKey) *check {
 // by what the runner fills in, sorted.
 func runImages(r *run, k credKey) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, n := range r.nodes {
 		for _, e := range n.events {
 			if e.kind != evPush || !e.hasCred || !e.cred.matches(k) {
@@ -727,7 +736,8 @@ func runImages(r *run, k credKey) []string {
 			if img == "" {
 				img = e.template
 			}
-			if img != "" && !slices.Contains(out, img) {
+			if img != "" && !seen[img] {
+				seen[img] = true
 				out = append(out, img)
 			}
 		}

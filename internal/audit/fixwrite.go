@@ -42,6 +42,9 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 		for _, h := range a.unguardable(r, c) {
 			p.problems = appendOnce(p.problems, fmt.Sprintf("job %s runs whatever the jobs before it did, so no check holds it back: make its if: wait for the check (add && needs.%s.result == 'success', and %s to its needs)", h.id, Preflight, Preflight))
 		}
+		if c.tooMany > 0 {
+			p.caveats = appendOnce(p.caveats, fmt.Sprintf("%s pushes %d images; its check probes the first %d, as many as a check takes.", c.key.secret, c.tooMany, image.MaxImages))
+		}
 		if len(c.packages) == 0 && c.key.secret != "GITHUB_TOKEN" {
 			p.caveats = appendOnce(p.caveats, fmt.Sprintf("The check of %s names no images (the workflow names them only at run time): it proves the credential, not its right to push them.", c.key.secret))
 		}

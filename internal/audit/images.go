@@ -27,15 +27,29 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 			out = append(out, img)
 		}
 	}
-	// addName adds a name known in full, or says it is no image reference.
+	// addName adds a name known in full, or keeps it to say, once, that it
+	// is no image reference.
+	var bad []string
 	addName := func(ref string) {
 		if img, ok := a.normalise(ref, home); ok {
 			add(img)
 			return
 		}
 		unlisted = append(unlisted, ref)
-		a.unresolved(place, "", fmt.Sprintf("%s names %s, which is not an image reference token-gate can read.", stepWords(n, s), clipText(ref)))
+		if !slices.Contains(bad, ref) {
+			bad = append(bad, ref)
+		}
 	}
+	defer func() {
+		if len(bad) == 0 {
+			return
+		}
+		var quoted []string
+		for _, b := range clipList(bad, 3) {
+			quoted = append(quoted, clipText(b))
+		}
+		a.unresolved(place, "", fmt.Sprintf("%s names %s, which %s no image reference token-gate can read.", stepWords(n, s), wordsList(quoted), agree(len(bad), "is", "are")))
+	}()
 	for _, ref := range refs {
 		ref = strings.TrimPrefix(strings.TrimSpace(ref), "docker://")
 		if ref == "" {

@@ -37,12 +37,18 @@ func (a *auditor) expandMatrix(r *run, j *workflow.Job, outer []leg) ([]leg, str
 			return outer, row.Expr.Text
 		}
 	}
+	total := 1
+	for _, row := range m.Rows {
+		total *= max(len(row.Values), 1)
+		if total > maxLegs*len(outer) || total > maxLegs {
+			// More than GitHub runs: read as a matrix known only at
+			// run time, rather than as some of its combinations.
+			r.skipped = append(r.skipped, fmt.Sprintf("the matrix of job %s (more than %d combinations, which GitHub refuses too)", j.ID, maxLegs))
+			return outer, fmt.Sprintf("a matrix of more than %d combinations", maxLegs)
+		}
+	}
 	combos := []map[string]any{{}}
 	for _, row := range m.Rows {
-		if len(combos)*max(len(row.Values), 1) > maxLegs {
-			r.skipped = append(r.skipped, fmt.Sprintf("combinations of job %s past %d", j.ID, maxLegs))
-			break
-		}
 		var next []map[string]any
 		for _, c := range combos {
 			for _, v := range row.Values {

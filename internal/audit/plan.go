@@ -216,7 +216,7 @@ func (p *planner) each(withEmpty bool, f func(sc scenario)) {
 
 // emptySecrets reports an event whose run may see no secrets: a pull
 // request from a fork or Dependabot, or a push of one of Dependabot's
-// branches (docs/facts.md, "Secrets that are empty").
+// branches (docs/facts.md, "Empty secrets").
 func emptySecrets(t workflow.Trigger) bool {
 	switch t.Event {
 	case "pull_request", "pull_request_review", "pull_request_review_comment", "create", "deployment", "deployment_status":

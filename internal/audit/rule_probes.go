@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -14,15 +13,10 @@ func (a *auditor) probedImages(r *run, cs *credSet) {
 	pushedHere := map[credKey][]string{}
 	for _, n := range r.nodes {
 		for _, p := range n.events {
-			if p.kind != evPush || !p.hasCred {
-				continue
-			}
-			img := p.image
-			if img == "" {
-				img = p.template
-			}
-			if img != "" && !slices.Contains(pushedHere[p.cred], img) {
-				pushedHere[p.cred] = append(pushedHere[p.cred], img)
+			if p.kind == evPush && p.hasCred {
+				if _, seen := pushedHere[p.cred]; !seen {
+					pushedHere[p.cred] = runImages(r, p.cred)
+				}
 			}
 		}
 	}
@@ -31,13 +25,19 @@ func (a *auditor) probedImages(r *run, cs *credSet) {
 			if c.kind != evCheck || !c.hasCred {
 				continue
 			}
+			probed := map[string]bool{}
+			for _, img := range c.packages {
+				probed[img] = true
+			}
 			var missing, extra []string
+			seen := map[string]bool{}
 			for k, imgs := range pushedHere {
 				if !c.cred.matches(k) {
 					continue
 				}
 				for _, img := range imgs {
-					if !slices.Contains(c.packages, img) && !slices.Contains(missing, img) {
+					if !probed[img] && !seen[img] {
+						seen[img] = true
 						missing = append(missing, img)
 					}
 				}

@@ -42,7 +42,7 @@ func (a *auditor) unchecked(r *run, cs *credSet) {
 			pushes = "pushes " + wordsList(clipList(imgs, 3))
 		}
 		// GitHub tells a token's expiry; Docker Hub and most registries
-		// tell no token its own (docs/facts.md, "Docker Hub tokens").
+		// tell no token its own (docs/facts.md, "Docker Hub").
 		risk := "nothing warns before it expires, and a missing right to push shows only at the push"
 		if !registryMatches(githubRegistry, k.registry) {
 			risk = "nothing proves it before the job that logs in, and a missing right to push shows only at the push"

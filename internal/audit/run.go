@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -88,7 +89,12 @@ func (a *auditor) buildRun(f *workflow.File) *run {
 		r.triggers = []workflow.Trigger{{Event: "workflow_call"}}
 	}
 	byID := map[string]*node{}
-	for _, j := range f.Jobs {
+	jobs := f.Jobs
+	if len(jobs) > maxNodes {
+		r.skipped = append(r.skipped, fmt.Sprintf("the jobs after the first %d (of %d)", maxNodes, len(jobs)))
+		jobs = jobs[:maxNodes]
+	}
+	for _, j := range jobs {
 		n := &node{id: j.ID, file: f, job: j, cond: a.readCond(j.If)}
 		n.top = n
 		n.legs, n.matrixUnknown = a.expandMatrix(r, j, []leg{{}})

@@ -155,3 +155,89 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// No input makes the reader recurse without bound: an expression deeper
+// or longer than GitHub reads is refused, as GitHub refuses it.
+func TestParseBounds(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+	}{
+		{strings.Repeat("(", 51) + "true" + strings.Repeat(")", 51), "nests more than 50 levels deep"},
+		{strings.Repeat("!", 60) + "true", "nests more than 50 levels deep"},
+		{strings.Repeat("(", 1_000_000) + "true" + strings.Repeat(")", 1_000_000), "more than GitHub reads (21000)"},
+		{"a" + strings.Repeat(" || a", 4000), ""},
+	} {
+		_, err := Parse(c.src)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%.20s…: %v", c.src, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%.20s…: %v; want %q", c.src, err, c.want)
+		}
+	}
+	// The expression itself is the first level.
+	if _, err := Parse(strings.Repeat("(", 49) + "true" + strings.Repeat(")", 49)); err != nil {
+		t.Errorf("50 levels: %v", err)
+	}
+}
+
+// Truth decides what && and || decide, asks atoms for the rest, and reads
+// the status functions from the run.
+func TestTruth(t *testing.T) {
+	look := func(path []string) (any, bool) {
+		if strings.Join(path, ".") == "github.event_name" {
+			return "push", true
+		}
+		return nil, false
+	}
+	for src, want := range map[string]string{
+		"github.event_name == 'push'":                     "true",
+		"github.event_name == 'pull_request' && vars.x":   "false",
+		"github.event_name == 'push' || vars.x":           "true",
+		"vars.x == 'a'":                                   "atom vars.x == 'a'",
+		"!(vars.x == 'a')":                                "atom vars.x == 'a'",
+		"always() && vars.x":                              "atom vars.x",
+		"failure()":                                       "false",
+		"success() && github.event_name == 'push'":        "true",
+		"github.event_name != 'push' || vars.y && vars.z": "atom vars.y",
+	} {
+		n, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asked := ""
+		v, known := Truth(KeyLeaves(n), look, Status{Success: true}, func(key string) (bool, bool) {
+			if asked == "" {
+				asked = key
+			}
+			return false, false
+		})
+		got := "false"
+		switch {
+		case !known:
+			got = "atom " + asked
+		case v:
+			got = "true"
+		}
+		if got != want {
+			t.Errorf("%s: %s; want %s", src, got, want)
+		}
+	}
+}
+
+// Format writes one canonical form, so that conditions written alike are
+// one atom.
+func TestFormat(t *testing.T) {
+	for _, pair := range [][2]string{
+		{"github.ref == 'refs/heads/main'", "GITHUB.REF=='refs/heads/main'"},
+		{"a && (b || c)", "a&&(b||c)"},
+		{"secrets['X']", "secrets.x"},
+		{"!a", "! a"},
+	} {
+		x, _ := Parse(pair[0])
+		y, _ := Parse(pair[1])
+		if Format(x) != Format(y) {
+			t.Errorf("%q and %q: %q, %q", pair[0], pair[1], Format(x), Format(y))
+		}
+	}
+}

@@ -28,6 +28,9 @@ type Place struct {
 	Column int    `json:"column"`
 	Job    string `json:"job"`
 	Step   string `json:"step,omitempty"`
+	// Times is, for a place many calls of a reusable workflow reach, how
+	// many; 0 for one.
+	Times int `json:"times,omitempty"`
 }
 
 // Finding is one thing the audit says, with its fix: Fix says in words what

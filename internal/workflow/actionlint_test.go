@@ -38,6 +38,9 @@ func corpus(t *testing.T) map[string][]byte {
 			if d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) || filepath.Base(p) == "action.yml" {
 				return nil
 			}
+			if strings.Contains(p, "newer-syntax") {
+				return nil // syntax newer than actionlint v1.7.12 reads
+			}
 			src, err := os.ReadFile(p)
 			if err != nil {
 				return err

@@ -115,10 +115,13 @@ type File struct {
 	lineStart []int // the byte offset each line starts at
 }
 
-// Error is a file that is not a readable workflow, and where.
+// Error is a file that is not a readable workflow, and where. Bound marks
+// a file refused by one of token-gate's own bounds (its size, its
+// aliases, its encoding), which GitHub may still run.
 type Error struct {
-	Pos Pos
-	Msg string
+	Pos   Pos
+	Msg   string
+	Bound bool
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg) }
@@ -275,6 +278,7 @@ func Parse(path string, src []byte) *File {
 		return f
 	}
 	r := newReader(f)
+	r.budget = max(visitsFloor, visitsPerNode*countNodes(&doc))
 	root := r.resolve(doc.Content[0])
 	if root == nil || root.Kind != yaml.MappingNode {
 		f.Err = &Error{Pos: pos(doc.Content[0]), Msg: "a workflow is a mapping of keys (name, on, jobs, …)"}
@@ -365,39 +369,55 @@ type reader struct {
 	err  *Error
 	// visits counts the values read, aliases followed: a few hundred
 	// bytes of aliases can name billions of values (a "billion laughs"),
-	// and past maxVisits the file is refused instead of read.
-	visits int
+	// and past budget the file is refused instead of read.
+	visits, budget int
 }
 
-// maxVisits bounds the values one file's reading may visit, aliases
-// followed: far more than a 4 MiB file holds without aliases, far less
-// than what runs out of memory.
-const maxVisits = 2_000_000
+// visitsPerNode bounds the values one file's reading may visit, aliases
+// followed: a few times the nodes the file holds, plus room for small
+// files that use aliases as intended. A file that names more through its
+// aliases is refused (a "billion laughs").
+const (
+	visitsPerNode = 8
+	visitsFloor   = 50_000
+)
 
-func newReader(f *File) *reader { return &reader{file: f} }
+func newReader(f *File) *reader { return &reader{file: f, budget: visitsFloor} }
+
+// countNodes counts a document's nodes without following aliases.
+func countNodes(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
+}
 
 // spend counts one visit; false once the file has spent its bound, and the
 // file is then refused.
 func (r *reader) spend(n *yaml.Node) bool {
 	r.visits++
-	if r.visits > maxVisits {
+	if r.visits > r.budget {
 		if r.err == nil || r.err.Msg != aliasBomb {
-			r.err = &Error{Pos: pos(n), Msg: aliasBomb}
+			r.err = &Error{Pos: pos(n), Msg: aliasBomb, Bound: true}
 		}
 		return false
 	}
 	return true
 }
 
-const aliasBomb = "its aliases name more than 2,000,000 values (an alias of an alias of …): token-gate does not read on"
+const aliasBomb = "its aliases name many times more values than the file holds (an alias of a list of aliases of …), so token-gate does not read on"
 
 // checkSize refuses a source past MaxFileSize before any parsing.
 func checkSize(src []byte) *Error {
 	if len(src) > MaxFileSize {
-		return &Error{Pos: Pos{1, 1}, Msg: "the file is larger than any workflow (more than 4 MiB)"}
+		return &Error{Pos: Pos{1, 1}, Msg: "the file is larger than any workflow (more than 4 MiB)", Bound: true}
 	}
 	if isUTF16(src) {
-		return &Error{Pos: Pos{1, 1}, Msg: "the file is UTF-16; GitHub reads workflows as UTF-8, and so does token-gate"}
+		return &Error{Pos: Pos{1, 1}, Msg: "the file is UTF-16, and token-gate reads workflows as UTF-8", Bound: true}
 	}
 	return nil
 }
@@ -839,6 +859,11 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 	}
 	if len(kvs) > 0 {
 		s.Pos = pos(kvs[0].key)
+	}
+	if m := r.resolve(n); m != nil && m.Anchor != "" {
+		// An anchored step (- &login) stands where its anchor does, for
+		// each alias of it too, as actionlint places it.
+		s.Pos = pos(m)
 	}
 	return s
 }
