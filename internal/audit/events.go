@@ -118,6 +118,8 @@ func (a *auditor) actionEvents(n *node, s *workflow.Step) {
 	case isTokenGate(uses, a.repo):
 		a.checkEvents(n, s)
 		return
+	case subAction(uses) && (slices.Contains(buildPushActions, name) || slices.Contains(bakeActions, name)):
+		known = true // a helper beside the action (bake's matrix), which pushes nothing
 	case slices.Contains(buildPushActions, name):
 		a.buildPushEvents(n, s)
 		known = true
@@ -145,6 +147,9 @@ func (a *auditor) actionEvents(n *node, s *workflow.Step) {
 		known = true
 		if a.actionPublishes(n, s, p) {
 			n.events = append(n.events, &event{kind: evPublish, publishKind: p.kind, target: p.target, secret: a.inputSecret(n, s, p.secret), place: a.place(n.file, s.Pos, n, s)})
+			if p.target == "a goreleaser release" {
+				a.goreleaserPushes(n, s)
+			}
 		}
 	}
 	if !known {
@@ -946,6 +951,9 @@ func (a *auditor) commandEvents(n *node, s *workflow.Step, cmd command, words []
 			continue
 		}
 		n.events = append(n.events, &event{kind: evPublish, publishKind: p.kind, target: p.target, secret: a.commandSecret(n, s, words, p.secret), place: place})
+		if p.target == "a goreleaser release" {
+			a.goreleaserPushes(n, s)
+		}
 	}
 	if !known {
 		a.unknownCommand(n, s, words, place)
@@ -1176,6 +1184,16 @@ func (a *auditor) runPush(n *node, s *workflow.Step, words []string, skip int, p
 		if len(refs) == 0 {
 			refs = []string{""}
 		}
+	case "oci":
+		// helm push CHART oci://HOST/PATH: the chart goes to HOST/PATH/NAME,
+		// its name known only from the package.
+		rest := args(words, skip)
+		if len(rest) < 2 || !strings.HasPrefix(rest[len(rest)-1], "oci://") {
+			return
+		}
+		host, _, _ := strings.Cut(strings.TrimPrefix(rest[len(rest)-1], "oci://"), "/")
+		n.events = append(n.events, &event{kind: evPush, registry: image.RegistryFromInput(host), place: place})
+		return
 	}
 	if len(refs) == 0 {
 		refs = []string{""}
@@ -1422,4 +1440,17 @@ func (a *auditor) neverRuns(n *node, s *workflow.Step) bool {
 		}
 	}
 	return len(n.legs) > 0
+}
+
+// goreleaserPushes: goreleaser pushes the images its dockers section
+// names, with the job's logins; a release after logins to registries is a
+// push to each, its images not known from the workflow.
+func (a *auditor) goreleaserPushes(n *node, s *workflow.Step) {
+	seen := map[string]bool{}
+	for _, e := range n.events {
+		if e.kind == evLogin && (e.hasCred || e.keyless) && e.step != s && !seen[e.cred.registry] {
+			seen[e.cred.registry] = true
+			n.events = append(n.events, &event{kind: evPush, registry: e.cred.registry, place: a.place(n.file, s.Pos, n, s), maybe: true})
+		}
+	}
 }

@@ -144,6 +144,7 @@ var imagePushes = []imagePush{
 	{"oras push", "first"},
 	{"oras copy", "last"},
 	{"cosign sign", "first"},
+	{"helm push", "oci"},
 	{"cosign attest", "first"},
 	{"docker buildx imagetools create", "tags"},
 	{"docker buildx build", "build"},
@@ -257,6 +258,14 @@ func mentionsACommand(script string) bool {
 		}
 	}
 	return false
+}
+
+// subAction reports a reference to an action in a folder of a repository
+// (docker/bake-action/subaction/matrix), which is not the repository's own
+// action.
+func subAction(uses string) bool {
+	ref, _, _ := strings.Cut(uses, "@")
+	return strings.Count(strings.TrimPrefix(ref, "./"), "/") > 1 && !strings.HasPrefix(ref, "./")
 }
 
 // actionName is an action reference's owner/name: what stands before @ and
