@@ -135,10 +135,13 @@ func (a *auditor) planFix(r *run, cs *credSet) *filePlan {
 		}
 		if a.checked(r, k) {
 			// Checked already, but not before everything it should be:
-			// the jobs left out need the job that checks it.
-			if c := a.planExisting(r, k); c != nil {
+			// the jobs left out need the job that checks it, and what
+			// cannot wait for it is said.
+			c, unheld := a.planExisting(r, k)
+			if c != nil {
 				checks = append(checks, c)
 			}
+			p.problems = append(p.problems, unheld...)
 			continue
 		}
 		c, why := a.planCheck(r, cs, k)
@@ -688,18 +691,20 @@ func simplify(n expr.Node) expr.Node {
 
 // planExisting makes the jobs a check already in the run does not hold
 // back wait for its job: nil when there are none, or no root job with an
-// if: of its own (or none) checks it.
-func (a *auditor) planExisting(r *run, k credKey) *check {
+// if: of its own (or none) checks it. unheld says which jobs cannot wait
+// for it, and why.
+func (a *auditor) planExisting(r *run, k credKey) (*check, []string) {
 	var job *node
+	p := a.planner(r)
 	for _, n := range r.top {
 		for _, e := range n.events {
-			if e.kind == evCheck && e.hasCred && e.cred.matches(k) && job == nil && (n.cond == nil || !n.cond.status || !a.planner(r).runsAfterFailure(n)) {
+			if e.kind == evCheck && e.hasCred && e.cred.matches(k) && job == nil && (n.cond == nil || !n.cond.status || !p.runsAfterFailure(n)) {
 				job = n
 			}
 		}
 	}
 	if job == nil {
-		return nil
+		return nil, nil
 	}
 	c := &check{key: k, existing: job}
 	for _, n := range r.nodes {
@@ -709,17 +714,28 @@ func (a *auditor) planExisting(r *run, k credKey) *check {
 			}
 		}
 	}
-	var guards []*node
+	var guards, before []*node
 	for _, g := range a.guards(r, c) {
-		if g != job && !g.hasAncestor(job) && !job.hasAncestor(g) {
+		switch {
+		case g == job || g.hasAncestor(job):
+		case job.hasAncestor(g):
+			before = append(before, g) // the check waits for it
+		default:
 			guards = append(guards, g)
 		}
 	}
+	var unheld []string
+	if len(before) > 0 {
+		unheld = append(unheld, fmt.Sprintf("%s is checked in job %s, which itself waits for %s: what %s publish%s comes before the check", k.secret, job.id, wordsList(nodeIDs(before)), wordsList(nodeIDs(before)), agree(len(before), "es", "")))
+	}
+	for _, h := range a.unguardable(r, c) {
+		unheld = append(unheld, fmt.Sprintf("job %s runs whatever the jobs before it did, so the check of %s does not hold it back: make its if: wait for job %s (needs.%s.result == 'success')", h.id, k.secret, job.id, job.job.ID))
+	}
 	if len(guards) == 0 {
-		return nil
+		return nil, unheld
 	}
 	c.guards = guards
-	return c
+	return c, unheld
 }
 
 // runImages are the images a run pushes with a credential, named or named
