@@ -74,11 +74,15 @@ type credKey struct {
 // names none: GitHub's own.
 const githubRegistry = image.GHCR
 
+// anyRegistry is a check's registry given as an expression the audit
+// cannot read: the check counts for its secret at any registry.
+const anyRegistry = "*"
+
 // registryMatches reports whether a check of one registry covers a use of
 // another: the same host, or, for a check of GitHub's registry (no
 // registry input), any GitHub registry (ghcr.io, containers.HOST).
 func registryMatches(checked, used string) bool {
-	if checked == used {
+	if checked == used || checked == anyRegistry {
 		return true
 	}
 	return checked == githubRegistry && strings.HasPrefix(used, "containers.")
@@ -472,10 +476,11 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 	regValue, hasReg := input(config.InRegistry)
 	registry := githubRegistry
 	if hasReg && strings.TrimSpace(regValue.Text) != "" {
-		if regs := a.registries(n, s, regValue.Text, true, "", place); len(regs) == 1 {
-			registry = regs[0]
-		} else {
-			registry = ""
+		registry = anyRegistry // known only at run time: it checks its secret wherever
+		if v, ok := a.eval(n, s, leg{}, regValue.Text); ok && len(n.legs) <= 1 {
+			registry = image.RegistryFromInput(expr.String(v))
+		} else if !expr.HasExpr(regValue.Text) {
+			registry = image.RegistryFromInput(regValue.Text)
 		}
 	}
 	auditValue, hasAudit := input(config.InAudit)
@@ -511,7 +516,7 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 			}
 		}
 	}
-	if len(secrets) == 0 || registry == "" {
+	if len(secrets) == 0 {
 		e := base
 		tok, _ := input(config.InToken)
 		lines, _ := input(config.InTokens)

@@ -1,0 +1,186 @@
+package audit
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// ruleCase is a workflow and the findings of one rule on it, as code@line.
+type ruleCase struct {
+	name, src string
+	want      []string
+}
+
+// runRule holds each case to the findings of one code.
+func runRule(t *testing.T, code Code, cases []ruleCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, g := range codes(auditText(t, c.src)) {
+				if strings.HasPrefix(g, string(code)+"@") {
+					got = append(got, g)
+				}
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s: %v; want %v\n%s", code, got, c.want, c.src)
+			}
+		})
+	}
+}
+
+const (
+	loginHub = "      - uses: docker/login-action@v3\n        with:\n          username: acme\n          password: ${{ secrets.HUB }}\n"
+	pushHub  = "      - run: docker push acme/app\n"
+	loginGH  = "      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: acme\n          password: ${{ secrets.CR_PAT }}\n"
+	pushGH   = "      - run: docker push ghcr.io/acme/app\n"
+	job      = "    runs-on: x\n    steps:\n"
+)
+
+func TestRulePublishBeforeCheck(t *testing.T) {
+	runRule(t, CodePublishBeforeCheck, []ruleCase{{
+		name: "PyPI beside the push",
+		src:  "on: push\njobs:\n  pypi:\n" + job + pypi + "  image:\n" + job + loginHub + pushHub,
+		want: []string{"publish-before-check@6"},
+	}, {
+		name: "PyPI after the push",
+		src:  "on: push\njobs:\n  image:\n" + job + loginHub + pushHub + "  pypi:\n    needs: image\n" + job + pypi,
+	}, {
+		name: "a draft release is no publish",
+		src:  "on: push\njobs:\n  rel:\n" + job + "      - uses: softprops/action-gh-release@v2\n        with:\n          draft: true\n  image:\n" + job + loginHub + pushHub,
+	}, {
+		name: "a goreleaser snapshot passed through a call's with: is no publish",
+		src: "on: push\njobs:\n  gr:\n    uses: ./.github/workflows/w.yml\n    with:\n      args: release --snapshot\n  image:\n" + job + loginHub + pushHub +
+			"  # called\n",
+	}, {
+		name: "GITHUB_TOKEN cannot expire between jobs",
+		src:  "on: push\njobs:\n  pypi:\n" + job + pypi + "  image:\n" + job + strings.ReplaceAll(loginGH, "secrets.CR_PAT", "github.token") + pushGH,
+	}, {
+		name: "a login proves the credential: a publish after it in the job is safe",
+		src:  "on: push\njobs:\n  a:\n" + job + loginHub + pypi + pushHub,
+	}, {
+		name: "a publish step before the login in the same job",
+		src:  "on: push\njobs:\n  a:\n" + job + pypi + loginHub + pushHub,
+		want: []string{"publish-before-check@6"},
+	}, {
+		name: "npm through changesets",
+		src:  "on: push\njobs:\n  rel:\n" + job + "      - uses: changesets/action@v1\n        with:\n          publish: pnpm release\n  image:\n" + job + loginHub + pushHub,
+		want: []string{"publish-before-check@6"},
+	}})
+}
+
+func TestRuleImagesInPart(t *testing.T) {
+	runRule(t, CodeImagesInPart, []ruleCase{{
+		name: "two registries side by side",
+		src:  "on: push\njobs:\n  hub:\n" + job + loginHub + pushHub + "  gh:\n" + job + loginGH + pushGH,
+		want: []string{"images-in-part@10"},
+	}, {
+		name: "one step pushing to both after both logins",
+		src: "on: push\njobs:\n  a:\n" + job + loginHub + loginGH +
+			"      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: |\n            acme/app:1\n            ghcr.io/acme/app:1\n",
+		want: []string{"images-in-part@18"},
+	}, {
+		name: "one credential's images alone",
+		src:  "on: push\njobs:\n  hub:\n" + job + loginHub + pushHub,
+	}, {
+		name: "the second registry only after the first pushed, and a probe first",
+		src: "on: push\njobs:\n  check:\n" + job + "      - uses: token-gate/token-gate@v1\n        with:\n          token: ${{ secrets.CR_PAT }}\n          packages: ghcr.io/acme/app\n      - uses: token-gate/token-gate@v1\n        with:\n          registry: docker.io\n          username: acme\n          token: ${{ secrets.HUB }}\n          packages: acme/app\n" +
+			"  hub:\n    needs: check\n" + job + loginHub + pushHub + "  gh:\n    needs: check\n" + job + loginGH + pushGH,
+	}})
+}
+
+func TestRuleUnchecked(t *testing.T) {
+	runRule(t, CodeUnchecked, []ruleCase{{
+		name: "a push nothing checks",
+		src:  "on: push\njobs:\n  a:\n" + job + loginHub + pushHub,
+		want: []string{"unchecked-credential@9"},
+	}, {
+		name: "a login that pushes nothing is no push credential",
+		src:  "on: push\njobs:\n  a:\n" + job + loginHub + "      - run: docker pull acme/base\n",
+	}, {
+		name: "checked in a job before",
+		src:  "on: push\njobs:\n  check:\n" + job + "      - uses: token-gate/token-gate@v1\n        with:\n          registry: docker.io\n          username: acme\n          token: ${{ secrets.HUB }}\n  a:\n    needs: check\n" + job + loginHub + pushHub,
+	}, {
+		name: "a check whose registry is an expression still checks its secret",
+		src:  "on: push\njobs:\n  check:\n" + job + "      - uses: token-gate/token-gate@v1\n        with:\n          registry: ${{ vars.REGISTRY }}\n          username: acme\n          token: ${{ secrets.HUB }}\n  a:\n    needs: check\n" + job + loginHub + pushHub,
+	}, {
+		name: "a commented-out tokens line checks nothing",
+		src:  "on: push\njobs:\n  check:\n" + job + "      - uses: token-gate/token-gate@v1\n        with:\n          tokens: |\n            # HUB=${{ secrets.HUB }}\n            OTHER=${{ secrets.OTHER }}\n  a:\n    needs: check\n" + job + loginHub + pushHub,
+		want: []string{"unchecked-credential@18"},
+	}, {
+		name: "GITHUB_TOKEN lives for the job",
+		src:  "on: push\njobs:\n  a:\n" + job + strings.ReplaceAll(loginGH, "secrets.CR_PAT", "github.token") + pushGH,
+	}})
+}
+
+func TestRuleProbes(t *testing.T) {
+	check := func(packages string) string {
+		return "  check:\n" + job + "      - uses: token-gate/token-gate@v1\n        with:\n          token: ${{ secrets.CR_PAT }}\n          packages: " + packages + "\n"
+	}
+	push := "  a:\n    needs: check\n" + job + loginGH + pushGH
+	runRule(t, CodeImageNotProbed, []ruleCase{
+		{name: "probed", src: "on: push\njobs:\n" + check("ghcr.io/acme/app") + push},
+		{name: "space-separated packages are read as the check reads them", src: "on: push\njobs:\n" + check("ghcr.io/acme/other ghcr.io/acme/app") + push},
+		{name: "not probed", src: "on: push\njobs:\n" + check("ghcr.io/acme/other") + push, want: []string{"image-not-probed@9"}},
+	})
+	runRule(t, CodeProbedNotPushed, []ruleCase{
+		{name: "pushed", src: "on: push\njobs:\n" + check("ghcr.io/acme/app") + push},
+		{name: "probed but pushed by nothing", src: "on: push\njobs:\n" + check("ghcr.io/acme/app, ghcr.io/acme/gone") + push, want: []string{"probed-not-pushed@9"}},
+	})
+}
+
+func TestRuleCannotGate(t *testing.T) {
+	runRule(t, CodeCannotGate, []ruleCase{{
+		name: "always() publishes whatever came before",
+		src:  "on: push\njobs:\n  image:\n" + job + loginHub + pushHub + "  pypi:\n    needs: image\n    if: always()\n" + job + pypi,
+		want: []string{"cannot-gate@13"},
+	}, {
+		name: "!failure() && !cancelled() waits for what failed",
+		src:  "on: push\njobs:\n  image:\n" + job + loginHub + pushHub + "  pypi:\n    needs: image\n    if: ${{ !failure() && !cancelled() }}\n" + job + pypi,
+	}, {
+		name: "always() that asks how its need ended",
+		src:  "on: push\njobs:\n  image:\n" + job + loginHub + pushHub + "  pypi:\n    needs: image\n    if: always() && needs.image.result == 'success'\n" + job + pypi,
+	}})
+}
+
+// Where a check is used: the one credential of that secret, else the only
+// one its job checks for the registry; never the first of several.
+func TestResultFor(t *testing.T) {
+	res := Result{}
+	res.Credentials = []Credential{
+		{Secret: "A", Registry: "ghcr.io", CheckedBy: []CheckPlace{{File: "w.yml", Job: "check"}}},
+		{Secret: "B", Registry: "ghcr.io", CheckedBy: []CheckPlace{{File: "w.yml", Job: "check"}}},
+		{Secret: "C", Registry: "quay.io", CheckedBy: []CheckPlace{{File: "w.yml", Job: "quay"}}},
+	}
+	for _, c := range []struct {
+		name, registry, job, want string
+	}{
+		{"a", "ghcr.io", "other", "A"},
+		{"token", "ghcr.io", "check", ""}, // two in that job: not clear which
+		{"token", "quay.io", "quay", "C"},
+		{"token", "docker.io", "quay", ""},
+	} {
+		got := ""
+		if cr := res.For(c.name, c.registry, "w.yml", c.job); cr != nil {
+			got = cr.Secret
+		}
+		if got != c.want {
+			t.Errorf("For(%s, %s, %s) = %q; want %q", c.name, c.registry, c.job, got, c.want)
+		}
+	}
+}
+
+// With the repository known, github.repository and its owner name images.
+func TestRepositoryNamesImages(t *testing.T) {
+	src := "on: push\njobs:\n  a:\n" + job + loginGH + "      - run: docker push ghcr.io/${{ github.repository_owner }}/app\n      - run: docker push ghcr.io/${{ github.repository }}\n"
+	f := auditText(t, src)
+	if imgs := f.Credentials[0].Images; !slices.Equal(imgs, []string{"ghcr.io/${{ github.repository }}", "ghcr.io/${{ github.repository_owner }}/app"}) {
+		t.Errorf("unknown repository: %v", imgs)
+	}
+	repo := planOf(t, src).a.repo
+	res := Audit(repo, Options{Repository: "Acme/App"})
+	if imgs := res.Credentials[0].Images; !slices.Equal(imgs, []string{"ghcr.io/acme/app"}) {
+		t.Errorf("known repository: %v", imgs)
+	}
+}
