@@ -212,6 +212,18 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	// And every workflow the repository and the shared folder hold: the
+	// fuzzer starts from real shapes.
+	for _, root := range []string{"../../testdata", "../../.github", "../../../shared/workflows"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				if src, err := os.ReadFile(p); err == nil {
+					f.Add(src)
+				}
+			}
+			return nil
+		})
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file := Parse("w.yml", src)
 		lines := file.Lines()
