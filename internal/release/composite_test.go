@@ -2,19 +2,12 @@ package release
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,11 +18,10 @@ import (
 )
 
 // The composite action, tested without a runner: its file is generated
-// from action.yml, its install script runs against a fake release server
-// that serves a binary this test builds, and the whole composite runs the
-// scenarios every packaging of token-gate must pass.
-
-const testVersion = "v9.9.9"
+// from action.yml, a release pins its binaries' digests in it, and the
+// whole composite runs the scenarios every packaging of token-gate must
+// pass, its install script downloading a binary this test builds from a
+// fake github.com (install_test.go tests the script alone).
 
 func TestCompositeIsGenerated(t *testing.T) {
 	t.Parallel()
@@ -37,7 +29,7 @@ func TestCompositeIsGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := Composite(action, Unreleased)
+	want, err := Composite(action, Unreleased, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,31 +76,191 @@ func TestCompositeIsGenerated(t *testing.T) {
 			t.Errorf("step %s puts an expression into its script: %s", s.ID, s.Run)
 		}
 	}
+	// The install step's env is all it reads: the release's constants, the
+	// job's server and token, and nothing a job could aim elsewhere.
+	install := cc.Runs.Steps[0]
+	wantEnv := map[string]string{
+		"TOKEN_GATE_VERSION": Unreleased, "TOKEN_GATE_REPOSITORY": testRepo, "TOKEN_GATE_SHA256": "",
+		"TOKEN_GATE_SERVER_URL": "${{ github.server_url }}", "TOKEN_GATE_JOB_TOKEN": "${{ github.token }}",
+	}
+	if diff := cmp.Diff(wantEnv, install.Env); diff != "" {
+		t.Errorf("the install step's env (-want +got):\n%s", diff)
+	}
 }
 
-// A release writes its version into the composite, and changes nothing
-// else; a version that is no version is refused.
-func TestCompositeReleaseVersion(t *testing.T) {
+// Item 8: a release writes its version and the SHA-256 of each of its
+// binaries into the composite, and changes nothing else.
+func TestCompositeRelease(t *testing.T) {
 	t.Parallel()
-	action, _ := os.ReadFile(filepath.Join("..", "..", "action.yml"))
-	unreleased, _ := Composite(action, Unreleased)
-	released, err := Composite(action, "v1.2.3")
+	action, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := strings.Split(string(unreleased), "\n"), strings.Split(string(released), "\n")
-	var changed []string
-	for i := range a {
-		if a[i] != b[i] {
-			changed = append(changed, strings.TrimSpace(b[i]))
+	unreleased, err := Composite(action, Unreleased, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := Digests{}
+	var sums strings.Builder
+	for _, target := range Targets {
+		digests[target] = digestOf([]byte(target))
+		sums.WriteString(digests[target] + "  " + target + "\n")
+	}
+	released, err := Composite(action, "v1.2.3", digests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pins are the install step's TOKEN_GATE_SHA256, in sha256sum's
+	// format, as the script reads them.
+	install := parseActionText(t, "released", released).Runs.Steps[0]
+	if install.Env["TOKEN_GATE_VERSION"] != "v1.2.3" || install.Env["TOKEN_GATE_SHA256"] != sums.String() {
+		t.Errorf("the release's install step env: %q", install.Env)
+	}
+	// Nothing else changed: the lines before and after the pins are the
+	// unreleased file's, but for the version.
+	want := strings.Replace(string(unreleased), "TOKEN_GATE_VERSION: unreleased", "TOKEN_GATE_VERSION: v1.2.3", 1)
+	block := "TOKEN_GATE_SHA256: |"
+	for _, target := range Targets {
+		block += "\n          " + digests[target] + "  " + target
+	}
+	want = strings.Replace(want, "TOKEN_GATE_SHA256: ''", block, 1)
+	if diff := cmp.Diff(want, string(released)); diff != "" {
+		t.Errorf("a release changed more than its version and pins (-want +got):\n%s", diff)
+	}
+
+	for _, bad := range []string{"1.2.3", "v1.2", "v1.2.3\nrun: evil", "main"} {
+		if _, err := Composite(action, bad, digests); err == nil {
+			t.Errorf("version %q accepted", bad)
 		}
 	}
-	if len(a) != len(b) || strings.Join(changed, "|") != "TOKEN_GATE_VERSION: v1.2.3" {
-		t.Errorf("a release changed %q", changed)
+	missing := Digests{}
+	for _, target := range Targets[1:] {
+		missing[target] = digests[target]
 	}
-	for _, bad := range []string{"1.2.3", "v1.2", "v1.2.3\nrun: evil", "main"} {
-		if _, err := Composite(action, bad); err == nil {
-			t.Errorf("version %q accepted", bad)
+	upper := Digests{}
+	for k, v := range digests {
+		upper[k] = strings.ToUpper(v)
+	}
+	injected := Digests{}
+	for k, v := range digests {
+		injected[k] = v
+	}
+	injected[Targets[0]] = digests[Targets[0]] + "\n      run: evil"
+	for name, d := range map[string]Digests{"none": nil, "one missing": missing, "upper case": upper, "a line injected": injected} {
+		if _, err := Composite(action, "v1.2.3", d); err == nil {
+			t.Errorf("a release with digests %s was written", name)
+		}
+	}
+	if _, err := Composite(action, Unreleased, digests); err == nil {
+		t.Error("an unreleased composite took digests")
+	}
+}
+
+// ParseSums takes the SHA256SUMS the release workflow writes, and nothing
+// less or else.
+func TestParseSums(t *testing.T) {
+	t.Parallel()
+	var good strings.Builder
+	want := Digests{}
+	for _, target := range Targets {
+		want[target] = digestOf([]byte(target))
+		fmt.Fprintf(&good, "%s  %s\n", want[target], target)
+	}
+	got, err := ParseSums([]byte(good.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// sha256sum -b marks binary mode with '*'.
+	if _, err := ParseSums([]byte(strings.ReplaceAll(good.String(), "  token", " *token"))); err != nil {
+		t.Errorf("binary mode refused: %v", err)
+	}
+	first := strings.SplitAfter(good.String(), "\n")[0]
+	for name, c := range map[string]struct{ text, want string }{
+		"a target missing":    {strings.TrimPrefix(good.String(), first), "has no line for " + Targets[0]},
+		"a target twice":      {good.String() + first, "names " + Targets[0] + " twice"},
+		"another file":        {good.String() + strings.Repeat("a", 64) + "  SHA256SUMS\n", `names "SHA256SUMS", which is not a release binary`},
+		"upper-case hex":      {strings.ToUpper(good.String()[:64]) + good.String()[64:], "line 1"},
+		"a short digest":      {"abc  " + Targets[0] + "\n", "is not 64 lowercase hex digits"},
+		"empty":               {"", "is not 64 lowercase hex digits"},
+		"a path, not a name":  {strings.Replace(good.String(), "  token-gate-darwin-amd64", "  dist/token-gate-darwin-amd64", 1), "not a release binary"},
+		"a line with a space": {good.String() + want[Targets[0]] + "  token-gate-linux-amd64 x\n", "is not 64 lowercase hex digits"},
+	} {
+		if _, err := ParseSums([]byte(c.text)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want an error saying %q", name, err, c.want)
+		}
+	}
+}
+
+// Item 8: the release workflow writes SHA256SUMS over exactly the binaries
+// it builds, and hands it to the pin tool, which writes the composite that
+// the release commit holds. Its build step runs here, with a go that
+// writes stand-ins, so the SHA256SUMS it makes is the one ParseSums reads.
+func TestReleaseWorkflowPinsTheBinaries(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string            `yaml:"name"`
+				Uses string            `yaml:"uses"`
+				With map[string]string `yaml:"with"`
+				Env  map[string]string `yaml:"env"`
+				Run  string            `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var build, pin string
+	attested := false
+	for _, s := range wf.Jobs["release"].Steps {
+		switch {
+		case strings.Contains(s.Run, "go build"):
+			build = s.Run
+		case strings.Contains(s.Run, "./internal/release/cmd/pin"):
+			pin = s.Run
+		case strings.HasPrefix(s.Uses, "actions/attest-build-provenance@"):
+			attested = s.With["subject-path"] == "dist/token-gate-*"
+		}
+	}
+	if build == "" || pin == "" || !attested {
+		t.Fatalf("the release job has no build step, pin step or attestation of dist/token-gate-*")
+	}
+	if !strings.Contains(pin, "-sums dist/SHA256SUMS") || !regexp.MustCompile(`git commit [^\n]*composite/action\.yml`).MatchString(pin) {
+		t.Errorf("the pin step does not pin SHA256SUMS into the committed composite:\n%s", pin)
+	}
+
+	dir := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "bin")
+	os.Mkdir(bin, 0o755)
+	// go build -o OUT writes GOOS/GOARCH into OUT.
+	goStandIn := "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=\"$2\"; shift; done\nprintf '%s/%s' \"$GOOS\" \"$GOARCH\" >\"$out\"\n"
+	os.WriteFile(filepath.Join(bin, "go"), []byte(goStandIn), 0o755)
+	cmd := exec.Command("bash", "-e", "-c", build)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "VERSION=v1.2.3"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	sums, err := os.ReadFile(filepath.Join(dir, "dist", "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests, err := ParseSums(sums)
+	if err != nil {
+		t.Fatalf("the release's SHA256SUMS: %v\n%s", err, sums)
+	}
+	for _, target := range Targets {
+		data, err := os.ReadFile(filepath.Join(dir, "dist", target))
+		if err != nil || digests[target] != digestOf(data) {
+			t.Errorf("%s: %v", target, err)
 		}
 	}
 }
@@ -151,232 +303,6 @@ func parseActionText(t *testing.T, path string, data []byte) action {
 	return a
 }
 
-// The binary the fake release serves, built once for this machine.
-var built = sync.OnceValues(func() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "token-gate-composite")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	out := filepath.Join(dir, "token-gate")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-X github.com/token-gate/token-gate/internal/version.Version="+testVersion, "-o", out, "../..")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%v: %s", err, msg)
-	}
-	return os.ReadFile(out)
-})
-
-// hostPlatform is this machine as the runner names it, and the release's
-// file for it.
-func hostPlatform(t *testing.T) (osName, arch, file string) {
-	t.Helper()
-	osName = map[string]string{"linux": "Linux", "darwin": "macOS", "windows": "Windows"}[runtime.GOOS]
-	arch = map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
-	if osName == "" || arch == "" || runtime.GOOS == "windows" {
-		t.Skipf("the install script is tested on Linux and macOS; this is %s/%s", runtime.GOOS, runtime.GOARCH)
-	}
-	return osName, arch, "token-gate-" + runtime.GOOS + "-" + runtime.GOARCH
-}
-
-// releaseServer serves a release as github.com serves one: a download
-// URL, /VERSION/NAME, answers 302 Found with a Location on another path
-// where the bytes are (docs/facts.md, "Release downloads": gliderlabs/
-// glidergun#17, DataDog/documentation#24206 quote the 302 to
-// objects.githubusercontent.com). What GitHub answers for a missing asset
-// is not documented; missing answers `missing` (404 unless a test says
-// otherwise), and the script must refuse on any failing status.
-type releaseServer struct {
-	*httptest.Server
-	files    map[string][]byte
-	missing  int
-	requests atomic.Int32
-}
-
-func newRelease(t *testing.T, files map[string][]byte) *releaseServer {
-	t.Helper()
-	rs := &releaseServer{files: files, missing: http.StatusNotFound}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs.requests.Add(1)
-		if name, ok := strings.CutPrefix(r.URL.Path, "/"+testVersion+"/"); ok {
-			if _, exists := rs.files[name]; !exists {
-				w.WriteHeader(rs.missing)
-				return
-			}
-			http.Redirect(w, r, "/objects/"+name+"?X-Amz-Signature=x", http.StatusFound)
-			return
-		}
-		data, ok := rs.files[strings.TrimPrefix(r.URL.Path, "/objects/")]
-		if !ok {
-			w.WriteHeader(rs.missing)
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(data)
-	}))
-	t.Cleanup(rs.Close)
-	return rs
-}
-
-func sums(files map[string][]byte) []byte {
-	var b bytes.Buffer
-	for _, name := range []string{"token-gate-linux-amd64", "token-gate-linux-arm64", "token-gate-darwin-amd64", "token-gate-darwin-arm64", "token-gate-windows-amd64.exe", "token-gate-windows-arm64.exe"} {
-		if data, ok := files[name]; ok {
-			sum := sha256.Sum256(data)
-			fmt.Fprintf(&b, "%s  %s\n", hex.EncodeToString(sum[:]), name) // sha256sum's format
-		}
-	}
-	return b.Bytes()
-}
-
-// install runs composite/install.sh as the composite's first step does.
-type installRun struct {
-	code           int
-	output, stdout string
-	bin            string
-}
-
-func runInstall(t *testing.T, env map[string]string) installRun {
-	t.Helper()
-	dir := t.TempDir()
-	outputs := filepath.Join(dir, "output")
-	script, _ := filepath.Abs(filepath.Join("..", "..", "composite", "install.sh"))
-	cmd := exec.Command("bash", script)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GITHUB_OUTPUT=" + outputs}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	r := installRun{stdout: out.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(outputs)
-	r.output = string(data)
-	if bin, ok := strings.CutPrefix(strings.TrimSpace(r.output), "bin="); ok {
-		r.bin = bin
-	}
-	return r
-}
-
-// pathWith is a PATH of the tools the script uses, without gh, or with a
-// fake gh that runs the given shell: the script must behave with and
-// without it.
-func pathWith(t *testing.T, gh string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, tool := range []string{"bash", "curl", "awk", "cut", "sha256sum", "shasum", "mkdir", "cp", "chmod", "mv", "rm", "mktemp", "cat"} {
-		if p, err := exec.LookPath(tool); err == nil {
-			os.Symlink(p, filepath.Join(dir, tool))
-		}
-	}
-	if gh != "" {
-		os.WriteFile(filepath.Join(dir, "gh"), []byte("#!/bin/sh\n"+gh+"\n"), 0o755)
-	}
-	return dir
-}
-
-func TestInstall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the install script's runs are in the full suite")
-	}
-	t.Parallel()
-	osName, arch, file := hostPlatform(t)
-	bin, err := built()
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := map[string][]byte{file: bin}
-	good["SHA256SUMS"] = sums(good)
-	base := func(rs *releaseServer, cache string) map[string]string {
-		return map[string]string{"TOKEN_GATE_VERSION": testVersion, "TOKEN_GATE_DOWNLOAD_URL": rs.URL, "RUNNER_OS": osName, "RUNNER_ARCH": arch,
-			"RUNNER_TOOL_CACHE": cache, "PATH": pathWith(t, "")}
-	}
-
-	t.Run("the right binary runs, then comes from the cache", func(t *testing.T) {
-		rs := newRelease(t, good)
-		cache := t.TempDir()
-		r := runInstall(t, base(rs, cache))
-		if r.code != 0 || r.bin == "" {
-			t.Fatalf("exit %d:\n%s", r.code, r.stdout)
-		}
-		if !strings.Contains(r.stdout, "gh is not installed, so "+file+" was checked against SHA256SUMS only") {
-			t.Errorf("no word on the attestation not checked:\n%s", r.stdout)
-		}
-		out, err := exec.Command(r.bin, "--version").Output()
-		if err != nil || !strings.Contains(string(out), testVersion) {
-			t.Errorf("the installed binary says %q (%v)", out, err)
-		}
-		if !strings.HasPrefix(r.bin, filepath.Join(cache, "token-gate", testVersion)) {
-			t.Errorf("not in the tool cache: %s", r.bin)
-		}
-		before := rs.requests.Load()
-		again := runInstall(t, base(rs, cache))
-		if again.code != 0 || again.bin != r.bin || rs.requests.Load() != before || !strings.Contains(again.stdout, "from the tool cache") {
-			t.Errorf("second run: exit %d, %d more requests:\n%s", again.code, rs.requests.Load()-before, again.stdout)
-		}
-		// A cached binary that changed is refused, not run.
-		os.WriteFile(r.bin, append(bytes.Clone(bin), 0), 0o755)
-		if tampered := runInstall(t, base(rs, cache)); tampered.code == 0 || !strings.Contains(tampered.stdout, "does not match SHA256SUMS") {
-			t.Errorf("a tampered cache: exit %d:\n%s", tampered.code, tampered.stdout)
-		}
-	})
-
-	refused := []struct {
-		name  string
-		files map[string][]byte
-		env   map[string]string
-		want  string
-	}{
-		{"a tampered binary", map[string][]byte{file: append(bytes.Clone(bin), '!'), "SHA256SUMS": good["SHA256SUMS"]}, nil,
-			file + " does not match SHA256SUMS of " + testVersion},
-		{"a missing sum", map[string][]byte{file: bin, "SHA256SUMS": []byte("0000  token-gate-other\n")}, nil,
-			"SHA256SUMS of " + testVersion + " has no line for " + file},
-		{"no SHA256SUMS at all", map[string][]byte{file: bin}, nil, "could not download"},
-		{"no SHA256SUMS, answered 403", map[string][]byte{file: bin}, nil, "could not download"},
-		{"an unknown system", good, map[string]string{"RUNNER_OS": "FreeBSD"}, `runner.os "FreeBSD" is not supported; token-gate ships for Linux, macOS and Windows`},
-		{"an unknown architecture", good, map[string]string{"RUNNER_ARCH": "X86"}, `runner.arch "X86" is not supported; token-gate ships for X64 and ARM64`},
-		{"an unreleased composite", good, map[string]string{"TOKEN_GATE_VERSION": Unreleased}, "this composite is from an unreleased commit"},
-		{"plain http off loopback", good, map[string]string{"TOKEN_GATE_DOWNLOAD_URL": "http://example.com/releases"}, "must be https"},
-		{"a failing attestation", good, map[string]string{"PATH": ""}, "has no valid build attestation from token-gate/token-gate"},
-	}
-	for _, c := range refused {
-		t.Run(c.name, func(t *testing.T) {
-			rs := newRelease(t, c.files)
-			if strings.HasSuffix(c.name, "403") {
-				rs.missing = http.StatusForbidden
-			}
-			env := base(rs, t.TempDir())
-			for k, v := range c.env {
-				env[k] = v
-			}
-			if c.name == "a failing attestation" {
-				env["PATH"] = pathWith(t, `echo "Error: no attestations found for subject" >&2; exit 1`)
-			}
-			r := runInstall(t, env)
-			if r.code == 0 || r.bin != "" || !strings.Contains(r.stdout, "::error title=token-gate composite::") || !strings.Contains(r.stdout, c.want) {
-				t.Errorf("exit %d, bin %q; want a refusal saying %q:\n%s", r.code, r.bin, c.want, r.stdout)
-			}
-			if entries, _ := filepath.Glob(filepath.Join(env["RUNNER_TOOL_CACHE"], "token-gate", "*", "*", "token-gate*")); len(entries) > 0 {
-				t.Errorf("a refused binary was cached: %v", entries)
-			}
-		})
-	}
-
-	t.Run("a verified attestation", func(t *testing.T) {
-		rs := newRelease(t, good)
-		env := base(rs, t.TempDir())
-		env["PATH"] = pathWith(t, `[ "$1 $2" = "attestation verify" ] && [ "$4 $5" = "--repo token-gate/token-gate" ] || exit 9`)
-		if r := runInstall(t, env); r.code != 0 || !strings.Contains(r.stdout, "SHA256SUMS and build attestation verified") {
-			t.Errorf("exit %d:\n%s", r.code, r.stdout)
-		}
-	})
-}
-
 // The whole composite, as the runner would run it (docs/facts.md, "How the
 // runner starts the container" for what it passes), through every scenario
 // the binary and the container pass.
@@ -391,23 +317,29 @@ func TestCompositeRunsTheScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{file: bin}
-	files["SHA256SUMS"] = sums(files)
-	rs := newRelease(t, files)
+	files["SHA256SUMS"] = sumsText(files)
+	rs := newRelease(t, release{assets: files})
 	cache := t.TempDir()
 	// The composite as the release of testVersion writes it, beside its
 	// install script.
-	src, _ := os.ReadFile(filepath.Join("..", "..", "action.yml"))
-	text, err := Composite(src, testVersion)
+	src, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := Composite(src, testVersion, digestsFor(file, bin))
 	if err != nil {
 		t.Fatal(err)
 	}
 	actionPath := t.TempDir()
-	script, _ := os.ReadFile(filepath.Join("..", "..", "composite", "install.sh"))
+	script, err := os.ReadFile(filepath.Join("..", "..", "composite", "install.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(actionPath, "action.yml"), text, 0o644)
 	os.WriteFile(filepath.Join(actionPath, "install.sh"), script, 0o755)
 	comp := parseActionText(t, "composite/action.yml", text)
 	comp.path = actionPath
-	tools := pathWith(t, "")
+	path := tools(t, nil, "") // without gh: its attestation check is TestInstall's
 	expires := time.Now().Add(60 * 24 * time.Hour).UTC().Format("2006-01-02 15:04:05 MST")
 	for _, sc := range fake.Scenarios(expires) {
 		t.Run(sc.Name, func(t *testing.T) {
@@ -416,20 +348,32 @@ func TestCompositeRunsTheScenarios(t *testing.T) {
 			sc.Setup(gh, reg)
 			contexts := fake.Contexts(gh.URL)
 			with := sc.With(reg.Host)
-			r := runComposite(t, comp, with, contexts, map[string]string{
-				"RUNNER_OS": osName, "RUNNER_ARCH": arch, "RUNNER_TOOL_CACHE": cache, "TOKEN_GATE_DOWNLOAD_URL": rs.URL,
-				"PATH": tools, // without gh: its attestation check is TestInstall's
+			r, all := runComposite(t, comp, with, contexts, map[string]string{
+				"RUNNER_OS": osName, "RUNNER_ARCH": arch, "RUNNER_TOOL_CACHE": cache, "RUNNER_TEMP": t.TempDir(),
+				"HTTPS_PROXY": rs.in.ProxyURL, "CURL_CA_BUNDLE": rs.in.CAFile, "PATH": path,
+				// What a job's env, or an earlier step's GITHUB_ENV, might
+				// set: a composite step's own env wins (docs/facts.md,
+				// "Composite actions"), so none of it reaches the script.
+				"TOKEN_GATE_DOWNLOAD_URL": "http://localhost:1@evil.example/", "TOKEN_GATE_VERSION": "v0.0.1",
+				"TOKEN_GATE_SHA256": digestOf([]byte("planted")) + "  " + file, "TOKEN_GATE_REPOSITORY": "evil/evil",
 			})
 			for _, p := range r.Check(sc.Want.For(reg.Host)) {
 				t.Error(p)
 			}
-			if leaks := fake.StepLeaks(r, gh, reg, with, contexts); len(leaks) > 0 {
+			whole := r
+			whole.Stdout = all
+			if leaks := fake.StepLeaks(whole, gh, reg, with, contexts); len(leaks) > 0 {
 				t.Errorf("secrets leaked: %v", leaks)
 			}
 			if t.Failed() {
-				t.Logf("stdout:\n%s", r.Stdout)
+				t.Logf("every step's output:\n%s", all)
 			}
 		})
+	}
+	for _, tunnel := range rs.in.Tunnels() {
+		if tunnel != "github.com:443" && tunnel != assetHost+":443" {
+			t.Errorf("the composite went to %s", tunnel)
+		}
 	}
 }
 
@@ -440,8 +384,9 @@ var expression = regexp.MustCompile(`\$\{\{\s*([a-z_.-]+)\s*\}\}`)
 // the inputs, the contexts and earlier steps' outputs, each step writes its
 // own GITHUB_OUTPUT, and the composite's outputs are mapped from the gate
 // step's. It returns the gate step, read as the runner reads it, with the
-// composite's outputs.
-func runComposite(t *testing.T, comp action, with, contexts, runner map[string]string) fake.Step {
+// composite's outputs, and every step's output, for leak scans. The job's
+// env (runner) comes first, and a step's own env wins, as on the runner.
+func runComposite(t *testing.T, comp action, with, contexts, runner map[string]string) (fake.Step, string) {
 	t.Helper()
 	dir := t.TempDir()
 	actionPath := comp.path
@@ -460,6 +405,7 @@ func runComposite(t *testing.T, comp action, with, contexts, runner map[string]s
 		}
 	}
 	var last fake.Step
+	var all strings.Builder
 	for i, step := range comp.Runs.Steps {
 		outputs, summary := filepath.Join(dir, fmt.Sprintf("output-%d", i)), filepath.Join(dir, fmt.Sprintf("summary-%d", i))
 		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GITHUB_ACTIONS=true", "CI=true", "GITHUB_ACTION_PATH=" + actionPath,
@@ -488,6 +434,7 @@ func runComposite(t *testing.T, comp action, with, contexts, runner map[string]s
 		if err != nil {
 			t.Fatal(err)
 		}
+		all.WriteString(r.All() + "\n")
 		for k, v := range r.Outputs {
 			values["steps."+step.ID+".outputs."+k] = v
 		}
@@ -504,5 +451,5 @@ func runComposite(t *testing.T, comp action, with, contexts, runner map[string]s
 		composite[name] = eval(out.Value)
 	}
 	last.Outputs = composite
-	return last
+	return last, all.String()
 }
