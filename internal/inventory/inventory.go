@@ -84,6 +84,8 @@ type Environment struct {
 type Repository struct {
 	Name       string // OWNER/REPO
 	Visibility string // public, private or internal
+	// Archived repositories run no workflow.
+	Archived bool
 	// WorkflowsRead says whether its .github/workflows could be read;
 	// Audit is then the audit of them (no workflows at all is read too).
 	WorkflowsRead bool
@@ -137,6 +139,9 @@ type Estate struct {
 	OrgSecretsRead bool
 	Repositories   []Repository
 	NotVisible     []Gap
+	// Notes say how the reading went where it matters to the reader: the
+	// REST API read instead of GraphQL, waits for a rate limit.
+	Notes []string
 }
 
 // Options are the inventory's settings and the run's clock.
@@ -195,6 +200,7 @@ type Inventory struct {
 	Secrets      []Row
 	Findings     []Finding
 	NotVisible   []Gap
+	Notes        []string
 }
 
 // sameName compares secret names as GitHub does: without regard to case.

@@ -21,7 +21,7 @@ func Join(e Estate, opts Options) Inventory {
 	}
 	repos := slices.Clone(e.Repositories)
 	slices.SortFunc(repos, func(a, b Repository) int { return strings.Compare(a.Name, b.Name) })
-	inv := Inventory{Owner: e.Owner, Organization: e.Organization, Only: e.Only, NotVisible: slices.Clone(e.NotVisible)}
+	inv := Inventory{Owner: e.Owner, Organization: e.Organization, Only: e.Only, NotVisible: slices.Clone(e.NotVisible), Notes: e.Notes}
 	for i := range repos {
 		r := &repos[i]
 		j.repos[strings.ToLower(r.Name)] = r
@@ -383,6 +383,9 @@ func (j *joiner) unused(d *def) {
 			}
 		}
 		for _, s := range j.e.Skipped {
+			if s.Archived {
+				continue // it runs no workflow
+			}
 			if reaches, known := j.reaches(d, &s); !known || reaches {
 				return // a repository left out may read it
 			}
