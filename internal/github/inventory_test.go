@@ -556,12 +556,12 @@ func TestNextLink(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		`<https://api.github.com/orgs/acme/repos?page=2>; rel="next", <https://api.github.com/orgs/acme/repos?page=5>; rel="last"`: "https://api.github.com/orgs/acme/repos?page=2",
-		`<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first"`:                             "",
-		`<https://api.github.com/x?page=3>; rel="next"`: "https://api.github.com/x?page=3",
-		``:                                        "",
-		`garbage`:                                 "",
-		`<https://a/x?page=2>; rel="last next"`:   "https://a/x?page=2",
-		`https://a/x?page=2; rel="next"`:          "",
+		`<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first"`:                            "",
+		`<https://api.github.com/x?page=3>; rel="next"`:                                                                            "https://api.github.com/x?page=3",
+		``:                                      "",
+		`garbage`:                               "",
+		`<https://a/x?page=2>; rel="last next"`: "https://a/x?page=2",
+		`https://a/x?page=2; rel="next"`:        "",
 		`<https://a/x?page=2>; title="next", <>;`: "",
 	}
 	for in, want := range tests {
