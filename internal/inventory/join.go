@@ -306,8 +306,8 @@ func (j *joiner) missing(r *Repository, ref finding.SecretRef, c candidates) {
 		if ref.Environment != "" {
 			where = "runs in environment " + ref.Environment
 		}
-		msg = fmt.Sprintf("%s reads secrets.%s, which %s defines only in environment %s; the %s, so it reads an empty value here.",
-			job, ref.Secret, r.Name, strings.Join(c.elsewhere, ", "), strings.TrimPrefix(job, "job ")+" "+where)
+		msg = fmt.Sprintf("%s reads secrets.%s, which %s defines only in environment %s, and the job %s, so it reads an empty value here.",
+			job, ref.Secret, r.Name, strings.Join(c.elsewhere, ", "), where)
 		fix = fmt.Sprintf("Give job %s environment: %s, or define %s as a repository secret (gh secret set %s --repo %s).", ref.Job, c.elsewhere[0], ref.Secret, ref.Secret, r.Name)
 	} else {
 		msg = fmt.Sprintf("%s reads secrets.%s, which is defined nowhere this job can see (its environment, %s's repository secrets, the organization secrets shared with it), so it reads an empty value.", job, ref.Secret, r.Name)
@@ -365,7 +365,7 @@ func (j *joiner) unused(d *def) {
 			msg = fmt.Sprintf("%s is a secret of environment %s of %s, and no job of %s's workflows reads it there.", d.Name, d.Environment, r.Name, r.Name)
 			fix = fmt.Sprintf("Delete it (gh secret delete %s --env %s --repo %s) if nothing else reads it: a token that does not exist never expires.", d.Name, d.Environment, r.Name)
 		} else {
-			msg = fmt.Sprintf("%s is a repository secret of %s, and none of its %s reads it.", d.Name, r.Name, workflowsWord(len(r.Audit.Workflows)))
+			msg = fmt.Sprintf("%s is a repository secret of %s, and %s.", d.Name, r.Name, noneReads(len(r.Audit.Workflows)))
 			fix = fmt.Sprintf("Delete it (gh secret delete %s --repo %s) if nothing else reads it: a token that does not exist never expires.", d.Name, r.Name)
 		}
 	case LevelOrganization:
@@ -390,11 +390,15 @@ func (j *joiner) unused(d *def) {
 				return // a repository left out may read it
 			}
 		}
-		scope := fmt.Sprintf("none of the %s it reaches reads it", plural(reached, "repository", "repositories"))
+		scope := fmt.Sprintf("none of the %s it reaches that this token can read reads it", plural(reached, "repository", "repositories"))
 		if reached == 0 {
-			scope = "it reaches no repository"
+			scope = "it reaches none of the repositories this token can read"
 		}
-		msg = fmt.Sprintf("%s is an organization secret (visibility %s), and %s.", d.Name, d.Visibility, scope)
+		what := "an organization secret"
+		if d.Visibility != "" {
+			what += " (visibility " + d.Visibility + ")"
+		}
+		msg = fmt.Sprintf("%s is %s, and %s.", d.Name, what, scope)
 		fix = fmt.Sprintf("Delete it (gh secret delete %s --org %s) if nothing else reads it: a token that does not exist never expires.", d.Name, j.e.Owner)
 	default:
 		return
@@ -448,11 +452,14 @@ func compareUses(a, b Use) int {
 	return cmp.Or(strings.Compare(a.Repository, b.Repository), strings.Compare(a.File, b.File), a.Line-b.Line)
 }
 
-func workflowsWord(n int) string {
-	if n == 1 {
-		return "1 workflow"
+func noneReads(workflows int) string {
+	switch workflows {
+	case 0:
+		return "it has no workflow to read it"
+	case 1:
+		return "its one workflow does not read it"
 	}
-	return fmt.Sprintf("%d workflows", n)
+	return fmt.Sprintf("none of its %d workflows reads it", workflows)
 }
 
 func plural(n int, one, many string) string {

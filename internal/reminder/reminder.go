@@ -67,6 +67,19 @@ var (
 	})
 )
 
+// issueKey reads which token's reminder an issue is (its name, upper-cased)
+// and the health it described, or which owner's inventory it is
+// (inventory:OWNER, which no secret name can be).
+func issueKey(body string) (key, state string, ok bool) {
+	if m := marker().FindStringSubmatch(body); m != nil {
+		return strings.ToUpper(m[1]), m[2], true
+	}
+	if m := inventoryMarker().FindStringSubmatch(body); m != nil {
+		return inventoryKey(m[1]), "", true
+	}
+	return "", "", false
+}
+
 func markerFor(name string, h gate.Health, digest string) string {
 	return fmt.Sprintf("<!-- token-gate: %s state=%s -->\n<!-- token-gate-digest: %s -->", name, h, digest)
 }
@@ -131,16 +144,15 @@ func (s *syncer) list(ctx context.Context) (map[string][]openIssue, bool, error)
 			if i.IsPullRequest() {
 				continue
 			}
-			m := marker().FindStringSubmatch(i.GetBody())
-			if m == nil {
+			key, state, ok := issueKey(i.GetBody())
+			if !ok {
 				continue
 			}
-			key := strings.ToUpper(m[1])
 			digest := ""
 			if d := digestMarker().FindStringSubmatch(i.GetBody()); d != nil {
 				digest = d[1]
 			}
-			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: s.issueURL(i.GetNumber(), i.GetHTMLURL()), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2]), digest: digest})
+			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: s.issueURL(i.GetNumber(), i.GetHTMLURL()), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(state), digest: digest})
 		}
 		if resp.NextPage == 0 {
 			return out, false, nil
