@@ -39,15 +39,15 @@ type CorpusSet struct {
 // read off the files by hand: a repository given its folder defines all of
 // them, and then holds no unused or missing secret.
 var corpusSecrets = map[string][]string{
-	"Admyral-Security__admyral":   {"PYPI_API_TOKEN", "DOCKER_USERNAME", "DOCKER_PASSWORD"},
-	"Kong__kong":                  {"DOCKER_OAT_PUSH", "RELEASE_SIGNING_GPG_KEY", "RELEASE_SIGNING_GPG_KEY_PASSPHRASE", "CLOUDSMITH_API_KEY"},
-	"The-PR-Agent__pr-agent":      {"RELEASE_TOKEN", "PYPI_API_TOKEN", "DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"},
-	"argoproj__argo-cd":           {"RELEASE_QUAY_USERNAME", "RELEASE_QUAY_TOKEN"},
+	"Admyral-Security__admyral":    {"PYPI_API_TOKEN", "DOCKER_USERNAME", "DOCKER_PASSWORD"},
+	"Kong__kong":                   {"DOCKER_OAT_PUSH", "RELEASE_SIGNING_GPG_KEY", "RELEASE_SIGNING_GPG_KEY_PASSPHRASE", "CLOUDSMITH_API_KEY"},
+	"The-PR-Agent__pr-agent":       {"RELEASE_TOKEN", "PYPI_API_TOKEN", "DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"},
+	"argoproj__argo-cd":            {"RELEASE_QUAY_USERNAME", "RELEASE_QUAY_TOKEN"},
 	"doobidoo__mcp-memory-service": {"DOCKER_USERNAME", "DOCKER_PASSWORD"},
-	"getmoto__moto":               {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"},
-	"sigoden__dufs":               {"DOCKERHUB_TOKEN", "CRATES_IO_API_TOKEN"},
-	"simonw__datasette":           {"GCP_SA_KEY", "DOCKER_USER", "DOCKER_PASS"},
-	"aibrix":                      {"PYPI_TOKEN", "DOCKER_HUB_USERNAME", "DOCKER_HUB_ACCESS_TOKEN", "AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN"},
+	"getmoto__moto":                {"DOCKERHUB_USERNAME", "DOCKERHUB_TOKEN"},
+	"sigoden__dufs":                {"DOCKERHUB_TOKEN", "CRATES_IO_API_TOKEN"},
+	"simonw__datasette":            {"GCP_SA_KEY", "DOCKER_USER", "DOCKER_PASS"},
+	"aibrix":                       {"PYPI_TOKEN", "DOCKER_HUB_USERNAME", "DOCKER_HUB_ACCESS_TOKEN", "AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN"},
 }
 
 // LoadCorpus reads the shared corpus (../shared/workflows/corpus/*/) and
@@ -93,7 +93,9 @@ func LoadCorpus() ([]CorpusSet, string) {
 func GenerateOrg(owner string, n int, corpus []CorpusSet, now time.Time) (*Estate, []Expected) {
 	e := &Estate{Owner: owner, Org: true}
 	var want []Expected
-	at := func(days int) EstateSecret { return EstateSecret{Created: now.Add(-time.Duration(days+30) * 24 * time.Hour), Updated: now.Add(-time.Duration(days) * 24 * time.Hour)} }
+	at := func(days int) EstateSecret {
+		return EstateSecret{Created: now.Add(-time.Duration(days+30) * 24 * time.Hour), Updated: now.Add(-time.Duration(days) * 24 * time.Hour)}
+	}
 	named := func(name string, days int) EstateSecret { s := at(days); s.Name = name; return s }
 	var selected []string
 	firstFine := ""
