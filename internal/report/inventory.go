@@ -15,7 +15,7 @@ import (
 // InventoryDocument is `token-gate inventory --json`, version 1: every
 // secret with where it is used, every finding, and what could not be read.
 // Fields may be added within the version; none is renamed, retyped or
-// removed (README, "JSON").
+// removed (docs/json.md, "JSON").
 type InventoryDocument struct {
 	Version int    `json:"version"`
 	Owner   string `json:"owner"`
