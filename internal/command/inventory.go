@@ -170,7 +170,7 @@ func (c *Command) inventoryMain(ctx context.Context, args []string) int {
 		errorf(c.Stderr, "%s", report.TerminalText(sec.Redact(err.Error())))
 		return ExitUsage
 	}
-	progress := c.progressLine(cfg.Inventory.Owner)
+	progress := c.progressLine()
 	inv, err := c.takeInventory(ctx, cfg, progress.update)
 	progress.done()
 	if err != nil {
@@ -260,7 +260,7 @@ type progress struct {
 	wrote bool
 }
 
-func (c *Command) progressLine(owner string) *progress {
+func (c *Command) progressLine() *progress {
 	return &progress{c: c, on: c.StderrIsTerminal && c.getenv("TERM") != "dumb"}
 }
 

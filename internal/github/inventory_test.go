@@ -197,6 +197,33 @@ func TestReadOwner(t *testing.T) {
 	}
 }
 
+// TestReadUserOwner reads a user's repositories: no organization secrets
+// are asked for, through GraphQL or REST.
+func TestReadUserOwner(t *testing.T) {
+	t.Parallel()
+	for _, graphql := range []bool{true, false} {
+		est := smallEstate()
+		est.Org = false
+		est.OrgSecrets = nil
+		if !graphql {
+			est.NoGraphQL()
+		}
+		f := newFixture(t, est, ReaderOptions{})
+		e := f.read(t, Target{Owner: "acme"})
+		if e.Organization || len(e.Repositories) != 3 || len(e.NotVisible) != 0 {
+			t.Errorf("graphql %v: organization %v, repositories %v, gaps %+v", graphql, e.Organization, repoNames(e), e.NotVisible)
+		}
+		for _, r := range f.gh.Requests() {
+			if strings.Contains(r.Path, "/orgs/") || strings.HasSuffix(r.Path, "/organization-secrets") {
+				t.Errorf("graphql %v: a user has no organization secrets, yet %s was asked", graphql, r.Path)
+			}
+		}
+		if !graphql && (len(e.Notes) != 2 || !strings.Contains(e.Notes[1], "public repositories")) {
+			t.Errorf("notes: %v", e.Notes)
+		}
+	}
+}
+
 // TestReadOwnerIncludes reads archived repositories and forks when asked.
 func TestReadOwnerIncludes(t *testing.T) {
 	t.Parallel()

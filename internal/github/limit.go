@@ -1,7 +1,6 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -235,11 +234,4 @@ func drain(resp *http.Response) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-}
-
-// replayable gives a request a body that can be sent again.
-func replayable(req *http.Request, body []byte) {
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	req.ContentLength = int64(len(body))
 }

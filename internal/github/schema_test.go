@@ -185,6 +185,11 @@ func recordedRuns(t *testing.T) []exchange {
 	noGraphQL := smallEstate()
 	noGraphQL.NoGraphQL()
 	run(noGraphQL, Target{Owner: "acme"}, nil)
+	user := smallEstate()
+	user.Org, user.OrgSecrets = false, nil
+	run(user, Target{Owner: "acme"}, nil)
+	user.NoGraphQL()
+	run(user, Target{Owner: "acme"}, nil)
 	limited := 0
 	run(smallEstate(), Target{Owner: "acme"}, func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		if strings.HasSuffix(r.URL.Path, "/environments") && limited == 0 {
