@@ -37,6 +37,8 @@ type Limiter struct {
 	mu sync.Mutex
 	// pausedUntil holds every request: a secondary limit.
 	pausedUntil time.Time
+	// secondaries counts the secondary limits without Retry-After since
+	// the last answer that was not one.
 	secondaries int
 	budgets     map[string]*budget
 }
@@ -152,17 +154,21 @@ func (l *Limiter) observe(resp *http.Response, resource string) (time.Duration, 
 		b.remaining, b.reset = remaining, time.Unix(resetSecs, 0)
 	}
 	limited := resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests
+	if resp.StatusCode < 300 {
+		l.secondaries = 0 // answered: the next limit starts again at a minute
+	}
 	switch {
 	case limited && errR == nil && remaining == 0 && errS == nil:
 		return time.Unix(resetSecs, 0).Add(time.Second).Sub(now), "GitHub's primary rate limit is spent until " + time.Unix(resetSecs, 0).UTC().Format("15:04:05 UTC")
 	case limited && isSecondary(resp):
 		wait, ok := transport.RetryAfter(resp)
 		if !ok {
-			// None given: a minute, then longer each time (GitHub docs,
-			// "Rate limits for the REST API").
+			// None given: a minute, then twice as long each time it
+			// follows another (GitHub docs, "Rate limits for the REST
+			// API").
 			wait = minSecondaryWait << min(l.secondaries, 4)
+			l.secondaries++
 		}
-		l.secondaries++
 		if until := now.Add(wait); until.After(l.pausedUntil) {
 			l.pausedUntil = until
 		}

@@ -412,21 +412,21 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 		count[f.Severity]++
 	}
 	head := fmt.Sprintf("## 🔑 %s\n\n%s, %s and %s read: **%s**, **%s**, %s.",
-		Markdown(inventoryHeading(i)), inventoryPlural(len(i.Repositories), "repository"), plural(i.Workflows, "workflow"), plural(len(i.Secrets), "secret"),
+		literal(inventoryHeading(i)), inventoryPlural(len(i.Repositories), "repository"), plural(i.Workflows, "workflow"), plural(len(i.Secrets), "secret"),
 		plural(count[finding.Error], "error"), plural(count[finding.Warning], "warning"), plural(count[finding.Notice], "notice"))
 	if len(i.NotVisible) > 0 {
 		head += fmt.Sprintf(" %s could not be read (below).", plural(len(i.NotVisible), "part"))
 	}
 	w.line(head + " No secret's value is read: GitHub shows only names and dates.\n")
 	for _, n := range i.Notes {
-		w.line(fmt.Sprintf("\n> ℹ️ %s\n", Markdown(n)))
+		w.line(fmt.Sprintf("\n> ℹ️ %s\n", literal(n)))
 	}
 	if len(i.NotVisible) > 0 {
 		w.line("\n### Not visible\n\n")
 		for _, g := range i.NotVisible {
-			line := fmt.Sprintf("- **%s**: %s", Markdown(gapSubject(g)), Markdown(g.Reason))
+			line := fmt.Sprintf("- **%s**: %s", literal(gapSubject(g)), literal(g.Reason))
 			if g.Permission != "" {
-				line += fmt.Sprintf(". Needs %s", Markdown(g.Permission))
+				line += fmt.Sprintf(". Needs %s", literal(g.Permission))
 			}
 			w.line(line + "\n")
 		}
@@ -437,9 +437,9 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 		lastFix := ""
 		for _, f := range i.Findings {
 			icon := map[finding.Severity]string{finding.Error: "❌", finding.Warning: "⚠️", finding.Notice: "ℹ️"}[f.Severity]
-			line := fmt.Sprintf("- %s %s [%s](%s): %s\n", icon, code(findingPlace(f)), f.Code, CodeURL(string(f.Code)), Markdown(f.Message))
+			line := fmt.Sprintf("- %s %s [%s](%s): %s\n", icon, code(findingPlace(f)), f.Code, CodeURL(string(f.Code)), literal(f.Message))
 			if f.Fix != lastFix {
-				line += fmt.Sprintf("  - Fix: %s\n", Markdown(f.Fix))
+				line += fmt.Sprintf("  - Fix: %s\n", literal(f.Fix))
 				lastFix = f.Fix
 			}
 			w.line(line)
@@ -459,18 +459,27 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 	}
 	w.line(header + "---|---|---|\n")
 	for _, r := range i.Secrets {
-		row := fmt.Sprintf("| %s | %s | %s | %s | ", code(r.Name), r.Level, cell(where(r)), setDate(r))
+		row := fmt.Sprintf("| %s | %s | %s | %s | ", code(r.Name), r.Level, literalCell(where(r)), setDate(r))
 		if ages {
 			row += age(r) + " | "
 		}
-		w.line(row + fmt.Sprintf("%s | %s | %s |\n", cell(usedByText(r)), cell(pushesWords(r)), cell(checkedByText(r))))
+		w.line(row + fmt.Sprintf("%s | %s | %s |\n", literalCell(usedByText(r)), literalCell(pushesWords(r)), literalCell(checkedByText(r))))
 	}
 	w.endPart("secrets", rest)
 	for _, r := range i.Secrets {
 		if r.GitHubToken != "" {
-			w.line(fmt.Sprintf("\n- %s: %s\n", code(r.Name), Markdown(r.GitHubToken)))
+			w.line(fmt.Sprintf("\n- %s: %s\n", code(r.Name), literal(r.GitHubToken)))
 		}
 	}
 	w.endPart("notes on GITHUB_TOKEN", rest)
 	return w.b.String()
 }
+
+// literal makes server text (names, paths, GitHub's words) inert in
+// Markdown, URLs included: unlike a fix's own links, nothing in it is
+// meant to link, so an address in a name cannot carry a mention or markup
+// past the escaping.
+func literal(s string) string { return markdownEscaper.Replace(stripControl(s)) }
+
+// literalCell is literal text inside a table cell.
+func literalCell(s string) string { return strings.ReplaceAll(literal(s), "|", `\|`) }
