@@ -164,6 +164,9 @@ type readRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
+	// pageSize is the listing's page, halved when GitHub times out.
+	pageSize int
+
 	mu sync.Mutex
 	e  inventory.Estate
 	// orgNames is filled by the repositories' lists when the
@@ -339,7 +342,27 @@ type page struct {
 
 // graphQLPage reads one page of repositories with their workflows.
 func (run *readRun) graphQLPage(ctx context.Context, after string) (page, string, error) {
-	vars := map[string]any{"owner": run.t.Owner, "first": run.r.opts.PageSize, "after": nil}
+	for {
+		p, kind, err := run.graphQLPageOf(ctx, after)
+		var un *facts.UnreachableError
+		if !errors.As(err, &un) || un.Status < 500 || run.pageSize <= minPageSize || ctx.Err() != nil {
+			return p, kind, err
+		}
+		// GitHub ends a GraphQL query that runs past its time with a 502
+		// or 504: a page of fewer repositories, fewer files, may fit.
+		run.pageSize = max(run.pageSize/2, minPageSize)
+		run.note(fmt.Sprintf("GitHub's GraphQL API answered %d for a page of repositories; pages of %d were read instead.", un.Status, run.pageSize))
+	}
+}
+
+// minPageSize is the smallest page the listing falls back to.
+const minPageSize = 5
+
+func (run *readRun) graphQLPageOf(ctx context.Context, after string) (page, string, error) {
+	if run.pageSize == 0 {
+		run.pageSize = run.r.opts.PageSize
+	}
+	vars := map[string]any{"owner": run.t.Owner, "first": run.pageSize, "after": nil}
 	if after != "" {
 		vars["after"] = after
 	}

@@ -180,3 +180,25 @@ func TestReadRetriesOnlyServerErrors(t *testing.T) {
 		t.Error("a 502 answered once was not tried again")
 	}
 }
+
+// TestReadSmallerPagesOnTimeouts: a GraphQL page GitHub cannot answer in
+// time (502 after the retries) is asked again with fewer repositories.
+func TestReadSmallerPagesOnTimeouts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, smallEstate(), ReaderOptions{PageSize: 20})
+	f.gh.SetFault(func(w http.ResponseWriter, r *http.Request, attempt int) bool {
+		body := f.gh.Requests()[attempt-1].Body // the fake read it already
+		if r.URL.Path == "/api/graphql" && strings.Contains(body, `"first":20`) {
+			fake.ServerError(502)(w, r, 0)
+			return true
+		}
+		return false
+	})
+	e := f.read(t, Target{Owner: "acme"})
+	if len(e.Repositories) != 3 || !e.Complete || len(e.NotVisible) != 0 {
+		t.Errorf("read %v complete %v gaps %+v", repoNames(e), e.Complete, e.NotVisible)
+	}
+	if len(e.Notes) != 1 || !strings.Contains(e.Notes[0], "pages of 10") {
+		t.Errorf("notes: %v", e.Notes)
+	}
+}
