@@ -526,3 +526,19 @@ func TestInventoryGeneratedOrg(t *testing.T) {
 	}
 	t.Logf("FIGURE %d repositories: %d GraphQL queries, %d REST requests", n, gql, rest)
 }
+
+// TestInventoryIssueRefused: the issues API refusing is one warning that
+// says what to do; the inventory stands.
+func TestInventoryIssueRefused(t *testing.T) {
+	t.Parallel()
+	e := inventoryEnv(t, smallOrg())
+	e.gh.Issues.Fail("*", "issues-not-accessible-403")
+	r := e.runAction(t, map[string]string{"inventory": "acme", "token": invToken, "reminder": "issue"})
+	w := r.Commands("warning")
+	if len(w) != 1 || !strings.Contains(w[0].Message, "The inventory above stands.") || !strings.Contains(w[0].Message, "issues: write") {
+		t.Errorf("warnings: %+v", w)
+	}
+	if r.Code != ExitFail || !strings.Contains(r.Summary, "### Findings") {
+		t.Errorf("the inventory did not stand: exit %d", r.Code)
+	}
+}

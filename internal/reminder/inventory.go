@@ -43,7 +43,7 @@ func KeepInventory(ctx context.Context, client *gh.Client, opts Options, owner s
 	if opts.MaxPages <= 0 {
 		opts.MaxPages = DefaultMaxPages
 	}
-	s := &syncer{c: client, o: opts}
+	s := &syncer{c: client, o: opts, stands: "The inventory above stands."}
 	open, truncated, err := s.list(ctx)
 	if err != nil {
 		return nil, []gate.Finding{s.refused("list the open issues", err)}

@@ -118,6 +118,9 @@ type syncer struct {
 	c         *gh.Client
 	o         Options
 	lastWrite time.Time
+	// stands says what a refusal leaves standing: the token verdicts, or
+	// the inventory.
+	stands string
 }
 
 type openIssue struct {
@@ -443,7 +446,11 @@ func (s *syncer) runLink() string {
 // refused turns a refusal by the issues API into one warning that says what
 // to do; the token verdicts stand, and nothing is retried.
 func (s *syncer) refused(what string, err error) gate.Finding {
-	msg := fmt.Sprintf("token-gate could not %s: %v. The token verdicts above stand.", what, err)
+	stands := s.stands
+	if stands == "" {
+		stands = "The token verdicts above stand."
+	}
+	msg := fmt.Sprintf("token-gate could not %s: %v. %s", what, err, stands)
 	var (
 		api *facts.APIError
 		bad *facts.BadCredentialsError
