@@ -24,6 +24,7 @@ func main() {
 		// Asked here, once: the command sees only a writer.
 		StdoutIsTerminal: command.IsTerminal(os.Stdout),
 		Stderr:           os.Stderr,
+		StderrIsTerminal: command.IsTerminal(os.Stderr),
 		Transport:        http.DefaultTransport,
 		Policy:           transport.DefaultPolicy(),
 		Now:              time.Now,

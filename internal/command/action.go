@@ -55,6 +55,9 @@ func (c *Command) action(ctx context.Context) int {
 		return ExitUsage
 	}
 
+	if cfg.Inventory.Owner != "" {
+		return c.inventoryAction(ctx, a, cfg, sec)
+	}
 	run := c.run(ctx, cfg, sec)
 	for _, an := range report.Annotations(run) {
 		props := map[string]string{"title": an.Title}

@@ -52,6 +52,11 @@ type Command struct {
 	Timeout   time.Duration
 	// StdoutIsTerminal is whether Stdout is a terminal, for colour.
 	StdoutIsTerminal bool
+	// StderrIsTerminal is whether Stderr is a terminal, for the
+	// inventory's progress line.
+	StderrIsTerminal bool
+	// InventoryTimeout bounds an inventory run (DefaultInventoryTimeout).
+	InventoryTimeout time.Duration
 	// ReminderPace overrides the pause between issue writes (tests).
 	ReminderPace time.Duration
 }
@@ -69,6 +74,9 @@ func (c *Command) Main(ctx context.Context) int {
 		// Before the action's branch: a run: step that calls the audit
 		// has GITHUB_ACTIONS=true too.
 		return c.auditMain(c.Args[1:])
+	}
+	if len(c.Args) > 0 && c.Args[0] == "inventory" {
+		return c.inventoryMain(ctx, c.Args[1:])
 	}
 	if c.getenv("GITHUB_ACTIONS") == "true" {
 		return c.action(ctx)

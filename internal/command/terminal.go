@@ -36,6 +36,10 @@ To find what to check, read the repository's workflows (no token needed):
 
   token-gate audit [--fix] [DIR]      (see token-gate audit --help)
 
+To list an organization's secrets, where each is used and what is wrong:
+
+  token-gate inventory OWNER[/REPO]   (see token-gate inventory --help)
+
 Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.
 
 Environment: GH_TOKEN or GITHUB_TOKEN holds the token; NO_COLOR turns colour

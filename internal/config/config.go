@@ -33,6 +33,10 @@ const (
 	InRegistry         = "registry"
 	InUsername         = "username"
 	InAudit            = "audit"
+	InInventory        = "inventory"
+	InMaxAgeDays       = "max-age-days"
+	InMaxRepos         = "max-repos"
+	InInventoryInclude = "inventory-include"
 )
 
 // DefaultAPIURL is github.com's REST API, the last fallback of api-url.
@@ -108,6 +112,10 @@ type Config struct {
 
 	Audit AuditMode
 
+	// Inventory is what `inventory` names: an owner, or one of its
+	// repositories; empty when no inventory is asked for.
+	Inventory InventoryTarget
+
 	Reminder         bool
 	GitHubToken      string
 	ReminderLabels   []string
@@ -127,6 +135,16 @@ type Config struct {
 	// Terminal is set for a run from a terminal: messages then name its
 	// flags and GH_TOKEN, and give no advice only a workflow can take.
 	Terminal bool
+}
+
+// InventoryTarget is an inventory's owner, and its repository when one
+// alone is asked for, with the bounds and choices of the run.
+type InventoryTarget struct {
+	Owner, Repo     string
+	MaxAgeDays      int
+	MaxRepos        int
+	IncludeArchived bool
+	IncludeForks    bool
 }
 
 // OtherRegistry reports whether the token is a credential for a registry
@@ -186,6 +204,8 @@ func Label(name string, terminal bool) string {
 		return "GH_TOKEN (or --token-stdin)"
 	case name == InTokens:
 		return "--tokens-file"
+	case name == InInventory:
+		return "OWNER[/REPO]"
 	}
 	return "--" + name
 }

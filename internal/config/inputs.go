@@ -43,6 +43,10 @@ var inputs = []Input{
 	{Name: InReminderLabels, Default: "token-expiry", parse: (*parser).labels},
 	{Name: InReminderMentions, Default: "", parse: (*parser).mentions},
 	{Name: InAudit, Default: "warn", parse: (*parser).audit},
+	{Name: InMaxAgeDays, Default: "90", parse: (*parser).maxAgeDays},
+	{Name: InMaxRepos, Default: "5000", parse: (*parser).maxRepos},
+	{Name: InInventoryInclude, Default: "", parse: (*parser).inventoryInclude},
+	{Name: InInventory, Default: "", parse: (*parser).inventory},
 }
 
 // Inputs lists every input, as action.yml must declare them.
@@ -136,6 +140,69 @@ func (p *parser) onMissing(v string) error {
 		return nil
 	}
 	return bad(InOnMissing, v, "not one of fail, warn, skip", "Use fail (the default), warn or skip")
+}
+
+func (p *parser) maxAgeDays(v string) error {
+	n, ok := days(v)
+	if !ok {
+		return bad(InMaxAgeDays, v, "not a whole number of days >= 0", "Use a number such as 90, or 0 to turn secret-old off")
+	}
+	p.c.Inventory.MaxAgeDays = n
+	return nil
+}
+
+// MaxReposLimit bounds max-repos: GitHub's largest organizations hold a few
+// hundred thousand repositories; more than a million is a typo.
+const MaxReposLimit = 1_000_000
+
+func (p *parser) maxRepos(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > MaxReposLimit {
+		return bad(InMaxRepos, v, fmt.Sprintf("not a whole number between 1 and %d", MaxReposLimit), "Use a number such as 5000")
+	}
+	p.c.Inventory.MaxRepos = n
+	return nil
+}
+
+func (p *parser) inventoryInclude(v string) error {
+	for _, w := range token.SplitList(v) {
+		switch strings.ToLower(w) {
+		case "archived":
+			p.c.Inventory.IncludeArchived = true
+		case "forks":
+			p.c.Inventory.IncludeForks = true
+		default:
+			return bad(InInventoryInclude, w, "not archived or forks", "List archived, forks, or both, separated by commas or spaces")
+		}
+	}
+	return nil
+}
+
+var (
+	ownerPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`) })
+	repoPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`) })
+)
+
+// inventory reads `inventory`: OWNER, or OWNER/REPO, as GitHub spells
+// logins (letters, digits and hyphens, at most 39) and repository names.
+func (p *parser) inventory(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	const fix = "Name an organization or user, e.g. vllm-project, or one repository, e.g. vllm-project/aibrix"
+	if token.PrefixOf(v) != "" {
+		return bad(InInventory, "", "looks like a token, not an owner", "Put the token in "+p.label(InToken)+"; "+fix)
+	}
+	owner, repo, hasRepo := strings.Cut(v, "/")
+	switch {
+	case !ownerPattern().MatchString(owner):
+		return bad(InInventory, v, "not an organization or user name (letters, digits and hyphens, at most 39)", fix)
+	case hasRepo && (!repoPattern().MatchString(repo) || repo == "." || repo == ".."):
+		return bad(InInventory, v, "not OWNER/REPO (a repository name is letters, digits, '.', '-' and '_')", fix)
+	}
+	p.c.Inventory.Owner, p.c.Inventory.Repo = owner, repo
+	return nil
 }
 
 func (p *parser) audit(v string) error {

@@ -113,6 +113,8 @@ type GitHub struct {
 	maxIn    int
 	// Issues is the issues API fake, for reminders.
 	Issues *Issues
+	// estate, when set, is the owner the inventory reads (estate.go).
+	estate *Estate
 }
 
 // Request is one request the fake received.
@@ -234,7 +236,7 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	attempt := len(g.requests)
 	g.inFlight++
 	g.maxIn = max(g.maxIn, g.inFlight)
-	fault, delay, mode := g.fault, g.delay, g.mode
+	fault, delay, mode, estate := g.fault, g.delay, g.mode, g.estate
 	acct, ok := g.accounts[bearer(r)]
 	g.mu.Unlock()
 	defer func() {
@@ -259,8 +261,15 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path, found := strings.CutPrefix(r.URL.Path, "/api/v3")
-	if !found {
+	// GHES serves GraphQL at /api/graphql, beside the REST API's /api/v3
+	// (docs/facts.md, "Inventory reads").
+	graphql := r.URL.Path == "/api/graphql" && estate != nil
+	if !found && !graphql {
 		Recorded("not-found-404").Write(w)
+		return
+	}
+	if !ok && graphql {
+		Recorded("graphql-bad-credentials-401").Write(w)
 		return
 	}
 	if !ok {
@@ -274,6 +283,9 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if acct.Expiry != "" {
 		w.Header().Set("GitHub-Authentication-Token-Expiration", acct.Expiry)
+	}
+	if estate != nil && estate.serve(w, r, path, body) {
+		return
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	switch {

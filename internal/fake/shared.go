@@ -87,3 +87,34 @@ func Corpus(t testing.TB) string {
 	t.Skip("the labelled corpus is not here: set " + CorpusEnv + " to a folder holding it (shared/workflows/corpus)")
 	return ""
 }
+
+// SchemasEnv names the folder holding GitHub's published API descriptions
+// as npm installs them (@octokit/openapi and @octokit/graphql-schema):
+// .ci/run installs them and sets it.
+const SchemasEnv = "TOKEN_GATE_GITHUB_SCHEMAS"
+
+// GitHubSchemas finds the @octokit folder that holds GitHub's OpenAPI
+// description (openapi/generated/api.github.com.json) and GraphQL schema
+// (graphql-schema/schema.graphql): $TOKEN_GATE_GITHUB_SCHEMAS, else where
+// .ci/run installs them. Without them the test is skipped, saying how to
+// install them; in CI (CI=true) it fails, since CI installs them.
+func GitHubSchemas(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv(SchemasEnv)
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err == nil {
+			dir = filepath.Join(cache, "token-gate", "schemas", "node_modules", "@octokit")
+		}
+	}
+	for _, f := range []string{filepath.Join("openapi", "generated", "api.github.com.json"), filepath.Join("graphql-schema", "schema.graphql")} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			why := "GitHub's API descriptions are not installed (" + err.Error() + "); run: npm install --prefix ~/.cache/token-gate/schemas @octokit/openapi@23.0.2 @octokit/graphql-schema@15.26.1 (or set " + SchemasEnv + ")"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(why)
+			}
+			t.Skip(why)
+		}
+	}
+	return dir
+}

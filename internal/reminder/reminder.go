@@ -68,6 +68,19 @@ var (
 	})
 )
 
+// issueKey reads which token's reminder an issue is (its name, upper-cased)
+// and the health it described, or which owner's inventory it is
+// (inventory:OWNER, which no secret name can be).
+func issueKey(body string) (key, state string, ok bool) {
+	if m := marker().FindStringSubmatch(body); m != nil {
+		return strings.ToUpper(m[1]), m[2], true
+	}
+	if m := inventoryMarker().FindStringSubmatch(body); m != nil {
+		return inventoryKey(m[1]), "", true
+	}
+	return "", "", false
+}
+
 func markerFor(name string, h gate.Health, digest string) string {
 	return fmt.Sprintf("<!-- token-gate: %s state=%s -->\n<!-- token-gate-digest: %s -->", name, h, digest)
 }
@@ -106,6 +119,9 @@ type syncer struct {
 	c         *gh.Client
 	o         Options
 	lastWrite time.Time
+	// stands says what a refusal leaves standing: the token verdicts, or
+	// the inventory.
+	stands string
 }
 
 type openIssue struct {
@@ -132,16 +148,15 @@ func (s *syncer) list(ctx context.Context) (map[string][]openIssue, bool, error)
 			if i.IsPullRequest() {
 				continue
 			}
-			m := marker().FindStringSubmatch(i.GetBody())
-			if m == nil {
+			key, state, ok := issueKey(i.GetBody())
+			if !ok {
 				continue
 			}
-			key := strings.ToUpper(m[1])
 			digest := ""
 			if d := digestMarker().FindStringSubmatch(i.GetBody()); d != nil {
 				digest = d[1]
 			}
-			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: s.issueURL(i.GetNumber(), i.GetHTMLURL()), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(m[2]), digest: digest})
+			out[key] = append(out[key], openIssue{number: i.GetNumber(), url: s.issueURL(i.GetNumber(), i.GetHTMLURL()), title: i.GetTitle(), body: i.GetBody(), state: gate.Health(state), digest: digest})
 		}
 		if resp.NextPage == 0 {
 			return out, false, nil
@@ -499,7 +514,11 @@ func (s *syncer) runLink() string {
 // refused turns a refusal by the issues API into one warning that says what
 // to do; the token verdicts stand, and nothing is retried.
 func (s *syncer) refused(what string, err error) gate.Finding {
-	msg := fmt.Sprintf("token-gate could not %s: %v. The token verdicts above stand.", what, err)
+	stands := s.stands
+	if stands == "" {
+		stands = "The token verdicts above stand."
+	}
+	msg := fmt.Sprintf("token-gate could not %s: %v. %s", what, err, stands)
 	var (
 		api *facts.APIError
 		bad *facts.BadCredentialsError
