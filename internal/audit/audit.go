@@ -57,12 +57,13 @@ const (
 	CodeUnresolved         Code = "unresolved"
 	CodeUnreadable         Code = "unreadable-workflow"
 	CodeInternal           Code = "internal-error"
+	CodeReplaceable        Code = "replaceable"
 )
 
 // Codes lists every code the audit emits, for docs/codes.md's test.
 func Codes() []Code {
 	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImagesInPart, CodeImageNotProbed, CodeProbedNotPushed,
-		CodeCannotCheck, CodeCannotGate, CodeUnrecognised, CodeUnresolved, CodeUnreadable, CodeInternal}
+		CodeCannotCheck, CodeCannotGate, CodeUnrecognised, CodeUnresolved, CodeUnreadable, CodeInternal, CodeReplaceable}
 }
 
 // Result is an audit: its report, and the fix it would write.
@@ -168,6 +169,7 @@ func (a *auditor) judge(r *run, creds *credSet) {
 	a.unchecked(r, creds)
 	a.probedImages(r, creds)
 	a.cannotGate(r)
+	a.replaceable(r, creds)
 	if len(r.skipped) > 0 {
 		a.add(Finding{Code: CodeUnresolved, Severity: Notice, Place: Place{File: r.root.Path, Line: max(r.root.JobsKey.Line, 1), Column: 1},
 			Message: "This workflow is larger than the audit follows: it left out " + wordsList(dedupe(r.skipped)) + ". What is there is not audited.",

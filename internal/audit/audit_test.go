@@ -81,6 +81,7 @@ func TestPatterns(t *testing.T) {
 		dir: "metadata", // metadata-action's images, pushed by build-push-action's tags from it
 		findings: []string{
 			"unchecked-credential image.yml:24:21 job=image secret=DOCKERHUB_TOKEN",
+			"replaceable image.yml:24:21 job=image secret=DOCKERHUB_TOKEN",
 			"images-in-part image.yml:35:17 job=image secret=DOCKERHUB_TOKEN,GITHUB_TOKEN",
 		},
 		pushes: []string{"DOCKERHUB_TOKEN@docker.io: docker.io/acme/app", "GITHUB_TOKEN@ghcr.io: ghcr.io/acme/app"},
@@ -90,6 +91,7 @@ func TestPatterns(t *testing.T) {
 			"unchecked-credential push.yml:17:35 job=quay secret=QUAY_ROBOT_TOKEN",
 			"images-in-part push.yml:19:11 job=quay secret=CR_PAT,QUAY_ROBOT_TOKEN",
 			"unchecked-credential push.yml:26:14 job=ghcr secret=CR_PAT",
+			"replaceable push.yml:26:14 job=ghcr secret=CR_PAT",
 		},
 		pushes: []string{"CR_PAT@ghcr.io: ghcr.io/acme/worker", "QUAY_ROBOT_TOKEN@quay.io: quay.io/acme/api"},
 	}, {
@@ -97,6 +99,8 @@ func TestPatterns(t *testing.T) {
 		findings: []string{
 			"unchecked-credential build.yml:20:21 job=inherited/push secret=REGISTRY_TOKEN",
 			"unchecked-credential build.yml:20:21 job=renamed/push secret=RELEASE_PAT",
+			"replaceable build.yml:20:21 job=inherited/push secret=REGISTRY_TOKEN",
+			"replaceable build.yml:20:21 job=renamed/push secret=RELEASE_PAT",
 			"images-in-part build.yml:24:17 job=inherited/push secret=REGISTRY_TOKEN,RELEASE_PAT",
 		},
 		pushes: []string{"REGISTRY_TOKEN@ghcr.io: ghcr.io/acme/one", "RELEASE_PAT@ghcr.io: ghcr.io/acme/two"},
@@ -109,9 +113,13 @@ func TestPatterns(t *testing.T) {
 		},
 		pushes: []string{"GHCR_PAT@ghcr.io: ghcr.io/acme/${{ needs.plan.outputs.name }}"},
 	}, {
-		dir:      "gated", // a pre-flight proves every credential for every image, and everything needs it
-		findings: []string{},
-		pushes:   []string{"DOCKERHUB_TOKEN@docker.io: docker.io/acme/api", "GHCR_PAT@ghcr.io: ghcr.io/acme/api ghcr.io/acme/api-debug ghcr.io/acme/web ghcr.io/acme/web-debug"},
+		dir: "gated", // a pre-flight proves every credential for every image, and everything needs it
+		findings: []string{ // only advice: each token could be a short-lived one
+			"replaceable release.yml:36:14 job=pypi secret=PYPI_TOKEN",
+			"replaceable release.yml:57:21 job=images secret=GHCR_PAT",
+			"replaceable release.yml:66:21 job=images secret=DOCKERHUB_TOKEN",
+		},
+		pushes: []string{"DOCKERHUB_TOKEN@docker.io: docker.io/acme/api", "GHCR_PAT@ghcr.io: ghcr.io/acme/api ghcr.io/acme/api-debug ghcr.io/acme/web ghcr.io/acme/web-debug"},
 	}, {
 		dir: "broken", // a file that is no workflow is a finding; the others are still audited
 		findings: []string{
@@ -123,8 +131,10 @@ func TestPatterns(t *testing.T) {
 		findings: []string{
 			"image-not-probed ci.yml:14:21 job=check secret=GHCR_PAT",
 			"probed-not-pushed ci.yml:14:21 job=check secret=GHCR_PAT",
+			"replaceable ci.yml:25:21 job=api secret=GHCR_PAT",
 			"images-in-part ci.yml:29:17 job=api secret=GHCR_PAT,QUAY_TOKEN",
 			"publish-before-check ci.yml:35:14 job=npm secret=GHCR_PAT,QUAY_TOKEN",
+			"replaceable ci.yml:35:14 job=npm secret=NPM_TOKEN",
 			"unchecked-credential ci.yml:42:11 job=quay secret=QUAY_TOKEN",
 		},
 		pushes: []string{"GHCR_PAT@ghcr.io: ghcr.io/acme/api ghcr.io/acme/new", "QUAY_TOKEN@quay.io: quay.io/acme/api"},
@@ -133,6 +143,7 @@ func TestPatterns(t *testing.T) {
 		findings: []string{
 			"publish-before-check release.yml:22:9 job=pypi secret=DOCKERHUB_TOKEN",
 			"unchecked-credential release.yml:31:21 job=image secret=DOCKERHUB_TOKEN",
+			"replaceable release.yml:31:21 job=image secret=DOCKERHUB_TOKEN",
 		},
 		pushes: []string{"DOCKERHUB_TOKEN@docker.io: docker.io/acme/app"},
 	}}
@@ -161,8 +172,19 @@ func TestMessages(t *testing.T) {
 		CodeImagesInPart:       {"GHCR_PAT (ghcr.io) and QUAY_TOKEN (quay.io) can be released in part", "make api, npm and quay need it"},
 		CodeUnchecked:          {"QUAY_TOKEN logs in to quay.io in job quay and pushes quay.io/acme/api, and no token-gate step checks it", "add the preflight job"},
 	}
+	replaceable := map[string][]string{
+		"GHCR_PAT":  {"GHCR_PAT pushes only to acme's own packages (ghcr.io/acme/api and ghcr.io/acme/new), from a repository of acme: the job's GITHUB_TOKEN can push there instead", "under Manage Actions access, give this repository the Write role"},
+		"NPM_TOKEN": {"publishes to npm with the token NPM_TOKEN; npm takes trusted publishing", "permissions: id-token: write`, publish with npm 11.5.1 or later and no token, and delete NPM_TOKEN"},
+	}
 	for _, f := range res.Findings {
 		w := want[f.Code]
+		if f.Code == CodeReplaceable {
+			w = replaceable[f.Secret]
+		}
+		if len(w) == 0 {
+			t.Errorf("unexpected %s finding for %q: %s", f.Code, f.Secret, f.Message)
+			continue
+		}
 		if !strings.Contains(f.Message, w[0]) || !strings.Contains(strings.ToLower(f.Fix), strings.ToLower(w[1])) {
 			t.Errorf("%s:\n message %q\n fix %q\nwant %q and %q", f.Code, f.Message, f.Fix, w[0], w[1])
 		}
@@ -225,14 +247,20 @@ func TestAIBrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := Audit(repo, Options{Repository: "vllm-project/aibrix"})
+	// AIBrix's ghcr.io images are ghcr.io/aibrix/…, another owner than
+	// vllm-project: only a PAT can push there, so no replaceable for it.
 	sameLines(t, "findings", briefs(res.Findings), []string{
 		"unchecked-credential docker-push-images.yml:39:21 job=build-push-dockerhub secret=DOCKER_HUB_ACCESS_TOKEN",
+		"replaceable docker-push-images.yml:39:21 job=build-push-dockerhub secret=DOCKER_HUB_ACCESS_TOKEN",
 		"images-in-part docker-push-images.yml:51:17 job=build-push-dockerhub secret=AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN,DOCKER_HUB_ACCESS_TOKEN",
 		"unchecked-credential docker-push-images.yml:86:21 job=build-push-ghcr secret=AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN",
 		"unchecked-credential release-build.yaml:40:21 job=image-release-dockerhub secret=DOCKER_HUB_ACCESS_TOKEN",
+		"replaceable release-build.yaml:40:21 job=image-release-dockerhub secret=DOCKER_HUB_ACCESS_TOKEN",
 		"images-in-part release-build.yaml:52:17 job=image-release-dockerhub secret=AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN,DOCKER_HUB_ACCESS_TOKEN",
 		"unchecked-credential release-build.yaml:86:21 job=image-release-ghcr secret=AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN",
 		"publish-before-check release-build.yaml:125:11 job=python-wheel-release secret=AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN,DOCKER_HUB_ACCESS_TOKEN",
+		"replaceable release-build.yaml:125:11 job=python-wheel-release secret=PYPI_TOKEN",
+		"replaceable release-build.yaml:172:9 job=kvcache-wheel-release secret=PYPI_TOKEN",
 	})
 	six := " controller-manager gateway-plugins kvcache-watcher metadata-service runtime vllm-mock"
 	sameLines(t, "images pushed", pushes(res.Credentials), []string{

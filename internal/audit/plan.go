@@ -46,8 +46,7 @@ type scenario struct {
 	atoms map[string]bool
 	ask   func(key string) bool
 	// empty says that secrets other than GITHUB_TOKEN are empty: a fork's
-	// pull request, a Dependabot run (docs/facts.md, "Secrets that are
-	// empty").
+	// pull request, a Dependabot run (docs/facts.md, "Empty secrets").
 	empty bool
 	bad   credKey
 	mode  badMode

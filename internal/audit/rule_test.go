@@ -184,3 +184,36 @@ func TestRepositoryNamesImages(t *testing.T) {
 		t.Errorf("known repository: %v", imgs)
 	}
 }
+
+// replaceable speaks only where a short-lived credential can do the same
+// job: a PAT pushing to the repository owner's own ghcr.io packages, never
+// another owner's, nor images it cannot name.
+func TestReplaceable(t *testing.T) {
+	cases := []struct {
+		name, push string
+		want       bool
+	}{
+		{"own packages", "      - run: docker push ghcr.io/acme/app\n", true},
+		{"owner by expression", "      - run: docker push ghcr.io/${{ github.repository_owner }}/app\n", true},
+		{"another owner", "      - run: docker push ghcr.io/other/app\n", false},
+		{"own and another", "      - run: docker push ghcr.io/acme/app\n      - run: docker push ghcr.io/other/app\n", false},
+		{"images unnamed", "      - run: docker push ghcr.io/acme/app\n      - run: make push\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := "on: push\njobs:\n  a:\n" + job + loginGH + c.push
+			res := Audit(planOf(t, src).a.repo, Options{Repository: "acme/app"})
+			got := slices.ContainsFunc(res.Findings, func(f Finding) bool { return f.Code == CodeReplaceable && f.Secret == "CR_PAT" })
+			if got != c.want {
+				t.Errorf("replaceable = %v, want %v:\n%v", got, c.want, briefs(res.Findings))
+			}
+		})
+	}
+	// The GITHUB_TOKEN is already short-lived.
+	src := "on: push\njobs:\n  a:\n" + job + strings.ReplaceAll(loginGH, "secrets.CR_PAT", "secrets.GITHUB_TOKEN") + "      - run: docker push ghcr.io/acme/app\n"
+	for _, f := range Audit(planOf(t, src).a.repo, Options{Repository: "acme/app"}).Findings {
+		if f.Code == CodeReplaceable {
+			t.Errorf("GITHUB_TOKEN called replaceable: %s", f.Message)
+		}
+	}
+}

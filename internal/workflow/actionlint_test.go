@@ -19,7 +19,7 @@ import (
 // steps, actions, scripts, inputs, env and matrix rows as actionlint's
 // Parse, at the same lines and columns. actionlint is a test-only peer:
 // the product parses with goccy/go-yaml, whose package init costs less
-// (README, "Speed").
+// (docs/speed.md, "Speed").
 
 func corpus(t *testing.T) map[string][]byte {
 	t.Helper()

@@ -8,7 +8,7 @@
 // The YAML tree comes from go.yaml.in/yaml/v3 (the YAML organisation's
 // maintained yaml.v3), whose nodes keep every line and column; the model is
 // checked against actionlint's parser in the tests, and the choice is
-// measured in README, "Speed".
+// measured in (docs/speed.md, "Speed").
 package workflow
 
 import (

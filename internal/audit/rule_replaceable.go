@@ -1,0 +1,130 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/token-gate/token-gate/internal/image"
+)
+
+// replaceable: a long-lived credential that a short-lived one could
+// replace, with the exact change and what must be set up outside the
+// workflow first (docs/facts.md, "Short-lived credentials"). A token that
+// does not exist never expires.
+//
+//   - A PAT used only to push to ghcr.io/OWNER/… from a repository of the
+//     same OWNER: the job's GITHUB_TOKEN, with packages: write, once each
+//     package grants the repository Actions access. Where the owners
+//     differ, it cannot (the inventory's row says why), and nothing is
+//     said here.
+//   - A PyPI or npm token where trusted publishing works: id-token: write,
+//     and no password.
+//   - A Docker Hub token where Docker Hub's OIDC login does (Team and
+//     Business plans).
+func (a *auditor) replaceable(r *run, cs *credSet) {
+	for _, k := range runCreds(r) {
+		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged[k] != "" {
+			continue
+		}
+		first := a.firstUse(r, k)
+		if first == nil {
+			continue
+		}
+		switch {
+		case registryMatches(githubRegistry, k.registry):
+			owner, ok := a.sameOwner(r, k)
+			if !ok {
+				continue
+			}
+			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: first.place, Secret: k.secret,
+				Message: fmt.Sprintf("%s pushes only to %s's own packages (%s), from a repository of %s: the job's GITHUB_TOKEN can push there instead, and it lives only as long as the job.",
+					k.secret, owner, wordsList(clipList(runImages(r, k), 3)), owner),
+				Fix: fmt.Sprintf("In each package's settings, under Manage Actions access, give this repository the Write role; then give the jobs that push `permissions: packages: write`, log in with `password: ${{ secrets.GITHUB_TOKEN }}` (username `${{ github.actor }}`), and delete %s.", k.secret)})
+		case image.DisplayHost(k.registry) == "docker.io":
+			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: first.place, Secret: k.secret,
+				Message: fmt.Sprintf("%s is a Docker Hub access token; on a Docker Team or Business plan, docker/login-action (v4.5 or later) logs in to Docker Hub by OIDC with no stored token.", k.secret),
+				Fix:     fmt.Sprintf("If the organization's plan has it: connect the repository in Docker Hub's OIDC settings, give the job `permissions: id-token: write`, drop `password:` from the login, and delete %s; otherwise keep it, and check it with token-gate.", k.secret)})
+		}
+	}
+	for _, e := range r.publishesWithSecrets() {
+		switch e.publishKind {
+		case "pypi":
+			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: e.place, Secret: e.secret,
+				Message: fmt.Sprintf("%s publishes to PyPI with the token %s; PyPI takes trusted publishing, a short-lived token the job gets from GitHub, so no token need be stored.", stepWords(e.node, e.step), e.secret),
+				Fix:     fmt.Sprintf("On PyPI, add this workflow as the project's trusted publisher; give the job `permissions: id-token: write`, drop the password (pypa/gh-action-pypi-publish needs none), and delete %s.", e.secret)})
+		case "npm":
+			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: e.place, Secret: e.secret,
+				Message: fmt.Sprintf("%s publishes to npm with the token %s; npm takes trusted publishing from GitHub Actions, and from January 2027 means to stop tokens that bypass 2FA from publishing.", stepWords(e.node, e.step), e.secret),
+				Fix:     fmt.Sprintf("On npmjs.com, add this workflow as the package's trusted publisher; give the job `permissions: id-token: write`, publish with npm 11.5.1 or later (Node 22.14.0 or later) on a GitHub-hosted runner and no token, and delete %s.", e.secret)})
+		}
+	}
+}
+
+// firstUse is a credential's first login or push in the run, the root
+// file's first.
+func (a *auditor) firstUse(r *run, k credKey) *event {
+	var first *event
+	for _, n := range r.nodes {
+		for _, e := range n.events {
+			if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) && (first == nil || earlierUse(r, e, first)) {
+				first = e
+			}
+		}
+	}
+	return first
+}
+
+// sameOwner reports the owner of every image a ghcr.io credential pushes,
+// when that is the repository's own: named by github.repository_owner (or
+// github.repository), or, with the repository known, by its name.
+func (a *auditor) sameOwner(r *run, k credKey) (string, bool) {
+	imgs := runImages(r, k)
+	if len(imgs) == 0 || pushesUnnamed(r, k) {
+		return "", false
+	}
+	repoOwner, _, _ := strings.Cut(a.opts.Repository, "/")
+	owner := ""
+	for _, img := range imgs {
+		_, path, _ := strings.Cut(img, "/")
+		first, _, _ := strings.Cut(path, "/")
+		switch {
+		case first == "${{ github.repository_owner }}" || strings.HasPrefix(path, "${{ github.repository }}"):
+			if owner == "" {
+				owner = "the repository's owner"
+			}
+		case repoOwner != "" && strings.EqualFold(first, repoOwner):
+			owner = repoOwner
+		default:
+			return "", false
+		}
+	}
+	return owner, true
+}
+
+// pushesUnnamed reports a credential that also pushes images the audit cannot name:
+// nobody can say they are the repository owner's.
+func pushesUnnamed(r *run, k credKey) bool {
+	for _, n := range r.nodes {
+		if slices.ContainsFunc(n.events, func(e *event) bool {
+			return e.kind == evPush && e.hasCred && e.cred.matches(k) && e.image == "" && e.template == ""
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// publishesWithSecrets are the run's publishes that a stored secret
+// authorises.
+func (r *run) publishesWithSecrets() []*event {
+	var out []*event
+	for _, n := range r.nodes {
+		for _, e := range n.events {
+			if e.kind == evPublish && e.secret != "" && e.secret != "GITHUB_TOKEN" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
