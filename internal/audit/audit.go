@@ -80,17 +80,16 @@ type Options struct {
 	Repository     string
 	RepositoryFrom string
 	// TokenGate is the uses: reference a fix writes when no workflow uses
-	// token-gate yet; TokenGatePin the same by commit SHA with the version
-	// in a comment, for workflows that pin their actions so ("" when this
-	// build does not know its release commit).
-	TokenGate    string
-	TokenGatePin string
+	// token-gate yet (version.Info.ActionRef). In a file that pins its
+	// actions by commit SHA, the fix says to pin it too: a build cannot
+	// know the commit its release tag points at.
+	TokenGate string
 }
 
 // DefaultTokenGate is the reference a fix writes when the workflows name
 // none and this build is no release: until the first release, @main is the
-// one that exists (docs/install.md). A release build writes its major tag,
-// or its commit (Options).
+// one that exists (docs/install.md). A release build writes its major tag
+// (Options).
 const DefaultTokenGate = "token-gate/token-gate@main"
 
 type auditor struct {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,19 +200,25 @@ func TestFixConditions(t *testing.T) {
 }
 
 // Where every other action is pinned by SHA, the fix says token-gate must
-// be too; a build that knows its release commit pins it.
+// be too, in the fix's words and beside the step it writes; a workflow that
+// already pins token-gate has its reference copied.
 func TestFixPins(t *testing.T) {
-	src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n" +
+	steps := "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n" +
 		"      - uses: docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772 # v3.4.0\n        with:\n          registry: ghcr.io\n          username: acme\n          password: ${{ secrets.CR_PAT }}\n      - run: docker push ghcr.io/acme/app\n"
+	src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n" + steps
 	res := auditText(t, src)
 	if !strings.Contains(res.Findings[0].Fix, "pins its actions by commit SHA") {
 		t.Errorf("fix %q", res.Findings[0].Fix)
 	}
-	f := workflow.Parse(workflow.Dir+"/w.yml", []byte(src))
-	pinned := Audit(&workflow.Repo{Files: []*workflow.File{f}}, Options{TokenGatePin: "token-gate/token-gate@0123456789abcdef0123456789abcdef01234567 # v1.2.3"})
-	got := string(pinned.Fix()[workflow.Dir+"/w.yml"])
-	if !strings.Contains(got, "uses: token-gate/token-gate@0123456789abcdef0123456789abcdef01234567 # v1.2.3") || strings.Contains(pinned.Findings[0].Fix, "pins its actions") {
-		t.Errorf("pinned:\n%s\n%s", got, pinned.Findings[0].Fix)
+	if got := string(res.Fix()[workflow.Dir+"/w.yml"]); !strings.Contains(got, "uses: token-gate/token-gate@main # pin by commit SHA, as this file pins its other actions") {
+		t.Errorf("unpinned step not marked:\n%s", got)
+	}
+	pinned := "      - uses: token-gate/token-gate@0123456789abcdef0123456789abcdef01234567 # v1.2.3\n        with:\n          token: ${{ secrets.OTHER }}\n"
+	src = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n" + steps + "  b:\n    runs-on: x\n    steps:\n" + pinned
+	res = auditText(t, src)
+	got := string(res.Fix()[workflow.Dir+"/w.yml"])
+	if strings.Count(got, "uses: token-gate/token-gate@0123456789abcdef0123456789abcdef01234567 # v1.2.3") != 2 || slices.ContainsFunc(res.Findings, func(f Finding) bool { return strings.Contains(f.Fix, "pins its actions") }) {
+		t.Errorf("pinned reference not copied:\n%s\n%v", got, res.Findings)
 	}
 }
 

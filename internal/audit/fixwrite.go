@@ -430,9 +430,8 @@ func (a *auditor) checkoutRef(f *workflow.File) string {
 	return pinnedCheckout
 }
 
-// tokenGateRef is how the workflows already use token-gate; else, in a
-// file that pins its actions by commit SHA, this release pinned so (when
-// this build knows its commit); else the default.
+// tokenGateRef is how the workflows already use token-gate, else the
+// reference this build names.
 func (a *auditor) tokenGateRef(f *workflow.File) string {
 	for _, wf := range a.repo.Files {
 		for _, j := range wf.Jobs {
@@ -442,9 +441,6 @@ func (a *auditor) tokenGateRef(f *workflow.File) string {
 				}
 			}
 		}
-	}
-	if pinsBySHA(f) && a.opts.TokenGatePin != "" {
-		return a.opts.TokenGatePin
 	}
 	return a.opts.TokenGate
 }

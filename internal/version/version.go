@@ -106,3 +106,20 @@ func (i Info) String() string {
 	}
 	return fmt.Sprintf("%s (%s, %s %s)", i.Version, commit, i.Go, i.Platform)
 }
+
+// release is a release tag: vMAJOR.MINOR.PATCH, nothing after.
+var release = regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`)
+
+// ActionRef is the uses: reference a workflow fix should write for this
+// build: a release's moving major tag (token-gate/token-gate@v1), which
+// docs/releases.md says each release moves; anything else (devel, a
+// pseudo-version, a pre-release) writes @main, the only reference that
+// exists before a release. A commit pin is not offered: a release's tag
+// points at the commit that pins its image, one after the commit the binary
+// was built from, so the binary cannot know it.
+func (i Info) ActionRef() string {
+	if m := release.FindStringSubmatch(i.Version); m != nil {
+		return "token-gate/token-gate@v" + m[1]
+	}
+	return "token-gate/token-gate@main"
+}

@@ -163,3 +163,20 @@ func readFile(t *testing.T, name string) []byte {
 	}
 	return data
 }
+
+// A fix names the release's major tag, and @main for everything that is
+// no release (the commit it was built from is not the tag's).
+func TestActionRef(t *testing.T) {
+	for v, want := range map[string]string{
+		"v1.2.3":                               "token-gate/token-gate@v1",
+		"v12.0.1":                              "token-gate/token-gate@v12",
+		"devel":                                "token-gate/token-gate@main",
+		"v1.2.4-0.20261204120000-0123456789ab": "token-gate/token-gate@main",
+		"v2.0.0-rc.1":                          "token-gate/token-gate@main",
+		"v1.2.3+dirty":                         "token-gate/token-gate@main",
+	} {
+		if got := (Info{Version: v}).ActionRef(); got != want {
+			t.Errorf("ActionRef of %s = %s, want %s", v, got, want)
+		}
+	}
+}
