@@ -174,7 +174,7 @@ func TestMessages(t *testing.T) {
 	}
 	replaceable := map[string][]string{
 		"GHCR_PAT":  {"GHCR_PAT pushes only to acme's own packages (ghcr.io/acme/api and ghcr.io/acme/new), from a repository of acme: the job's GITHUB_TOKEN can push there instead", "under Manage Actions access, give this repository the Write role"},
-		"NPM_TOKEN": {"publishes to npm with the token NPM_TOKEN; npm takes trusted publishing", "permissions: id-token: write`, publish with npm 11.5.1 or later and no token, and delete NPM_TOKEN"},
+		"NPM_TOKEN": {"publishes to npm with the token NPM_TOKEN; npm takes trusted publishing", "permissions: id-token: write`, publish with npm 11.5.1 or later (Node 22.14.0 or later) on a GitHub-hosted runner and no token, and delete NPM_TOKEN"},
 	}
 	for _, f := range res.Findings {
 		w := want[f.Code]
