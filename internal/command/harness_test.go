@@ -61,7 +61,8 @@ func newEnv(t *testing.T) *env {
 }
 
 // runAction runs the command in-process exactly as the runner would start the
-// container: every input of action.yml with its default, overridden by with.
+// container: action.yml's runs.args, and every input of action.yml with its
+// default, overridden by with.
 func (e *env) runAction(t *testing.T, with map[string]string) result {
 	t.Helper()
 	dir := t.TempDir()
@@ -74,7 +75,7 @@ func (e *env) runAction(t *testing.T, with map[string]string) result {
 			t.Fatal(err)
 		}
 	}
-	return e.run(t, vars, nil, "")
+	return e.run(t, vars, runnerArgs(t), "")
 }
 
 func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin string) result {

@@ -166,7 +166,7 @@ func (c *Command) terminal(ctx context.Context) int {
 	run := c.run(ctx, cfg, sec)
 	if o.asJSON {
 		data, _ := json.MarshalIndent(report.JSON(run), "", "  ")
-		fmt.Fprintln(c.Stdout, string(data))
+		fmt.Fprintln(c.Stdout, string(report.SafeJSON(data)))
 	} else {
 		fmt.Fprint(c.Stdout, report.Terminal(run, st))
 	}

@@ -12,7 +12,7 @@ func TestAnnotationMessagesAreCut(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 5000)
 	run := gate.Run{Verdicts: []gate.Verdict{{TokenName: "T", Kind: token.ClassicPAT, Findings: []gate.Finding{{Severity: gate.Error, Title: "t", Message: long}}}}}
-	got := Annotations(run)
+	got := Annotations(run, StepOptions{})
 	if len(got) != 1 || len(got[0].Message) != MaxMessage || !strings.HasSuffix(got[0].Message, "(cut; see the step summary)") {
 		t.Errorf("message of %d bytes not cut to %d with a note", len(got[0].Message), MaxMessage)
 	}
