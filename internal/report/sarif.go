@@ -146,7 +146,7 @@ type sarifSuppression struct {
 // indented and safe to print in a run: step (SafeJSON).
 func SARIF(res finding.Report, o SARIFOptions) []byte {
 	run := sarifRun{ColumnKind: "utf16CodeUnits", Results: []sarifResult{}}
-	run.Tool.Driver = sarifDriver{Name: "token-gate", InformationURI: informationURI, Version: o.Version, SemanticVersion: semanticVersion(o.Version)}
+	run.Tool.Driver = sarifDriver{Name: "token-gate", InformationURI: informationURI, Version: toolVersion(o.Version), SemanticVersion: semanticVersion(o.Version)}
 	run.OriginalURIBaseIDs = map[string]sarifBase{srcRoot: {Description: sarifText{"The repository's root: the folder whose .github/workflows token-gate audit read."}}}
 	run.Properties.Suppressed = len(res.Suppressed)
 	index := map[finding.Code]int{}
@@ -162,7 +162,7 @@ func SARIF(res finding.Report, o SARIFOptions) []byte {
 			// it one, so that a new code never breaks an upload.
 			i = len(run.Tool.Driver.Rules)
 			index[f.Code] = i
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(auditRule{Code: f.Code, Level: f.Severity, Short: string(f.Code), Full: string(f.Code)}))
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(auditRule{Code: f.Code, Name: "TokenGate " + string(f.Code), Level: f.Severity, Short: string(f.Code), Full: string(f.Code)}))
 		}
 		text := Inline(f.Message)
 		if f.Fix != "" {
@@ -202,24 +202,12 @@ func SARIF(res finding.Report, o SARIFOptions) []byte {
 }
 
 func sarifRuleFor(r auditRule) sarifRule {
-	out := sarifRule{ID: string(r.Code), Name: ruleName(r.Code), ShortDescription: sarifText{r.Short}, FullDescription: sarifText{r.Full}, HelpURI: CodeURL(string(r.Code))}
+	out := sarifRule{ID: string(r.Code), Name: r.Name, ShortDescription: sarifText{r.Short}, FullDescription: sarifText{r.Full}, HelpURI: CodeURL(string(r.Code))}
 	out.Help = sarifHelp{Text: r.Full + "\n\n" + CodeURL(string(r.Code)), Markdown: r.Full + "\n\n[" + string(r.Code) + "](" + CodeURL(string(r.Code)) + ")"}
 	out.DefaultConfiguration.Level = sarifLevel(r.Level)
 	out.Properties.Tags = []string{"github-actions", "credentials"}
 	out.Properties.ProblemSeverity = map[finding.Severity]string{finding.Error: "error", finding.Warning: "warning", finding.Notice: "recommendation"}[r.Level]
 	return out
-}
-
-// ruleName is a code in Pascal case (UncheckedCredential), as SARIF's
-// rule names are written.
-func ruleName(c finding.Code) string {
-	var b strings.Builder
-	for _, w := range strings.Split(string(c), "-") {
-		if w != "" {
-			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
-		}
-	}
-	return b.String()
 }
 
 // sarifLevel is SARIF's word for a severity: a notice is a note.
@@ -236,6 +224,22 @@ func sarifLevel(s finding.Severity) string {
 var semver = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$`)
 })
+
+// toolVersion is the version as SARIF wants it, starting with a number
+// (the Multitool's SARIF2005): v1.2.3 is 1.2.3, and a build from a work
+// tree, "(devel)", is 0-devel.
+func toolVersion(v string) string {
+	v = strings.TrimPrefix(v, "v")
+	if v != "" && v[0] >= '0' && v[0] <= '9' {
+		return v
+	}
+	return "0-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return -1
+	}, v)
+}
 
 // semanticVersion is the version without its v when it is Semantic
 // Versioning's, else "": code scanning prefers semanticVersion.
