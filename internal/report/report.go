@@ -121,8 +121,10 @@ type elsewhere struct {
 func limit(all []Annotation, where elsewhere) []Annotation {
 	for i := range all {
 		// Titles are one line; messages keep the line breaks token-gate
-		// put in them. Neither passes on ESC, BEL or a bidi control.
-		all[i].Title, all[i].Message = Inline(all[i].Title), Block(all[i].Message)
+		// put in them. None passes on ESC, BEL or a bidi control, not
+		// even a file's name, which the runner prints in the log: a file
+		// named so is annotated under its escaped name.
+		all[i].Title, all[i].Message, all[i].File = Inline(all[i].Title), Block(all[i].Message), Inline(all[i].File)
 	}
 	var out, more []Annotation
 	for _, sev := range []gate.Severity{gate.Error, gate.Warning, gate.Notice} {
