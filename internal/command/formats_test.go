@@ -286,3 +286,62 @@ func schemaValidate(schemaFile, sarif string) error {
 	}
 	return sch.Validate(doc)
 }
+
+// Code scanning tracks a finding across commits by its fingerprint: lines
+// added above it move it, and keep every fingerprint; a renamed job makes
+// its findings new ones.
+func TestSARIFFingerprintsSurviveEdits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audit", "probes", ".github", "workflows", "ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prints := func(ci string) (map[string]int, []int) {
+		root := patternWith(t, ci)
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					PartialFingerprints map[string]string
+					Locations           []struct {
+						PhysicalLocation struct{ Region struct{ StartLine int } }
+					}
+				}
+			}
+		}
+		r := auditRun(t, e, nil, "--format", "sarif", root)
+		if err := json.Unmarshal([]byte(r.Stdout), &log); err != nil {
+			t.Fatal(err)
+		}
+		ids, lines := map[string]int{}, []int{}
+		for _, res := range log.Runs[0].Results {
+			ids[res.PartialFingerprints["primaryLocationLineHash"]]++
+			lines = append(lines, res.Locations[0].PhysicalLocation.Region.StartLine)
+		}
+		return ids, lines
+	}
+	before, beforeLines := prints(string(src))
+	moved := strings.Replace(string(src), "jobs:\n", "jobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n", 1)
+	after, afterLines := prints("# A comment\n# or two\n" + moved)
+	if len(before) != 4 || len(after) != len(before) {
+		t.Fatalf("fingerprints %v and %v", before, after)
+	}
+	for id := range before {
+		if after[id] != 1 {
+			t.Errorf("fingerprint %s lost when lines moved", id)
+		}
+	}
+	for i := range beforeLines {
+		if afterLines[i] != beforeLines[i]+6 {
+			t.Errorf("result %d on line %d, then %d; the test meant to move it by 6", i, beforeLines[i], afterLines[i])
+		}
+	}
+	renamed, _ := prints(strings.ReplaceAll(string(src), "  quay:", "  quay-push:"))
+	same := 0
+	for id := range renamed {
+		same += before[id]
+	}
+	if same == len(before) {
+		t.Error("renaming a job kept every fingerprint")
+	}
+}

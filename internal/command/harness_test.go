@@ -65,10 +65,20 @@ func newEnv(t *testing.T) *env {
 // default, overridden by with.
 func (e *env) runAction(t *testing.T, with map[string]string) result {
 	t.Helper()
+	return e.runActionWith(t, with, nil)
+}
+
+// runActionWith is runAction with more variables: what the job's earlier
+// steps left in GITHUB_ENV, say.
+func (e *env) runActionWith(t *testing.T, with, extra map[string]string) result {
+	t.Helper()
 	dir := t.TempDir()
 	vars, err := fake.RunnerEnv(filepath.Join("..", "..", "action.yml"), with, e.contexts, dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range extra {
+		vars[k] = v
 	}
 	if e.workspace != "" {
 		if err := os.CopyFS(vars["GITHUB_WORKSPACE"], os.DirFS(e.workspace)); err != nil {
