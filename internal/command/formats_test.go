@@ -345,3 +345,35 @@ func TestSARIFFingerprintsSurviveEdits(t *testing.T) {
 		t.Error("renaming a job kept every fingerprint")
 	}
 }
+
+// docs/formats.md shows the workflow that testdata/workflows/formats-sarif.yml
+// holds, which .ci/run lints with actionlint, and a section per format.
+func TestFormatsDocWorkflow(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "formats.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Uploading SARIF to code scanning\n")
+	if !ok {
+		t.Fatal(`docs/formats.md has no "Uploading SARIF to code scanning"`)
+	}
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	linted, err := os.ReadFile(filepath.Join("..", "..", "testdata", "workflows", "formats-sarif.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(linted)
+	for strings.HasPrefix(body, "#") {
+		_, body, _ = strings.Cut(body, "\n")
+	}
+	if block == "" || block != body {
+		t.Errorf("docs/formats.md's workflow and testdata/workflows/formats-sarif.yml differ:\n%s\n---\n%s", block, body)
+	}
+	for _, h := range []string{"## text", "## JSON", "## SARIF", "## github", "## Ignore comments", "## Which mode runs", "## Annotations in the action", "### Private repositories"} {
+		if !strings.Contains(string(doc), "\n"+h+"\n") {
+			t.Errorf("docs/formats.md has no %q", h)
+		}
+	}
+}

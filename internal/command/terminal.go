@@ -37,6 +37,10 @@ To find what to check, read the repository's workflows (no token needed):
 
 Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.
 
+This is the command line wherever it runs, a run: step included. The GitHub
+Action starts the same binary as "token-gate action" (action.yml does), and
+then it reads its inputs from INPUT_* variables.
+
 Environment: GH_TOKEN or GITHUB_TOKEN holds the token; NO_COLOR turns colour
 off and FORCE_COLOR on (--color wins over both); GITHUB_API_URL is the
 default --api-url.

@@ -97,9 +97,10 @@ func Annotations(run gate.Run, o StepOptions) []Annotation {
 
 // AuditAnnotations are an audit's findings as workflow commands, for
 // `token-gate audit --format github` in a run: step: each on its place in
-// its workflow file, errors as errors. All of them are kept, so the log
-// lists every one; past the runner's 10 of a severity a notice, first
-// among the notices, says how many it did not annotate.
+// its workflow file, errors as errors. All of them are kept, since the
+// runner logs the messages past its limit (docs/facts.md, "Workflow
+// commands"); a notice, first among the notices, says how many it did not
+// annotate.
 func AuditAnnotations(res finding.Report) []Annotation {
 	var all []Annotation
 	for _, f := range res.Findings {

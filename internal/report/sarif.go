@@ -14,9 +14,9 @@ import (
 	"github.com/token-gate/token-gate/internal/finding"
 )
 
-// SARIF 2.1.0 as GitHub code scanning reads it (GitHub docs, "SARIF support
-// for code scanning"; docs/formats.md, "SARIF"): one run, one rule per
-// code, one result per finding on its workflow file.
+// SARIF 2.1.0 as GitHub code scanning reads it (docs/facts.md, "Code
+// scanning"; docs/formats.md, "SARIF"): one run, one rule per code, one
+// result per finding on its workflow file.
 const (
 	sarifVersion = "2.1.0"
 	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -176,13 +176,14 @@ func SARIF(res finding.Report, o SARIFOptions) []byte {
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifText{text},
 			Locations: []sarifLocation{location(f.File, f.Line, f.Column, o.Sources[f.File])},
-			// GitHub code scanning reads only this key (GitHub docs,
-			// "SARIF support for code scanning"), and upload-sarif keeps
-			// one that is given (codeql-action, src/fingerprints.ts).
+			// Code scanning reads only this key, and upload-sarif keeps
+			// one that is given (docs/facts.md, "Code scanning").
 			PartialFingerprints: map[string]string{"primaryLocationLineHash": fmt.Sprintf("%s:%d", id, seen[id])},
 			Properties:          sarifPlace{Job: f.Job, Step: f.Step, Secret: f.Secret},
 		}
 		if commentLine > 0 {
+			// Only with --no-ignore: code scanning ignores suppressions
+			// and would open an alert (docs/facts.md, "Code scanning").
 			r.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted",
 				Justification: fmt.Sprintf("# token-gate: ignore[%s] on line %d", f.Code, commentLine),
 				Location:      location(f.File, commentLine, 0, o.Sources[f.File])}}
