@@ -15,9 +15,12 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY main.go ./
 COPY internal/ internal/
+# The release passes its tag and commit (internal/version); the context has
+# no .git for Go to read the commit from.
 ARG VERSION=""
+ARG COMMIT=""
 RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags="-s -w -X github.com/token-gate/token-gate/internal/version.Version=${VERSION}" \
+      -ldflags="-s -w -X github.com/token-gate/token-gate/internal/version.Version=${VERSION} -X github.com/token-gate/token-gate/internal/version.Commit=${COMMIT}" \
       -o /token-gate .
 
 # scratch: a static binary and the CA bundle for HTTPS, nothing else. No

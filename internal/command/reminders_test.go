@@ -238,8 +238,9 @@ func TestReminderAPIAnswers(t *testing.T) {
 	}
 }
 
-// TestReminderWeeklyFigure counts the issues API calls of the README's weekly
-// example: 4 tokens, 1 expiring, a first run and an unchanged second run.
+// TestReminderWeeklyFigure counts the issues API calls of the weekly example
+// in docs/token-health.md: 4 tokens, 1 expiring, a first run and an
+// unchanged second run.
 func TestReminderWeeklyFigure(t *testing.T) {
 	t.Parallel()
 	e := healthEnv(t)

@@ -10,8 +10,8 @@ import (
 
 // JSONVersion is the version of every JSON document token-gate writes: the
 // audit's --json, the check's --json and its report output. Fields may be
-// added within a version; none is renamed, retyped or removed (README,
-// "JSON").
+// added within a version; none is renamed, retyped or removed
+// (docs/json.md, "JSON").
 const JSONVersion = 1
 
 // AuditDocument is `token-gate audit --json` (--format json).
