@@ -74,7 +74,8 @@ func (c *Command) action(ctx context.Context) int {
 
 // auditShownEnv tells the later token-gate steps of a job that this one
 // annotated the workflow audit, so that each finding is annotated once,
-// however many steps of the job audit (docs/formats.md, "Annotations").
+// however many steps of the job audit (docs/formats.md, "Annotations in
+// the action").
 const auditShownEnv = "TOKEN_GATE_AUDIT_SHOWN"
 
 // markAuditShown sets auditShownEnv, for the job's later steps only,
