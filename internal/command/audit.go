@@ -124,7 +124,7 @@ func (c *Command) auditMain(args []string) int {
 	case formatJSON:
 		fmt.Fprintf(c.Stdout, "%s\n", report.MarshalAudit(rep, show))
 	case formatSARIF:
-		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: version.String(), Sources: a.sources, ShowSuppressed: *noIgnore}))
+		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: version.Read().Version, Sources: a.sources, ShowSuppressed: *noIgnore}))
 	case formatGitHub:
 		annotate(githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout)), report.AuditAnnotations(rep))
 		fmt.Fprint(c.Stdout, report.LogSafe("token-gate audit: "+report.AuditTotals(rep)+"\n"))

@@ -67,7 +67,7 @@ func reportOutput(run gate.Run) (string, bool) {
 	doc.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
 	if doc.Audit != nil {
 		// The audit is in the summary and the log; the verdicts matter more.
-		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []Credential{}, Findings: []finding.Finding{}}}
+		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []Credential{}, Findings: []finding.Finding{}, Suppressed: doc.Audit.Suppressed}}
 	}
 	entries := doc.Tokens
 	for i := range entries {
