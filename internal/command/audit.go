@@ -126,7 +126,7 @@ func (c *Command) auditMain(args []string) int {
 	case formatSARIF:
 		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: version.Read().Version, Sources: a.sources, ShowSuppressed: *noIgnore}))
 	case formatGitHub:
-		annotate(githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout)), report.AuditAnnotations(rep))
+		annotate(githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout)), report.AuditAnnotations(rep, show))
 		fmt.Fprint(c.Stdout, report.LogSafe("token-gate audit: "+report.AuditTotals(rep)+"\n"))
 	default:
 		fmt.Fprint(c.Stdout, report.AuditTerminal(rep, show))

@@ -67,6 +67,15 @@ func TestSuppressedFindingsAreCounted(t *testing.T) {
 			t.Errorf("--no-ignore lacks %q:\n%s", want, shown.Stdout)
 		}
 	}
+	gh := auditRun(t, e, nil, "--format", "github", suppressedPattern)
+	if gh.Code != ExitPass || len(gh.Annotations) != 0 {
+		t.Errorf("--format github annotates suppressed findings: %+v", gh.Annotations)
+	}
+	gh = auditRun(t, e, nil, "--format", "github", "--no-ignore", suppressedPattern)
+	if gh.Code != ExitPass || len(gh.Commands("notice")) != 4 || len(gh.Annotations) != 4 ||
+		!strings.Contains(gh.Annotations[3].Message, "(error, suppressed by the comment on line 46)") || gh.Annotations[3].Properties["title"] != "token-gate audit: unchecked-credential (suppressed)" {
+		t.Errorf("--format github --no-ignore: exit %d, %+v", gh.Code, gh.Annotations)
+	}
 	doc, r = auditJSON(t, e, "--no-ignore", suppressedPattern)
 	var lines []int
 	for _, sf := range doc.SuppressedFindings {

@@ -100,11 +100,22 @@ func Annotations(run gate.Run, o StepOptions) []Annotation {
 // its workflow file, errors as errors. All of them are kept, since the
 // runner logs the messages past its limit (docs/facts.md, "Workflow
 // commands"); a notice, first among the notices, says how many it did not
-// annotate.
-func AuditAnnotations(res finding.Report) []Annotation {
+// annotate. With ShowSuppressed the suppressed findings are notices.
+func AuditAnnotations(res finding.Report, o AuditOptions) []Annotation {
 	var all []Annotation
 	for _, f := range res.Findings {
 		all = append(all, findingAnnotation(f, gate.Severity(f.Severity)))
+	}
+	if o.ShowSuppressed {
+		// --no-ignore: each suppressed finding as a notice, which fails
+		// nothing, saying which comment suppresses it.
+		for _, sf := range res.Suppressed {
+			f := sf.Finding
+			f.Message = fmt.Sprintf("(%s, suppressed by the comment on line %d) %s", f.Severity, sf.CommentLine, f.Message)
+			a := findingAnnotation(f, gate.Notice)
+			a.Title += " (suppressed)"
+			all = append(all, a)
+		}
 	}
 	return limit(all, elsewhere{more: "the log above lists every finding", cut: "token-gate audit prints it whole", keepAll: true})
 }
