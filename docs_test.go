@@ -30,16 +30,6 @@ import (
 // example what the audit says and writes, its links resolving, and the
 // README within its budget.
 
-// pendingPages are pages the README links that other branches are writing
-// at the same time: the audit's output formats (SARIF, suppression) and the
-// organization token inventory. TestDocLinks tolerates links to these, and
-// to no other missing page, while they are absent, and fails once one
-// exists, to say the entry must go. The lead removes this list when those
-// branches are merged.
-var pendingPages = map[string]bool{
-	"docs/formats.md": true,
-}
-
 // The README's budget: a reader reaches a link into docs/ within its first
 // 150 lines, and the whole README is at most 200.
 const (
@@ -285,11 +275,6 @@ func TestDocLinks(t *testing.T) {
 		parsed[name] = p
 		return p
 	}
-	for name := range pendingPages {
-		if _, err := os.Stat(filepath.FromSlash(name)); err == nil {
-			t.Errorf("%s exists now: remove it from pendingPages in docs_test.go", name)
-		}
-	}
 	// local checks a path of this checkout, relative to the root, and an
 	// anchor in it.
 	local := func(file, fragment string) error {
@@ -297,9 +282,6 @@ func TestDocLinks(t *testing.T) {
 			return errors.New("leaves the repository")
 		}
 		if _, err := os.Stat(filepath.FromSlash(file)); err != nil {
-			if pendingPages[file] {
-				return nil
-			}
 			return errors.New("no such file: " + file)
 		}
 		switch {
@@ -368,11 +350,7 @@ func TestReadmeBudget(t *testing.T) {
 	case first-1 > readmeMaxLinesBeforeDocs:
 		t.Errorf("README.md's first link into docs/ is on line %d; a reader must reach one within %d lines", first, readmeMaxLinesBeforeDocs)
 	}
-	pages := docPages(t)[1:]
-	for name := range pendingPages {
-		pages = append(pages, name)
-	}
-	for _, name := range pages {
+	for _, name := range docPages(t)[1:] {
 		if !linked[name] {
 			t.Errorf("README.md does not link %s", name)
 		}

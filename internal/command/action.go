@@ -59,23 +59,9 @@ func (c *Command) action(ctx context.Context) int {
 		return c.inventoryAction(ctx, a, cfg, sec)
 	}
 	run := c.run(ctx, cfg, sec)
-	for _, an := range report.Annotations(run) {
-		props := map[string]string{"title": an.Title}
-		if an.File != "" {
-			// On the workflow file: shown there, and in pull requests.
-			props["file"], props["line"], props["col"] = an.File, strconv.Itoa(an.Line), strconv.Itoa(an.Column)
-		}
-		fields := a.WithFieldsMap(props)
-		switch an.Severity {
-		case gate.Error:
-			fields.Errorf("%s", an.Message)
-		case gate.Warning:
-			fields.Warningf("%s", an.Message)
-		default:
-			fields.Noticef("%s", an.Message)
-		}
-	}
-	outputs, summary, cut := report.Step(run)
+	step := report.StepOptions{AuditShownBy: c.getenv(auditShownEnv)}
+	annotate(a, report.Annotations(run, step))
+	outputs, summary, cut := report.Step(run, step)
 	if cut {
 		c.logFullReport(a, run)
 	}
@@ -83,7 +69,33 @@ func (c *Command) action(ctx context.Context) int {
 		// Later steps would read missing outputs as empty: fail loudly.
 		return ExitFail
 	}
+	if run.Audit != nil && step.AuditShownBy == "" {
+		c.markAuditShown(a)
+	}
 	return exitStatus(run)
+}
+
+// auditShownEnv tells the later token-gate steps of a job that this one
+// annotated the workflow audit, so that each finding is annotated once,
+// however many steps of the job audit (docs/formats.md, "Annotations in
+// the action").
+const auditShownEnv = "TOKEN_GATE_AUDIT_SHOWN"
+
+// markAuditShown sets auditShownEnv, for the job's later steps only,
+// through GITHUB_ENV (docs/facts.md, "Runner environment"), to this step's
+// GITHUB_ACTION, which names it.
+func (c *Command) markAuditShown(a *githubactions.Action) {
+	path := c.getenv("GITHUB_ENV")
+	if path == "" {
+		return // not a runner's job
+	}
+	id := c.getenv("GITHUB_ACTION")
+	if id == "" {
+		id = "__token-gate"
+	}
+	if err := appendFileCommand("GITHUB_ENV", path, []report.Output{{Name: auditShownEnv, Value: id}}); err != nil {
+		a.Debugf("%s not set, so a later token-gate step of this job annotates the audit again: %v", auditShownEnv, err)
+	}
 }
 
 // writeFiles sets the outputs and appends the step summary, and reports
@@ -121,6 +133,28 @@ func (c *Command) logFullReport(a *githubactions.Action, run gate.Run) {
 	fmt.Fprint(c.Stdout, report.Terminal(run, report.Style{}))
 	a.IssueCommand(&githubactions.Command{Name: resume})
 	a.EndGroup()
+}
+
+// annotate writes each annotation as a workflow command, escaped by
+// go-githubactions as the runner reads it (docs/facts.md, "Workflow
+// commands"): the action's, and the audit's --format github.
+func annotate(a *githubactions.Action, anns []report.Annotation) {
+	for _, an := range anns {
+		props := map[string]string{"title": an.Title}
+		if an.File != "" {
+			// On the workflow file: shown there, and in pull requests.
+			props["file"], props["line"], props["col"] = an.File, strconv.Itoa(an.Line), strconv.Itoa(an.Column)
+		}
+		fields := a.WithFieldsMap(props)
+		switch an.Severity {
+		case gate.Error:
+			fields.Errorf("%s", an.Message)
+		case gate.Warning:
+			fields.Warningf("%s", an.Message)
+		default:
+			fields.Noticef("%s", an.Message)
+		}
+	}
 }
 
 func guard(f func()) (err error) {

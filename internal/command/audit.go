@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,14 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+
+	githubactions "github.com/sethvargo/go-githubactions"
 
 	"github.com/token-gate/token-gate/internal/audit"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/secret"
+	"github.com/token-gate/token-gate/internal/suppress"
+	"github.com/token-gate/token-gate/internal/version"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
 
-const auditUsage = `Usage: token-gate audit [--json] [--fix] [--color=auto|always|never] [DIR]
+const auditUsage = `Usage: token-gate audit [--format text|json|sarif|github] [--fix] [--no-ignore] [--color=auto|always|never] [DIR]
 
 Reads DIR/.github/workflows (DIR is . by default) and the local reusable
 workflows they call, and reports every push credential (a secret that logs
@@ -24,15 +29,30 @@ docker, podman, buildah, skopeo or crane in, or that token-gate checks),
 where it is used, the images it pushes, and what publishes before it is
 proven. Nothing is sent anywhere; no token is needed.
 
-  token-gate audit                 # the repository you stand in
-  token-gate audit --fix           # write the pre-flight job and its needs
-  token-gate audit --json ../app   # for tools
+  token-gate audit                         # the repository you stand in
+  token-gate audit --fix                   # write the pre-flight job and its needs
+  token-gate audit --format json ../app    # for tools (--json is the same)
+  token-gate audit --format sarif > token-gate.sarif   # for GitHub code scanning
+  token-gate audit --format github         # annotations, from a run: step
+
+A finding is suppressed by a comment on its line, or alone on the line
+above it: # token-gate: ignore[CODE] (or ignore[CODE1,CODE2]). The totals
+count suppressed findings, --no-ignore shows them, and they fail nothing.
 
 Exit status: 0 no error finding, 1 an error finding, 2 bad usage or no
-.github/workflows in DIR.
+.github/workflows in DIR. The format changes what is printed, not the
+exit status.
 
 Flags:
 `
+
+// The audit's output formats (docs/formats.md).
+const (
+	formatText   = "text"
+	formatJSON   = "json"
+	formatSARIF  = "sarif"
+	formatGitHub = "github"
+)
 
 // auditMain is `token-gate audit`: it reads, judges, renders and, with
 // --fix, writes the fix and audits again, so that what it prints is what
@@ -40,8 +60,10 @@ Flags:
 func (c *Command) auditMain(args []string) int {
 	fs := flag.NewFlagSet("token-gate audit", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "print the audit as JSON (version 1)")
+	format := fs.String("format", formatText, "text, json, sarif or github: how to print the audit (docs/formats.md)")
+	asJSON := fs.Bool("json", false, "the same as --format json")
 	fix := fs.Bool("fix", false, "write the fix into the workflow files: a pre-flight job, and needs: on it")
+	noIgnore := fs.Bool("no-ignore", false, "show the findings that # token-gate: ignore[CODE] comments suppress (they still fail nothing)")
 	color := fs.String("color", "auto", colorHelp)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,6 +74,19 @@ func (c *Command) auditMain(args []string) int {
 		}
 		errorf(c.Stderr, "%s (see token-gate audit --help)", quoteArgs(err.Error(), args, fs))
 		return ExitUsage
+	}
+	switch *format {
+	case formatText, formatJSON, formatSARIF, formatGitHub:
+	default:
+		errorf(c.Stderr, "flag --format: %s is not one of text, json, sarif, github (see token-gate audit --help)", secret.Quote(clipArg(*format)))
+		return ExitUsage
+	}
+	if *asJSON {
+		if formatGiven(fs) && *format != formatJSON {
+			errorf(c.Stderr, "--json is --format json; it cannot go with --format %s", *format)
+			return ExitUsage
+		}
+		*format = formatJSON
 	}
 	st, err := c.style(*color)
 	if err != nil {
@@ -67,42 +102,90 @@ func (c *Command) auditMain(args []string) int {
 		dir = fs.Arg(0)
 	}
 	opts := audit.Options{Repository: c.getenv("GITHUB_REPOSITORY")}
-	res, code := c.auditDir(dir, opts)
+	a, code := c.auditDir(dir, opts)
 	if code != ExitPass {
 		return code
 	}
 	if *fix {
-		if err := writeFixes(dir, res.Fix(), c.Stderr); err != nil {
+		if err := writeFixes(dir, a.result.Fix(), c.Stderr); err != nil {
 			errorf(c.Stderr, "--fix: %v", err)
 			return ExitFail
 		}
-		if res, code = c.auditDir(dir, opts); code != ExitPass {
+		if a, code = c.auditDir(dir, opts); code != ExitPass {
 			return code
 		}
 	}
-	if *asJSON {
-		data, _ := json.MarshalIndent(report.AuditJSON(res.Report), "", "  ")
-		fmt.Fprintln(c.Stdout, string(data))
-	} else {
-		fmt.Fprint(c.Stdout, report.AuditTerminal(res.Report, st))
+	for _, u := range a.comments.Unknown(audit.Codes()) {
+		errorf(c.Stderr, "%s:%d: ignore[%s] names no code token-gate has, so it suppresses nothing (the codes: %s)", u.File, u.Line, joinCodes(u.Codes), report.CodesURL)
 	}
-	if res.HasErrors() {
+	rep := a.report
+	show := report.AuditOptions{Style: st, ShowSuppressed: *noIgnore}
+	switch *format {
+	case formatJSON:
+		fmt.Fprintf(c.Stdout, "%s\n", report.MarshalAudit(rep, show))
+	case formatSARIF:
+		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: version.Read().Version, Sources: a.sources, ShowSuppressed: *noIgnore}))
+	case formatGitHub:
+		annotate(githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout)), report.AuditAnnotations(rep, show))
+		fmt.Fprint(c.Stdout, report.LogSafe("token-gate audit: "+report.AuditTotals(rep)+"\n"))
+	default:
+		fmt.Fprint(c.Stdout, report.AuditTerminal(rep, show))
+	}
+	if rep.HasErrors() {
 		return ExitFail
 	}
 	return ExitPass
 }
 
-func (c *Command) auditDir(dir string, opts audit.Options) (audit.Result, int) {
+// formatGiven reports whether --format was on the command line.
+func formatGiven(fs *flag.FlagSet) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "format" })
+	return given
+}
+
+func joinCodes(codes []finding.Code) string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return strings.Join(out, ",")
+}
+
+// audited is one audit of a folder: the audit's result (for --fix), its
+// report with the ignore comments applied, the comments, and the files'
+// text by path.
+type audited struct {
+	result   audit.Result
+	report   finding.Report
+	comments suppress.Comments
+	sources  map[string][]byte
+}
+
+func (c *Command) auditDir(dir string, opts audit.Options) (audited, int) {
 	repo, err := workflow.Load(dir)
 	switch {
 	case errors.Is(err, workflow.ErrNoWorkflows):
 		errorf(c.Stderr, "%s has no .github/workflows folder: run the audit at a repository's root, or name one: token-gate audit path/to/repo", secret.Quote(dir))
-		return audit.Result{}, ExitUsage
+		return audited{}, ExitUsage
 	case err != nil:
 		errorf(c.Stderr, "cannot read %s: %v", secret.Quote(filepath.Join(dir, workflow.Dir)), err)
-		return audit.Result{}, ExitUsage
+		return audited{}, ExitUsage
 	}
-	return audit.Audit(repo, opts), ExitPass
+	a := audited{result: audit.Audit(repo, opts), sources: sources(repo)}
+	a.comments = suppress.Read(a.sources)
+	a.report = a.comments.Apply(a.result.Report)
+	return a, ExitPass
+}
+
+// sources are the workflow files' text by their repository-relative path,
+// as findings name them.
+func sources(repo *workflow.Repo) map[string][]byte {
+	out := make(map[string][]byte, len(repo.Files))
+	for _, f := range repo.Files {
+		out[f.Path] = f.Source
+	}
+	return out
 }
 
 // writeFixes writes each fixed file in place, through a temporary file
@@ -134,7 +217,7 @@ func writeFixes(root string, fixed map[string][]byte, log io.Writer) error {
 			os.Remove(tmp.Name())
 			return err
 		}
-		fmt.Fprintf(log, "token-gate: fixed %s\n", p)
+		fmt.Fprint(log, report.LogSafe("token-gate: fixed "+report.Inline(p)+"\n"))
 	}
 	return nil
 }

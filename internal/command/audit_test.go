@@ -59,6 +59,9 @@ func TestAuditGolden(t *testing.T) {
 	golden(t, "audit-patterns.txt", r.Stdout)
 	j := auditRun(t, e, nil, "--json", root)
 	golden(t, "audit-patterns.json", j.Stdout)
+	golden(t, "audit-patterns.sarif", auditRun(t, e, nil, "--format", "sarif", root).Stdout)
+	golden(t, "audit-patterns.github.txt", auditRun(t, e, nil, "--format", "github", root).Stdout)
+	golden(t, "audit-suppressed-no-ignore.txt", auditRun(t, e, nil, "--no-ignore", suppressedPattern).Stdout)
 	var doc report.AuditDocument
 	if err := json.Unmarshal([]byte(j.Stdout), &doc); err != nil || doc.Version != 1 || len(doc.Findings) == 0 || len(doc.Credentials) == 0 {
 		t.Errorf("--json: %v, version %d, %d findings", err, doc.Version, len(doc.Findings))

@@ -1,7 +1,8 @@
 // Package command is token-gate's entry point below main: it reads the
 // environment it is given, gathers what the services say, has the gate judge
-// it, and writes the report, either as a Docker container action
-// (GITHUB_ACTIONS=true) or as a terminal command. It never reads the process
+// it, and writes the report, either as the GitHub Action (started as
+// `token-gate action`, or with no arguments and INPUT_* variables) or as a
+// terminal command. It never reads the process
 // environment itself and never exits the process, so tests run it in-process
 // with everything injected.
 package command
@@ -23,7 +24,9 @@ import (
 	"github.com/token-gate/token-gate/internal/github"
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/reminder"
+	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/secret"
+	"github.com/token-gate/token-gate/internal/suppress"
 	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/transport"
 	"github.com/token-gate/token-gate/internal/workflow"
@@ -61,6 +64,13 @@ type Command struct {
 	ReminderPace time.Duration
 }
 
+// ActionArg is the argument action.yml passes (runs.args) to start the
+// program as the action: inputs from INPUT_* variables, workflow commands
+// and the step summary out. Without it, the program is the command line,
+// wherever it runs: a run: step has GITHUB_ACTIONS=true too, and its flags
+// must work there (docs/formats.md, "Which mode runs").
+const ActionArg = "action"
+
 // Main runs the command and returns its exit status.
 func (c *Command) Main(ctx context.Context) int {
 	c.Stdout = &lockedWriter{w: c.Stdout}
@@ -70,18 +80,36 @@ func (c *Command) Main(ctx context.Context) int {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if len(c.Args) > 0 && c.Args[0] == "audit" {
-		// Before the action's branch: a run: step that calls the audit
-		// has GITHUB_ACTIONS=true too.
+	switch {
+	case len(c.Args) > 0 && c.Args[0] == "audit":
 		return c.auditMain(c.Args[1:])
-	}
-	if len(c.Args) > 0 && c.Args[0] == "inventory" {
+	case len(c.Args) > 0 && c.Args[0] == "inventory":
 		return c.inventoryMain(ctx, c.Args[1:])
-	}
-	if c.getenv("GITHUB_ACTIONS") == "true" {
+	case len(c.Args) > 0 && c.Args[0] == ActionArg:
+		if len(c.Args) > 1 {
+			errorf(c.Stderr, "%s takes no flags: the action reads its inputs from INPUT_* variables. For the command line, leave %q out (see token-gate --help)", ActionArg, ActionArg)
+			return ExitUsage
+		}
 		return c.action(ctx)
+	case len(c.Args) == 0 && c.hasInputs():
+		// The composite action, and an image run as docker://, start
+		// the program with no arguments and the inputs as variables.
+		return c.action(ctx)
+	case len(c.Args) > 0 && c.hasInputs():
+		errorf(c.Stderr, "flags given, so the INPUT_* variables are ignored: this runs as the command line (the action starts as `token-gate %s`)", ActionArg)
 	}
 	return c.terminal(ctx)
+}
+
+// hasInputs reports whether any of the action's inputs is set as a
+// variable, as the runner sets them for an action.
+func (c *Command) hasInputs() bool {
+	for _, in := range config.Inputs() {
+		if _, ok := c.LookupEnv(inputEnv(in.Name)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Command) getenv(k string) string {
@@ -120,8 +148,8 @@ func (c *Command) run(ctx context.Context, cfg config.Config, sec *secret.Set) g
 }
 
 // auditWorkspace reads the workflows the job checked out, when audit is not
-// off: their findings go with the run, and each verdict learns where its
-// secret is used. With nothing checked out, the run says how to turn the
+// off: their findings go with the run, less those an ignore comment
+// suppresses, and each verdict learns where its secret is used. With nothing checked out, the run says how to turn the
 // audit on.
 func auditWorkspace(run *gate.Run, cfg config.Config) {
 	if cfg.Audit == config.AuditOff {
@@ -140,7 +168,10 @@ func auditWorkspace(run *gate.Run, cfg config.Config) {
 		return
 	}
 	res := audit.Audit(repo, audit.Options{Repository: cfg.Repository})
-	run.Audit, run.AuditFails = &res.Report, cfg.Audit == config.AuditFail
+	// A finding an ignore comment suppresses is counted, not annotated,
+	// and fails nothing, under audit: fail too.
+	rep := suppress.Read(sources(repo)).Apply(res.Report)
+	run.Audit, run.AuditFails = &rep, cfg.Audit == config.AuditFail
 	registry := cfg.GitHubRegistry
 	if cfg.OtherRegistry() {
 		registry = cfg.Registry
@@ -206,15 +237,17 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// errorf writes one error line. An error among args is written with the
-// paths it carries quoted through secret.Quote: a path is what was typed
-// (a DIR, a --tokens-file), which may be a token, control characters or
-// 100 KB, and the os package repeats it whole.
+// errorf writes one message to w, its control characters escaped and
+// nothing in it read as a workflow command: the command line runs in run:
+// steps, whose output the runner reads. An error among args is written
+// with the paths it carries quoted through secret.Quote: a path is what was
+// typed (a DIR, a --tokens-file), which may be a token, control characters
+// or 100 KB, and the os package repeats it whole.
 func errorf(w io.Writer, format string, args ...any) {
 	for i, a := range args {
 		if err, ok := a.(error); ok {
 			args[i] = secret.QuotePaths(err)
 		}
 	}
-	fmt.Fprintf(w, "token-gate: "+format+"\n", args...)
+	fmt.Fprint(w, report.LogSafe("token-gate: "+report.Block(fmt.Sprintf(format, args...))+"\n"))
 }

@@ -64,20 +64,31 @@ func newEnv(t *testing.T) *env {
 }
 
 // runAction runs the command in-process exactly as the runner would start the
-// container: every input of action.yml with its default, overridden by with.
+// container: action.yml's runs.args, and every input of action.yml with its
+// default, overridden by with.
 func (e *env) runAction(t *testing.T, with map[string]string) result {
+	t.Helper()
+	return e.runActionWith(t, with, nil)
+}
+
+// runActionWith is runAction with more variables: what the job's earlier
+// steps left in GITHUB_ENV, say.
+func (e *env) runActionWith(t *testing.T, with, extra map[string]string) result {
 	t.Helper()
 	dir := t.TempDir()
 	vars, err := fake.RunnerEnv(filepath.Join("..", "..", "action.yml"), with, e.contexts, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for k, v := range extra {
+		vars[k] = v
+	}
 	if e.workspace != "" {
 		if err := os.CopyFS(vars["GITHUB_WORKSPACE"], os.DirFS(e.workspace)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return e.run(t, vars, nil, "")
+	return e.run(t, vars, runnerArgs(t), "")
 }
 
 func (e *env) run(t *testing.T, vars map[string]string, args []string, stdin string) result {

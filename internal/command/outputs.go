@@ -15,6 +15,12 @@ import (
 // go-githubactions' SetOutput uses a fixed delimiter, so a value equal to it
 // would end the heredoc early (docs/facts.md, "Workflow commands").
 func writeOutputs(path string, outputs []report.Output) error {
+	return appendFileCommand("GITHUB_OUTPUT", path, outputs)
+}
+
+// appendFileCommand appends NAME<<DELIMITER heredocs to one of the runner's
+// file commands (GITHUB_OUTPUT, GITHUB_ENV), called file in errors.
+func appendFileCommand(file, path string, outputs []report.Output) error {
 	var b strings.Builder
 	for _, o := range outputs {
 		delim, err := delimiterFor(o.Value)
@@ -25,11 +31,11 @@ func writeOutputs(path string, outputs []report.Output) error {
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("cannot open GITHUB_OUTPUT: %w", err)
+		return fmt.Errorf("cannot open %s: %w", file, err)
 	}
 	if _, err := f.WriteString(b.String()); err != nil {
 		f.Close()
-		return fmt.Errorf("cannot write GITHUB_OUTPUT: %w", err)
+		return fmt.Errorf("cannot write %s: %w", file, err)
 	}
 	return f.Close()
 }

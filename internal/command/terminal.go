@@ -42,6 +42,10 @@ To list an organization's secrets, where each is used and what is wrong:
 
 Exit status: 0 passes (warnings allowed), 1 fails the gate, 2 bad usage.
 
+This is the command line wherever it runs, a run: step included. The GitHub
+Action starts the same binary as "token-gate action" (action.yml does), and
+then it reads its inputs from INPUT_* variables.
+
 Environment: GH_TOKEN or GITHUB_TOKEN holds the token; NO_COLOR turns colour
 off and FORCE_COLOR on (--color wins over both); GITHUB_API_URL is the
 default --api-url.
@@ -195,7 +199,7 @@ func (c *Command) terminal(ctx context.Context) int {
 	run := c.run(ctx, cfg, sec)
 	if o.asJSON {
 		data, _ := json.MarshalIndent(report.JSON(run), "", "  ")
-		fmt.Fprintln(c.Stdout, string(data))
+		fmt.Fprintln(c.Stdout, string(report.SafeJSON(data)))
 	} else {
 		fmt.Fprint(c.Stdout, report.Terminal(run, st))
 	}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/token-gate/token-gate/internal/fake"
 )
 
@@ -163,6 +165,19 @@ func TestContainer(t *testing.T) {
 	if user := b.run(t, "inspect", "--format", "{{.OCIv1.Config.User}}", "localhost/token-gate:test"); user != "" {
 		t.Errorf("image sets USER %q; the runner's file commands need root", user)
 	}
+	var meta struct {
+		Runs struct {
+			Args []string `yaml:"args"`
+		} `yaml:"runs"`
+	}
+	actionYML, err := os.ReadFile(filepath.Join(repo, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(actionYML, &meta); err != nil {
+		t.Fatal(err)
+	}
+	runArgs := meta.Runs.Args
 	ctr := b.run(t, "from", "--pull-never", "localhost/token-gate:test")
 	defer b.run(t, "rm", ctr)
 
@@ -194,6 +209,9 @@ func TestContainer(t *testing.T) {
 			}
 			args = append(args, ctr, "--")
 			args = append(args, entrypoint...)
+			// The runner passes action.yml's runs.args after the
+			// entrypoint, as the image's command.
+			args = append(args, runArgs...)
 			r, err := fake.RunStep(b.cmd(args...),
 				filepath.Join(fileCommands, filepath.Base(vars["GITHUB_OUTPUT"])),
 				filepath.Join(fileCommands, filepath.Base(vars["GITHUB_STEP_SUMMARY"])))

@@ -134,6 +134,18 @@ type Report struct {
 	Secrets []SecretRef
 	// Publishes are every step that publishes, once each.
 	Publishes []Publish
+	// Suppressed are the findings that an ignore comment in the workflow
+	// names (package suppress moves them here from Findings): counted, and
+	// shown when asked, they fail nothing.
+	Suppressed []SuppressedFinding
+}
+
+// SuppressedFinding is a finding that a `# token-gate: ignore[code]`
+// comment suppresses, and the line of that comment: the finding's own line,
+// or the line above it.
+type SuppressedFinding struct {
+	Finding
+	CommentLine int `json:"comment-line"`
 }
 
 // HasErrors reports whether any finding is an error: the audit's exit 1.
@@ -149,9 +161,14 @@ func (r Report) Redacted(f func(string) string) Report {
 	out.Workflows = mapAll(r.Workflows, f)
 	out.Findings = make([]Finding, len(r.Findings))
 	for i, fd := range r.Findings {
-		fd.Message, fd.Fix, fd.Snippet, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Snippet), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
-		fd.Jobs = mapAll(fd.Jobs, f)
-		out.Findings[i] = fd
+		out.Findings[i] = fd.Redacted(f)
+	}
+	if r.Suppressed != nil {
+		out.Suppressed = make([]SuppressedFinding, len(r.Suppressed))
+		for i, sf := range r.Suppressed {
+			sf.Finding = sf.Finding.Redacted(f)
+			out.Suppressed[i] = sf
+		}
 	}
 	out.Credentials = make([]Credential, len(r.Credentials))
 	for i, c := range r.Credentials {
@@ -177,6 +194,13 @@ func (r Report) Redacted(f func(string) string) Report {
 		}
 	}
 	return out
+}
+
+// Redacted returns the finding with f applied to its texts.
+func (fd Finding) Redacted(f func(string) string) Finding {
+	fd.Message, fd.Fix, fd.Snippet, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Snippet), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
+	fd.Jobs = mapAll(fd.Jobs, f)
+	return fd
 }
 
 // Redacted returns the credential with f applied to its texts.

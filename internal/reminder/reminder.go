@@ -329,6 +329,13 @@ func expiryWords(v gate.Verdict) string {
 	return "its expiry is unknown, so this closes on the check alone"
 }
 
+// maxWhere and maxImages bound "Where it is used" and the images it pushes,
+// in characters, within the room the findings' budget leaves.
+const (
+	maxWhere  = 4000
+	maxImages = 1000
+)
+
 // MaxTitle is GitHub's limit on an issue title, in characters.
 const MaxTitle = 256
 
@@ -401,12 +408,13 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 	secretName := v.TokenName
 	if u := v.UsedBy; u != nil {
 		secretName = u.Secret
+		// Each place once, in code spans its name cannot leave, and
+		// bounded, like the images: the findings above and the checklist
+		// below must fit the body's limit whatever the workflows hold.
 		b.WriteString("\n### Where it is used\n\n")
-		for _, p := range u.Uses {
-			fmt.Fprintf(&b, "- `%s:%d` (job `%s`)\n", p.File, p.Line, strings.ReplaceAll(p.Job, "`", "'"))
-		}
+		b.WriteString(report.WhereUsed(u.Uses, maxWhere))
 		if len(u.Images) > 0 {
-			fmt.Fprintf(&b, "\nIt pushes %s.\n", report.Markdown(strings.Join(u.Images, ", ")))
+			fmt.Fprintf(&b, "\nIt pushes %s.\n", report.Markdown(cutRunes(strings.Join(u.Images, ", "), maxImages)))
 		}
 	}
 	// The renewal, in the order it is done (docs/facts.md, "Renewing a

@@ -14,12 +14,37 @@ import (
 // (docs/json.md, "JSON").
 const JSONVersion = 1
 
-// AuditDocument is `token-gate audit --json`.
+// AuditDocument is `token-gate audit --json` (--format json).
 type AuditDocument struct {
-	Version     int                  `json:"version"`
-	Workflows   []string             `json:"workflows"`
-	Credentials []finding.Credential `json:"credentials"`
-	Findings    []finding.Finding    `json:"findings"`
+	Version     int               `json:"version"`
+	Workflows   []string          `json:"workflows"`
+	Credentials []Credential      `json:"credentials"`
+	Findings    []finding.Finding `json:"findings"`
+	// Suppressed counts the findings that ignore comments suppress; with
+	// --no-ignore, SuppressedFindings lists them.
+	Suppressed         int                         `json:"suppressed"`
+	SuppressedFindings []finding.SuppressedFinding `json:"suppressed-findings,omitempty"`
+}
+
+// Credential is a push credential in JSON. Every key is kebab-case;
+// checked_by, its one snake_case key in the first release, is kept beside
+// checked-by for the life of version 1 (docs/formats.md, "JSON").
+type Credential struct {
+	finding.Credential
+	CheckedByKebab []finding.CheckPlace `json:"checked-by"`
+}
+
+// credentialJSON is c as JSON, both spellings of checked-by filled.
+func credentialJSON(c finding.Credential) Credential {
+	return Credential{Credential: c, CheckedByKebab: c.CheckedBy}
+}
+
+// AuditOptions are how an audit is shown.
+type AuditOptions struct {
+	Style Style
+	// ShowSuppressed lists the findings that ignore comments suppress
+	// (--no-ignore); without it only their count is shown.
+	ShowSuppressed bool
 }
 
 // AuditReport is the audit inside the check's JSON. Like Usage, it
@@ -30,49 +55,71 @@ type AuditReport struct{ AuditDocument }
 func (a AuditReport) MarshalJSON() ([]byte, error) { return json.Marshal(a.AuditDocument) }
 
 // AuditJSON is the audit as its JSON document.
-func AuditJSON(res finding.Report) AuditDocument {
-	doc := AuditDocument{Version: JSONVersion, Workflows: res.Workflows, Credentials: res.Credentials, Findings: res.Findings}
+func AuditJSON(res finding.Report, o AuditOptions) AuditDocument {
+	doc := AuditDocument{Version: JSONVersion, Workflows: res.Workflows, Credentials: []Credential{}, Findings: res.Findings, Suppressed: len(res.Suppressed)}
 	if doc.Workflows == nil {
 		doc.Workflows = []string{}
 	}
-	if doc.Credentials == nil {
-		doc.Credentials = []finding.Credential{}
+	for _, c := range res.Credentials {
+		doc.Credentials = append(doc.Credentials, credentialJSON(c))
 	}
 	if doc.Findings == nil {
 		doc.Findings = []finding.Finding{}
 	}
+	if o.ShowSuppressed {
+		doc.SuppressedFindings = res.Suppressed
+	}
 	return doc
+}
+
+// MarshalAudit is the audit's JSON document as bytes to print: indented,
+// and safe in a run: step's log (SafeJSON).
+func MarshalAudit(res finding.Report, o AuditOptions) []byte {
+	data, _ := json.MarshalIndent(AuditJSON(res, o), "", "  ")
+	return SafeJSON(data)
+}
+
+// plainAudit is res with every text it quotes from the workflows made safe
+// to print: one line each (Inline), the snippets' lines kept (Block).
+func plainAudit(res finding.Report) finding.Report {
+	out := res.Redacted(Inline)
+	for i := range out.Findings {
+		out.Findings[i].Snippet = Block(res.Findings[i].Snippet)
+	}
+	for i := range out.Suppressed {
+		out.Suppressed[i].Snippet = Block(res.Suppressed[i].Snippet)
+	}
+	return out
 }
 
 // AuditTerminal renders the audit for a person: the findings grouped by
 // file, each `file:line:col: severity[code]: message` on one line (as
 // compilers and linters write them, so editors jump to them), its fix and
-// its link below; then every push credential, where it is used, what it
-// pushes and what checks it; then one totals line.
-func AuditTerminal(res finding.Report, st Style) string {
+// its link below; with ShowSuppressed, the findings ignore comments
+// suppress, each with its comment's line; then every push credential,
+// where it is used, what it pushes and what checks it; then one totals
+// line. Workflow text in it is escaped, and nothing in it reads as a
+// workflow command (LogSafe), so a run: step may print it.
+func AuditTerminal(res finding.Report, o AuditOptions) string {
+	st := o.Style
 	// The workflows' text is made safe first; the colours come after.
-	res = res.Redacted(TerminalText)
+	res = plainAudit(res)
 	var b strings.Builder
-	lastFile, lastFix := "", ""
-	for _, f := range res.Findings {
-		if f.File != lastFile {
-			if lastFile != "" {
-				b.WriteString("\n")
-			}
-			lastFile, lastFix = f.File, ""
+	findingsText(&b, res.Findings, st, nil)
+	if o.ShowSuppressed && len(res.Suppressed) > 0 {
+		if len(res.Findings) > 0 {
+			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s: %s: %s\n", st.paint(sgrBold, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), st.label(string(f.Severity), string(f.Code)), f.Message)
-		switch {
-		case f.Fix+f.Snippet == lastFix:
-			b.WriteString("  fix: the same as above\n")
-		default:
-			b.WriteString(indentFix(f.Fix, f.Snippet))
-			lastFix = f.Fix + f.Snippet
+		fmt.Fprintf(&b, "suppressed by ignore comments (shown by --no-ignore; they fail nothing):\n")
+		fs := make([]finding.Finding, len(res.Suppressed))
+		lines := make([]int, len(res.Suppressed))
+		for i, sf := range res.Suppressed {
+			fs[i], lines[i] = sf.Finding, sf.CommentLine
 		}
-		fmt.Fprintf(&b, "  %s\n", st.paint(sgrDim, "see: "+CodeURL(string(f.Code))))
+		findingsText(&b, fs, st, lines)
 	}
 	if len(res.Credentials) > 0 {
-		if len(res.Findings) > 0 {
+		if len(res.Findings) > 0 || o.ShowSuppressed && len(res.Suppressed) > 0 {
 			b.WriteString("\n")
 		}
 		b.WriteString("push credentials:\n")
@@ -81,7 +128,33 @@ func AuditTerminal(res finding.Report, st Style) string {
 		}
 	}
 	b.WriteString("\n" + auditTotals(res, st) + "\n")
-	return b.String()
+	return LogSafe(b.String())
+}
+
+// findingsText writes findings as AuditTerminal shows them; commentLines,
+// when given, are the lines of the comments that suppress them.
+func findingsText(b *strings.Builder, fs []finding.Finding, st Style, commentLines []int) {
+	lastFile, lastFix := "", ""
+	for i, f := range fs {
+		if f.File != lastFile {
+			if lastFile != "" {
+				b.WriteString("\n")
+			}
+			lastFile, lastFix = f.File, ""
+		}
+		fmt.Fprintf(b, "%s: %s: %s\n", st.paint(sgrBold, fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), st.label(string(f.Severity), string(f.Code)), f.Message)
+		if commentLines != nil {
+			fmt.Fprintf(b, "  suppressed by the comment on line %d\n", commentLines[i])
+		}
+		switch {
+		case f.Fix+f.Snippet == lastFix:
+			b.WriteString("  fix: the same as above\n")
+		default:
+			b.WriteString(indentFix(f.Fix, f.Snippet))
+			lastFix = f.Fix + f.Snippet
+		}
+		fmt.Fprintf(b, "  %s\n", st.paint(sgrDim, "see: "+CodeURL(string(f.Code))))
+	}
 }
 
 // indentFix writes a fix under its finding: "  fix: " before its words,
@@ -112,12 +185,12 @@ func credentialText(c finding.Credential, indent string) string {
 		fmt.Fprintf(&b, ", username %s", c.Username)
 	}
 	b.WriteString("\n")
-	for i, u := range c.Uses {
+	for i, p := range UsePlaces(c.Uses) {
 		word := "used"
 		if i > 0 {
 			word = ""
 		}
-		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, word, useText(u))
+		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, word, p.Text())
 	}
 	pushes := "nothing the audit can name"
 	if len(c.Images) > 0 {
@@ -137,9 +210,10 @@ func credentialText(c finding.Credential, indent string) string {
 	return b.String()
 }
 
-func useText(u finding.Place) string {
-	return fmt.Sprintf("%s:%d (job %s)", u.File, u.Line, u.Job)
-}
+// AuditTotals is the audit's totals line without colour, its workflow text
+// escaped: "2 workflows read, 1 push credential: 1 error, 0 warnings, 0
+// notices, 2 suppressed".
+func AuditTotals(res finding.Report) string { return auditTotals(plainAudit(res), Style{}) }
 
 // auditTotals is the audit's last line.
 func auditTotals(res finding.Report, st Style) string {
@@ -149,6 +223,9 @@ func auditTotals(res finding.Report, st Style) string {
 	}
 	line := fmt.Sprintf("%s read, %s: %s, %s, %s", plural(len(res.Workflows), "workflow"), plural(len(res.Credentials), "push credential"),
 		st.severity("error", plural(count[finding.Error], "error")), st.severity("warning", plural(count[finding.Warning], "warning")), plural(count[finding.Notice], "notice"))
+	if n := len(res.Suppressed); n > 0 {
+		line += fmt.Sprintf(", %d suppressed", n)
+	}
 	if count[finding.Error] == 0 && count[finding.Warning] == 0 {
 		line = st.paint(sgrPass, line)
 	}

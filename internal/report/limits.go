@@ -20,7 +20,7 @@ const summaryCutNote = "\n\n> **Cut:** this summary reached GitHub's limit of 1 
 
 // Summary renders the Markdown step summary, cut at GitHub's limit.
 func Summary(run gate.Run) string {
-	s, _ := fitSummary(summary(run))
+	s, _ := fitSummary(summary(run, StepOptions{}))
 	return s
 }
 
@@ -37,9 +37,9 @@ func fitSummary(s string) (string, bool) {
 // annotations: the outputs and the step summary, each within GitHub's
 // limits, and whether anything was cut (the full report then goes to the
 // log).
-func Step(run gate.Run) (outputs []Output, summaryText string, cut bool) {
+func Step(run gate.Run, o StepOptions) (outputs []Output, summaryText string, cut bool) {
 	outputs, outputsCut := fitOutputs(run)
-	summaryText, summaryCut := fitSummary(summary(run))
+	summaryText, summaryCut := fitSummary(summary(run, o))
 	return outputs, summaryText, outputsCut || summaryCut
 }
 
@@ -67,7 +67,7 @@ func reportOutput(run gate.Run) (string, bool) {
 	doc.Cut = "messages left out: the report reached GitHub's limit of 1 MB per output; the run's log has every finding (the group \"token-gate: full report\")"
 	if doc.Audit != nil {
 		// The audit is in the summary and the log; the verdicts matter more.
-		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []finding.Credential{}, Findings: []finding.Finding{}}}
+		doc.Audit = &AuditReport{AuditDocument{Version: JSONVersion, Workflows: doc.Audit.Workflows, Credentials: []Credential{}, Findings: []finding.Finding{}, Suppressed: doc.Audit.Suppressed}}
 	}
 	entries := doc.Tokens
 	for i := range entries {

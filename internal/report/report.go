@@ -25,6 +25,25 @@ const PerSeverityLimit = 10
 // MaxMessage is the runner's cut-off for one annotation message.
 const MaxMessage = 4096
 
+// StepOptions are what a step knows of the token-gate steps before it in
+// its job.
+type StepOptions struct {
+	// AuditShownBy is set when an earlier token-gate step of this job
+	// annotated the audit's findings and listed them in its summary: this
+	// step repeats neither, and says which step did. It is that step's
+	// GITHUB_ACTION: the step's id, or a name the runner made up, which
+	// starts with "__" (docs/facts.md, "Runner environment").
+	AuditShownBy string
+}
+
+// shownBy says which step showed the audit.
+func (o StepOptions) shownBy() string {
+	if strings.HasPrefix(o.AuditShownBy, "__") {
+		return "an earlier token-gate step of this job"
+	}
+	return "the step " + CodeSpan(o.AuditShownBy) + ", earlier in this job"
+}
+
 // Annotation is one workflow command, before escaping. File, Line and
 // Column place it on a workflow file (the audit's findings); the others
 // stand on the run.
@@ -45,7 +64,7 @@ type Annotation struct {
 // ends with the code's link. Past the runner's 10 of a severity, one notice
 // says how many more the summary holds (docs/facts.md, "Workflow
 // commands"), since the runner drops the rest without a word.
-func Annotations(run gate.Run) []Annotation {
+func Annotations(run gate.Run, o StepOptions) []Annotation {
 	var all []Annotation
 	if len(run.Verdicts) == 1 {
 		for _, f := range run.Verdicts[0].Findings {
@@ -70,7 +89,55 @@ func Annotations(run gate.Run) []Annotation {
 	for _, f := range run.Findings {
 		all = append(all, Annotation{Severity: f.Severity, Title: f.Title, Message: coded(f.Message, string(f.Code), f.Title)})
 	}
-	all = append(all, auditAnnotations(run)...)
+	if o.AuditShownBy == "" {
+		all = append(all, auditAnnotations(run)...)
+	}
+	return limit(all, elsewhere{more: "see the job summary, which lists every finding", cut: "see the step summary"})
+}
+
+// AuditAnnotations are an audit's findings as workflow commands, for
+// `token-gate audit --format github` in a run: step: each on its place in
+// its workflow file, errors as errors. All of them are kept, since the
+// runner logs the messages past its limit (docs/facts.md, "Workflow
+// commands"); a notice, first among the notices, says how many it did not
+// annotate. With ShowSuppressed the suppressed findings are notices.
+func AuditAnnotations(res finding.Report, o AuditOptions) []Annotation {
+	var all []Annotation
+	for _, f := range res.Findings {
+		all = append(all, findingAnnotation(f, gate.Severity(f.Severity)))
+	}
+	if o.ShowSuppressed {
+		// --no-ignore: each suppressed finding as a notice, which fails
+		// nothing, saying which comment suppresses it.
+		for _, sf := range res.Suppressed {
+			f := sf.Finding
+			f.Message = fmt.Sprintf("(%s, suppressed by the comment on line %d) %s", f.Severity, sf.CommentLine, f.Message)
+			a := findingAnnotation(f, gate.Notice)
+			a.Title += " (suppressed)"
+			all = append(all, a)
+		}
+	}
+	return limit(all, elsewhere{more: "the log above lists every finding", cut: "token-gate audit prints it whole", keepAll: true})
+}
+
+// elsewhere says where what the annotations leave out can be read.
+type elsewhere struct {
+	more, cut string
+	// keepAll keeps the annotations past the runner's limit, for the log.
+	keepAll bool
+}
+
+// limit orders annotations by severity, escapes their text, keeps the
+// runner's 10 of each severity (or all, with keepAll) with a notice that
+// counts the rest, and cuts long messages.
+func limit(all []Annotation, where elsewhere) []Annotation {
+	for i := range all {
+		// Titles are one line; messages keep the line breaks token-gate
+		// put in them. None passes on ESC, BEL or a bidi control, not
+		// even a file's name, which the runner prints in the log: a file
+		// named so is annotated under its escaped name.
+		all[i].Title, all[i].Message, all[i].File = Inline(all[i].Title), Block(all[i].Message), Inline(all[i].File)
+	}
 	var out, more []Annotation
 	for _, sev := range []gate.Severity{gate.Error, gate.Warning, gate.Notice} {
 		var these []Annotation
@@ -83,17 +150,19 @@ func Annotations(run gate.Run) []Annotation {
 			// The notices that count the others come first, so that
 			// they are never the ones cut.
 			these = append(more, these...)
-			if len(these) > PerSeverityLimit {
+			if len(these) > PerSeverityLimit && !where.keepAll {
 				n := len(these) - (PerSeverityLimit - 1)
-				these = append(these[:PerSeverityLimit-1], moreNotice(n, sev))
+				these = append(these[:PerSeverityLimit-1], moreNotice(n, sev, where.more))
 			}
 		} else if len(these) > PerSeverityLimit {
-			more = append(more, moreNotice(len(these)-PerSeverityLimit, sev))
-			these = these[:PerSeverityLimit]
+			more = append(more, moreNotice(len(these)-PerSeverityLimit, sev, where.more))
+			if !where.keepAll {
+				these = these[:PerSeverityLimit]
+			}
 		}
 		out = append(out, these...)
 	}
-	const cut = " … (cut; see the step summary)"
+	cut := " … (cut; " + where.cut + ")"
 	for i := range out {
 		if len(out[i].Message) > MaxMessage {
 			out[i].Message = strings.ToValidUTF8(out[i].Message[:MaxMessage-len(cut)], "") + cut
@@ -104,11 +173,11 @@ func Annotations(run gate.Run) []Annotation {
 
 // moreNotice says how many annotations of a severity the runner would not
 // show: "2 more errors: see the job summary".
-func moreNotice(n int, sev gate.Severity) Annotation {
+func moreNotice(n int, sev gate.Severity, where string) Annotation {
 	words := plural(n, string(sev))
 	return Annotation{Severity: gate.Notice, Title: "token-gate: " + words + " not annotated",
-		Message: fmt.Sprintf("%d more %s: see the job summary, which lists every finding (the runner shows at most %d annotations of each kind per step).",
-			n, strings.TrimPrefix(words, strconv.Itoa(n)+" "), PerSeverityLimit)}
+		Message: fmt.Sprintf("%d more %s: %s (the runner shows at most %d annotations of each kind per step).",
+			n, strings.TrimPrefix(words, strconv.Itoa(n)+" "), where, PerSeverityLimit)}
 }
 
 // coded writes a message as the log shows it: its code first, as zizmor
@@ -125,7 +194,8 @@ func coded(message, code, title string) string {
 	return head + " " + message + "\n" + CodeURL(code)
 }
 
-// auditAnnotations are the audit's findings, each on its place.
+// auditAnnotations are the audit's findings, each on its place; under
+// audit: warn its errors are warnings.
 func auditAnnotations(run gate.Run) []Annotation {
 	if run.Audit == nil {
 		return nil
@@ -136,14 +206,20 @@ func auditAnnotations(run gate.Run) []Annotation {
 		if sev == gate.Error && !run.AuditFails {
 			sev = gate.Warning // audit: warn
 		}
-		fix := f.Fix
-		if f.Snippet != "" {
-			fix += " The job summary shows the workflow text to add."
-		}
-		out = append(out, Annotation{Severity: sev, Title: "token-gate audit: " + string(f.Code),
-			Message: coded(f.Message+"\nFix: "+fix, string(f.Code), ""), File: f.File, Line: f.Line, Column: f.Column})
+		out = append(out, findingAnnotation(f, sev))
 	}
 	return out
+}
+
+// findingAnnotation is an audit finding on its place, its workflow text on
+// one line each.
+func findingAnnotation(f finding.Finding, sev gate.Severity) Annotation {
+	fix := Inline(f.Fix)
+	if f.Snippet != "" {
+		fix += " The job summary shows the workflow text to add."
+	}
+	return Annotation{Severity: sev, Title: "token-gate audit: " + string(f.Code),
+		Message: coded(Inline(f.Message)+"\nFix: "+fix, string(f.Code), ""), File: f.File, Line: f.Line, Column: f.Column}
 }
 
 // Output is one step output.
@@ -232,8 +308,8 @@ type FindingReport struct {
 // default check's start (go run ./internal/bench/startup).
 type Usage struct{ finding.Credential }
 
-// MarshalJSON writes the credential.
-func (u Usage) MarshalJSON() ([]byte, error) { return json.Marshal(u.Credential) }
+// MarshalJSON writes the credential, as the audit's JSON does.
+func (u Usage) MarshalJSON() ([]byte, error) { return json.Marshal(credentialJSON(u.Credential)) }
 
 // Document is the check's JSON: --json, and the `report` output. Tokens
 // holds one object per token; Audit is there when the workflows were
@@ -250,7 +326,7 @@ type Document struct {
 func JSON(run gate.Run) Document {
 	doc := Document{Version: JSONVersion, Tokens: tokenReports(run)}
 	if run.Audit != nil {
-		doc.Audit = &AuditReport{AuditJSON(*run.Audit)}
+		doc.Audit = &AuditReport{AuditJSON(*run.Audit, AuditOptions{})}
 	}
 	return doc
 }

@@ -28,7 +28,7 @@ var verdictIcon = map[string]string{
 // summary renders the Markdown step summary. One token gets its detail: facts,
 // checks, images and problems. Several get the inventory: one row per token,
 // soonest trouble first, then the problems under it.
-func summary(run gate.Run) string {
+func summary(run gate.Run, o StepOptions) string {
 	var b strings.Builder
 	if len(run.Verdicts) == 1 {
 		single(&b, run.Verdicts[0])
@@ -47,14 +47,14 @@ func summary(run gate.Run) string {
 			fmt.Fprintf(&b, "- **%s** (%s): %s\n", cell(f.Title), f.Severity, Markdown(f.Message))
 		}
 	}
-	auditSummary(&b, run)
+	auditSummary(&b, run, o)
 	return b.String()
 }
 
 // auditSummary is the workflow audit's part of the summary: every finding
 // with its fix, every push credential with where it is used, and its
 // totals; or the one line that says how to turn it on.
-func auditSummary(b *strings.Builder, run gate.Run) {
+func auditSummary(b *strings.Builder, run gate.Run, o StepOptions) {
 	if run.AuditSkipped != "" {
 		fmt.Fprintf(b, "\n> ℹ️ **Workflow audit not made:** %s\n", Markdown(run.AuditSkipped))
 		return
@@ -67,7 +67,11 @@ func auditSummary(b *strings.Builder, run gate.Run) {
 	if run.AuditFails {
 		mode = "fail: its errors fail this step"
 	}
-	fmt.Fprintf(b, "\n### Workflow audit\n\n%s (audit: %s).\n", auditTotals(res, Style{}), mode)
+	fmt.Fprintf(b, "\n### Workflow audit\n\n%s (audit: %s).\n", Markdown(AuditTotals(res)), mode)
+	if o.AuditShownBy != "" {
+		fmt.Fprintf(b, "\nIts findings are annotated and listed once, by %s.\n", o.shownBy())
+		return
+	}
 	if len(res.Findings) > 0 {
 		b.WriteString("\n")
 	}
@@ -83,7 +87,7 @@ func auditSummary(b *strings.Builder, run gate.Run) {
 			fmt.Fprintf(b, "  - Fix: %s\n", Markdown(f.Fix))
 			continue
 		}
-		fmt.Fprintf(b, "  <details><summary>Fix: %s</summary>\n\n  %s\n", Markdown(f.Fix), fenced(strings.TrimRight(f.Snippet, "\n"), "yaml"))
+		fmt.Fprintf(b, "  <details><summary>Fix: %s</summary>\n\n  %s\n", Markdown(f.Fix), fenced(Block(strings.TrimRight(f.Snippet, "\n")), "yaml"))
 		b.WriteString("  </details>\n")
 	}
 	if len(res.Credentials) > 0 {
@@ -102,11 +106,22 @@ func auditSummary(b *strings.Builder, run gate.Run) {
 	}
 }
 
-// usesText is where a credential is used: file:line (job), each.
+// maxPlacesShown bounds the places a summary cell lists, each once: a fan
+// of reusable calls must not push the token's own findings past the
+// summary's limit (the audit's section and the log list them all).
+const maxPlacesShown = 10
+
+// usesText is where a credential is used: file:line (job), each place once,
+// at most maxPlacesShown of them.
 func usesText(c finding.Credential) string {
+	places := UsePlaces(c.Uses)
 	var out []string
-	for _, u := range c.Uses {
-		out = append(out, useText(u))
+	for i, p := range places {
+		if i == maxPlacesShown {
+			out = append(out, fmt.Sprintf("and %d more", len(places)-i))
+			break
+		}
+		out = append(out, p.Text())
 	}
 	return strings.Join(out, ", ")
 }

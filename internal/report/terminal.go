@@ -71,7 +71,9 @@ func Terminal(run gate.Run, st Style) string {
 		fmt.Fprintf(&b, "\nreminder %s for %s: %s\n", r.Action, r.Name, r.URL)
 	}
 	b.WriteString("\n" + checkTotals(run, st) + "\n")
-	return b.String()
+	// Server text may hold a line break: none of its lines may read as a
+	// workflow command when a run: step prints this.
+	return LogSafe(b.String())
 }
 
 func terminalFinding(f gate.Finding, st Style) string {
