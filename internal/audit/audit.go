@@ -62,8 +62,8 @@ const (
 
 // Codes lists every code the audit emits, for docs/codes.md's test.
 func Codes() []Code {
-	return []Code{CodeUnchecked, CodePublishBeforeCheck, CodeImagesInPart, CodeImageNotProbed, CodeProbedNotPushed,
-		CodeCannotCheck, CodeCannotGate, CodeUnrecognised, CodeUnresolved, CodeUnreadable, CodeInternal, CodeReplaceable}
+	return []Code{CodePublishBeforeCheck, CodeImagesInPart, CodeUnchecked, CodeImageNotProbed, CodeProbedNotPushed,
+		CodeCannotCheck, CodeCannotGate, CodeReplaceable, CodeUnrecognised, CodeUnresolved, CodeUnreadable, CodeInternal}
 }
 
 // Result is an audit: its report, and the fix it would write.

@@ -162,7 +162,7 @@ func SARIF(res finding.Report, o SARIFOptions) []byte {
 			// it one, so that a new code never breaks an upload.
 			i = len(run.Tool.Driver.Rules)
 			index[f.Code] = i
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(auditRule{Code: f.Code, Name: "TokenGate " + string(f.Code), Level: f.Severity, Short: string(f.Code), Full: string(f.Code)}))
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(auditRule{Code: f.Code, Level: f.Severity, Short: string(f.Code), Full: string(f.Code)}))
 		}
 		text := Inline(f.Message)
 		if f.Fix != "" {
@@ -203,7 +203,7 @@ func SARIF(res finding.Report, o SARIFOptions) []byte {
 }
 
 func sarifRuleFor(r auditRule) sarifRule {
-	out := sarifRule{ID: string(r.Code), Name: r.Name, ShortDescription: sarifText{r.Short}, FullDescription: sarifText{r.Full}, HelpURI: CodeURL(string(r.Code))}
+	out := sarifRule{ID: string(r.Code), Name: ruleName(r.Code), ShortDescription: sarifText{r.Short}, FullDescription: sarifText{r.Full}, HelpURI: CodeURL(string(r.Code))}
 	out.Help = sarifHelp{Text: r.Full + "\n\n" + CodeURL(string(r.Code)), Markdown: r.Full + "\n\n[" + string(r.Code) + "](" + CodeURL(string(r.Code)) + ")"}
 	out.DefaultConfiguration.Level = sarifLevel(r.Level)
 	out.Properties.Tags = []string{"github-actions", "credentials"}
