@@ -128,6 +128,7 @@ func Audit(repo *workflow.Repo, opts Options) (res Result) {
 			res = Result{Report: finding.Report{Findings: a.findings, Credentials: []Credential{}}}
 		}
 	}()
+	a.refusedPaths()
 	runs := a.readRuns()
 	creds := a.credentials(runs)
 	var refs []finding.SecretRef
@@ -159,6 +160,21 @@ func Audit(repo *workflow.Repo, opts Options) (res Result) {
 		return x.Column < y.Column
 	})
 	return res
+}
+
+// refusedPaths says which workflow files were not read because they
+// leave the repository (workflow.Load): a link to a file outside it. What
+// they do is not audited, and --fix never writes through them. A local
+// action outside the repository is said at the step that uses it.
+func (a *auditor) refusedPaths() {
+	for _, r := range a.repo.Refused {
+		if !strings.HasPrefix(r.Path, workflow.Dir) {
+			continue
+		}
+		a.add(Finding{Code: CodeUnresolved, Severity: Notice, Place: Place{File: r.Path, Line: 1, Column: 1},
+			Message: fmt.Sprintf("%s is %s: token-gate does not follow it, so what it pushes or publishes is not audited.", clipText(r.Path), r.Why),
+			Fix:     "Audit that file in the repository it belongs to, or copy it here."})
+	}
 }
 
 // judge runs every rule over one run.

@@ -719,6 +719,12 @@ func (a *auditor) pushToRegistryEvents(n *node, s *workflow.Step) {
 // bound to the step's with:. It reports whether the action was read.
 func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 	act := a.repo.Action(s.Uses.Text)
+	if _, refused := a.repo.Refusal(s.Uses.Text); act == nil && refused {
+		a.add(Finding{Code: CodeUnresolved, Severity: Notice, Place: a.place(n.file, s.Uses.Pos, n, s),
+			Message: fmt.Sprintf("%s uses %s, a local action outside the repository: token-gate does not read it, so what it pushes or publishes is not audited.", stepWords(n, s), clipText(s.Uses.Text)),
+			Fix:     "Check by hand what that action does with the secrets it is given."})
+		return true
+	}
 	if act == nil || len(act.Steps) == 0 {
 		return false
 	}

@@ -1,9 +1,13 @@
 package audit
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/token-gate/token-gate/internal/workflow"
 )
 
 // ruleCase is a workflow and the findings of one rule on it, as code@line.
@@ -214,6 +218,33 @@ func TestReplaceable(t *testing.T) {
 	for _, f := range Audit(planOf(t, src).a.repo, Options{Repository: "acme/app"}).Findings {
 		if f.Code == CodeReplaceable {
 			t.Errorf("GITHUB_TOKEN called replaceable: %s", f.Message)
+		}
+	}
+}
+
+// What Load would not read is said, never dropped: a workflow that is a
+// link outside the repository, and a local action outside it.
+func TestRefusedPathsSaid(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "w.yml"), []byte("on: push\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := writeRepo(t, map[string][]byte{"ci.yml": []byte("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ./../elsewhere/act\n        with:\n          password: ${{ secrets.HUB }}\n")})
+	if err := os.Symlink(filepath.Join(outside, "w.yml"), filepath.Join(root, ".github", "workflows", "out.yml")); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := workflow.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Audit(repo, Options{})
+	sameLines(t, "findings", briefs(res.Findings), []string{
+		"unresolved ci.yml:6:15 job=a secret=",
+		"unresolved out.yml:1:1 job= secret=",
+	})
+	for _, f := range res.Findings {
+		if !strings.Contains(f.Message, "outside the repository") || !strings.Contains(f.Message, "not audited") {
+			t.Errorf("%s: %s", f.File, f.Message)
 		}
 	}
 }

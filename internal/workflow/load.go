@@ -45,6 +45,19 @@ type Refusal struct {
 	Why  string
 }
 
+// Refusal finds why a local action that uses: names was not read, if it
+// was refused.
+func (r *Repo) Refusal(uses string) (Refusal, bool) {
+	if r == nil {
+		return Refusal{}, false
+	}
+	i := slices.IndexFunc(r.Refused, func(x Refusal) bool { return x.Path == localKey(uses) })
+	if i < 0 {
+		return Refusal{}, false
+	}
+	return r.Refused[i], true
+}
+
 // Action finds a local action by the uses: that names it.
 func (r *Repo) Action(uses string) *Action {
 	if r == nil || r.Actions == nil {
@@ -101,7 +114,11 @@ func Load(root string) (*Repo, error) {
 		link := false
 		if info, err := os.Lstat(full); err == nil && info.Mode()&fs.ModeSymlink != 0 {
 			if !inside(full) {
-				repo.Refused = append(repo.Refused, Refusal{Path: rel, Why: "a link to a file outside the repository"})
+				why := "a link to a file outside the repository"
+				if _, err := filepath.EvalSymlinks(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					why = "a link that cannot be followed (a loop, or too many links)"
+				}
+				repo.Refused = append(repo.Refused, Refusal{Path: rel, Why: why})
 				continue
 			}
 			link = true
