@@ -145,7 +145,7 @@ func Audit(repo *workflow.Repo, opts Options) (res Result) {
 			}
 		})
 	}
-	res = Result{Report: finding.Report{Credentials: creds.list(), Findings: a.findings, Secrets: refs, Publishes: publishes}.Redacted(secret.RedactShaped), fixes: plans}
+	res = Result{Report: finding.Report{Repository: opts.Repository, RepositoryFrom: opts.RepositoryFrom, Credentials: creds.list(), Findings: a.findings, Secrets: refs, Publishes: publishes}.Redacted(secret.RedactShaped), fixes: plans}
 	for _, f := range repo.Files {
 		res.Workflows = append(res.Workflows, f.Path)
 	}

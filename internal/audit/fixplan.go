@@ -122,10 +122,12 @@ func (a *auditor) planFix(r *run, cs *credSet) *filePlan {
 	p := &filePlan{file: r.root}
 	switch {
 	case r.root.Link:
-		p.problems = append(p.problems, "the file is a link; run the fix on the file it points to")
+		p.problems = append(p.problems, "the file is a link, which --fix does not write through; run the audit where the file it points to lives")
+		a.fillFixWords(r, p)
 		return p
 	case !r.root.JobsBlock:
 		p.problems = append(p.problems, "jobs: is not written as a block of jobs, so no job can be inserted")
+		a.fillFixWords(r, p)
 		return p
 	}
 	var checks []*check

@@ -94,8 +94,9 @@ func (a *auditor) invariant(r *run, p *filePlan) (why string, errs bool) {
 	sub.opts = a.opts
 	creds := sub.credentials([]*run{r2})
 	sub.judge(r2, creds)
+	reached := Reached(&repo, fixed.Path)
 	for _, f := range sub.findings {
-		if f.Severity == Error && f.File == fixed.Path {
+		if f.Severity == Error && reached[f.File] {
 			errs = true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,8 +40,8 @@ A finding is suppressed by a comment on its line, or alone on the line
 above it: # token-gate: ignore[CODE] (or ignore[CODE1,CODE2]). The totals
 count suppressed findings, --no-ignore shows them, and they fail nothing.
 
-Exit status: 0 no error finding, 1 an error finding, 2 bad usage or no
-.github/workflows in DIR. The format changes what is printed, not the
+Exit status: 0 no error finding, 1 an error finding, 2 bad usage, no
+.github/workflows in DIR, or an internal error (a bug in token-gate). The format changes what is printed, not the
 exit status.
 
 Flags:
@@ -101,13 +102,14 @@ func (c *Command) auditMain(args []string) int {
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}
-	opts := audit.Options{Repository: c.getenv("GITHUB_REPOSITORY")}
+	opts := audit.Options{TokenGate: version.Read().ActionRef()}
+	opts.Repository, opts.RepositoryFrom = c.repository(dir)
 	a, code := c.auditDir(dir, opts)
 	if code != ExitPass {
 		return code
 	}
 	if *fix {
-		if err := writeFixes(dir, a.result.Fix(), c.Stderr); err != nil {
+		if err := writeFixes(dir, a.result.Fix(), a.links, c.Stderr); err != nil {
 			errorf(c.Stderr, "--fix: %v", err)
 			return ExitFail
 		}
@@ -131,7 +133,17 @@ func (c *Command) auditMain(args []string) int {
 	default:
 		fmt.Fprint(c.Stdout, report.AuditTerminal(rep, show))
 	}
-	if rep.HasErrors() {
+	return auditExit(rep)
+}
+
+// auditExit is the audit's exit status: 2 for a bug in token-gate (an
+// internal-error finding), which is no verdict on the workflows; 1 for an
+// error finding; else 0.
+func auditExit(rep finding.Report) int {
+	switch {
+	case slices.ContainsFunc(rep.Findings, func(f finding.Finding) bool { return f.Code == audit.CodeInternal }):
+		return ExitUsage
+	case rep.HasErrors():
 		return ExitFail
 	}
 	return ExitPass
@@ -160,6 +172,9 @@ type audited struct {
 	report   finding.Report
 	comments suppress.Comments
 	sources  map[string][]byte
+	// links are the workflow files reached through a symbolic link, which
+	// --fix does not write.
+	links map[string]bool
 }
 
 func (c *Command) auditDir(dir string, opts audit.Options) (audited, int) {
@@ -172,7 +187,10 @@ func (c *Command) auditDir(dir string, opts audit.Options) (audited, int) {
 		errorf(c.Stderr, "cannot read %s: %v", secret.Quote(filepath.Join(dir, workflow.Dir)), err)
 		return audited{}, ExitUsage
 	}
-	a := audited{result: audit.Audit(repo, opts), sources: sources(repo)}
+	a := audited{result: audit.Audit(repo, opts), sources: sources(repo), links: map[string]bool{}}
+	for _, f := range repo.Files {
+		a.links[f.Path] = f.Link
+	}
 	a.comments = suppress.Read(a.sources)
 	a.report = a.comments.Apply(a.result.Report)
 	return a, ExitPass
@@ -190,8 +208,10 @@ func sources(repo *workflow.Repo) map[string][]byte {
 
 // writeFixes writes each fixed file in place, through a temporary file
 // renamed over it so that a failure leaves the file whole, and keeps its
-// mode.
-func writeFixes(root string, fixed map[string][]byte, log io.Writer) error {
+// mode. A file reached through a link is not written (renaming over the
+// link would replace it, and the file it points at may serve others), nor
+// a read-only one: each is said, and its findings stay.
+func writeFixes(root string, fixed map[string][]byte, links map[string]bool, log io.Writer) error {
 	paths := make([]string, 0, len(fixed))
 	for p := range fixed {
 		paths = append(paths, p)
@@ -199,9 +219,20 @@ func writeFixes(root string, fixed map[string][]byte, log io.Writer) error {
 	sort.Strings(paths)
 	for _, p := range paths {
 		target := filepath.Join(root, filepath.FromSlash(p))
-		info, err := os.Stat(target)
+		info, err := os.Lstat(target)
 		if err != nil {
 			return err
+		}
+		switch {
+		case links[p] || info.Mode()&os.ModeSymlink != 0:
+			errorf(log, "not fixed: %s is a link; apply the fix shown to the file it points at", p)
+			continue
+		case !info.Mode().IsRegular():
+			errorf(log, "not fixed: %s is not a regular file", p)
+			continue
+		case info.Mode().Perm()&0o200 == 0:
+			errorf(log, "not fixed: %s is read-only; make it writable (chmod u+w) and run --fix again", p)
+			continue
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(target), ".token-gate-fix-*")
 		if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/token-gate/token-gate/internal/suppress"
 	"github.com/token-gate/token-gate/internal/token"
 	"github.com/token-gate/token-gate/internal/transport"
+	"github.com/token-gate/token-gate/internal/version"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
 
@@ -167,10 +168,15 @@ func auditWorkspace(run *gate.Run, cfg config.Config) {
 		run.AuditSkipped = "the workflows could not be read: " + err.Error()
 		return
 	}
-	res := audit.Audit(repo, audit.Options{Repository: cfg.Repository})
+	res := audit.Audit(repo, audit.Options{Repository: cfg.Repository, RepositoryFrom: "GITHUB_REPOSITORY", TokenGate: version.Read().ActionRef()})
 	// A finding an ignore comment suppresses is counted, not annotated,
 	// and fails nothing, under audit: fail too.
 	rep := suppress.Read(sources(repo)).Apply(res.Report)
+	if cfg.Workflow != "" {
+		// audit: fail holds back this workflow for its own faults, not
+		// for another workflow's (docs/audit.md, "In a workflow").
+		rep = audit.WithinWorkflow(rep, repo, cfg.Workflow)
+	}
 	run.Audit, run.AuditFails = &rep, cfg.Audit == config.AuditFail
 	registry := cfg.GitHubRegistry
 	if cfg.OtherRegistry() {

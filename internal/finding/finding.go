@@ -126,6 +126,9 @@ type SecretRef struct {
 // Report is what an audit says: the workflows read, the credentials found
 // and the findings.
 type Report struct {
+	// Repository is OWNER/REPO when the audit knew it, and RepositoryFrom
+	// where it was read (GITHUB_REPOSITORY, the git remote origin).
+	Repository, RepositoryFrom string
 	// Workflows are the files read, from the repository's root.
 	Workflows   []string
 	Credentials []Credential
@@ -158,6 +161,7 @@ func (r Report) HasErrors() bool {
 // or strips what a terminal must not be sent.
 func (r Report) Redacted(f func(string) string) Report {
 	out := r
+	out.Repository, out.RepositoryFrom = f(r.Repository), f(r.RepositoryFrom)
 	out.Workflows = mapAll(r.Workflows, f)
 	out.Findings = make([]Finding, len(r.Findings))
 	for i, fd := range r.Findings {

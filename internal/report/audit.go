@@ -16,14 +16,27 @@ const JSONVersion = 1
 
 // AuditDocument is `token-gate audit --json` (--format json).
 type AuditDocument struct {
-	Version     int               `json:"version"`
+	Version int `json:"version"`
+	// Repository is what github.repository was read as, and where from;
+	// absent when the audit did not know it.
+	Repository  *Repository       `json:"repository,omitempty"`
 	Workflows   []string          `json:"workflows"`
 	Credentials []Credential      `json:"credentials"`
 	Findings    []finding.Finding `json:"findings"`
+	// Publishes are every step that publishes or pushes, once each;
+	// Secrets every place a workflow reads a secret, pushing or not.
+	Publishes []finding.Publish   `json:"publishes"`
+	Secrets   []finding.SecretRef `json:"secrets"`
 	// Suppressed counts the findings that ignore comments suppress; with
 	// --no-ignore, SuppressedFindings lists them.
 	Suppressed         int                         `json:"suppressed"`
 	SuppressedFindings []finding.SuppressedFinding `json:"suppressed-findings,omitempty"`
+}
+
+// Repository is the repository the audit read github.repository as.
+type Repository struct {
+	Name string `json:"name"`
+	From string `json:"from"`
 }
 
 // Credential is a push credential in JSON. Every key is kebab-case;
@@ -65,6 +78,16 @@ func AuditJSON(res finding.Report, o AuditOptions) AuditDocument {
 	}
 	if doc.Findings == nil {
 		doc.Findings = []finding.Finding{}
+	}
+	doc.Publishes, doc.Secrets = res.Publishes, res.Secrets
+	if doc.Publishes == nil {
+		doc.Publishes = []finding.Publish{}
+	}
+	if doc.Secrets == nil {
+		doc.Secrets = []finding.SecretRef{}
+	}
+	if res.Repository != "" {
+		doc.Repository = &Repository{Name: res.Repository, From: res.RepositoryFrom}
 	}
 	if o.ShowSuppressed {
 		doc.SuppressedFindings = res.Suppressed
@@ -126,6 +149,9 @@ func AuditTerminal(res finding.Report, o AuditOptions) string {
 		for _, c := range res.Credentials {
 			b.WriteString(credentialText(c, "  "))
 		}
+	}
+	if res.Repository != "" {
+		fmt.Fprintf(&b, "\ngithub.repository read as %s (%s)\n", res.Repository, res.RepositoryFrom)
 	}
 	b.WriteString("\n" + auditTotals(res, st) + "\n")
 	return LogSafe(b.String())
@@ -192,11 +218,10 @@ func credentialText(c finding.Credential, indent string) string {
 		}
 		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, word, p.Text())
 	}
-	pushes := "nothing the audit can name"
-	if len(c.Images) > 0 {
-		pushes = strings.Join(c.Images, ", ")
+	fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "pushes", pushesText(c))
+	if c.CannotCheck != "" {
+		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "not checked", "token-gate cannot check it: "+c.CannotCheck)
 	}
-	fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "pushes", pushes)
 	if len(c.CheckedBy) == 0 {
 		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "checked by", "nothing")
 	}
@@ -208,6 +233,21 @@ func credentialText(c finding.Credential, indent string) string {
 		fmt.Fprintf(&b, "%s  %-10s %s:%d (job %s)\n", indent, word, p.File, p.Line, p.Job)
 	}
 	return b.String()
+}
+
+// pushesText says what a credential pushes: the images named, and what
+// the audit could not name; a credential seen only logging in pushes
+// nothing the audit sees.
+func pushesText(c finding.Credential) string {
+	switch {
+	case len(c.Images) > 0 && c.PushesUnnamed:
+		return strings.Join(c.Images, ", ") + ", and images the audit cannot name"
+	case len(c.Images) > 0:
+		return strings.Join(c.Images, ", ")
+	case c.PushesUnnamed:
+		return "images the audit cannot name"
+	}
+	return "nothing the audit sees: it only logs in (to pull, or for a tool token-gate does not know)"
 }
 
 // AuditTotals is the audit's totals line without colour, its workflow text

@@ -29,13 +29,14 @@ func UsePlaces(uses []finding.Place) []UsePlace {
 	var out []UsePlace
 	index := map[key]int{}
 	for _, u := range uses {
-		k := key{u.File, u.Line}
+		// The audit may have counted the calls already (Times).
+		k, n := key{u.File, u.Line}, max(u.Times, 1)
 		if i, seen := index[k]; seen {
-			out[i].Count++
+			out[i].Count += n
 			continue
 		}
 		index[k] = len(out)
-		out = append(out, UsePlace{File: u.File, Line: u.Line, Job: u.Job, Count: 1})
+		out = append(out, UsePlace{File: u.File, Line: u.Line, Job: u.Job, Count: n})
 	}
 	return out
 }

@@ -126,13 +126,6 @@ func usesText(c finding.Credential) string {
 	return strings.Join(out, ", ")
 }
 
-func pushesText(c finding.Credential) string {
-	if len(c.Images) == 0 {
-		return "nothing the audit can name"
-	}
-	return strings.Join(c.Images, ", ")
-}
-
 // fenced puts text in a Markdown code block whose fence no line of it can
 // close, indented to sit in a list item.
 func fenced(text, lang string) string {
