@@ -262,6 +262,23 @@ func TestAIBrix(t *testing.T) {
 		"replaceable release-build.yaml:125:11 job=python-wheel-release secret=PYPI_TOKEN",
 		"replaceable release-build.yaml:172:9 job=kvcache-wheel-release secret=PYPI_TOKEN",
 	})
+	// The short-lived advice fits each step, and never deletes a secret
+	// another job still reads.
+	for _, want := range []struct {
+		line  int
+		words string
+	}{
+		{125, "build the files in this step and publish them with pypa/gh-action-pypi-publish and no password"},
+		{125, "delete PYPI_TOKEN once nothing else reads it (job kvcache-wheel-release does)"},
+		{172, "add this workflow and its environment pypi as the project's trusted publisher; then drop `password:` from the step"},
+		{40, "delete DOCKER_HUB_ACCESS_TOKEN once nothing else reads it (.github/workflows/docker-push-images.yml does)"},
+	} {
+		if !slices.ContainsFunc(res.Findings, func(f Finding) bool {
+			return f.Code == CodeReplaceable && f.Line == want.line && strings.Contains(f.Fix, want.words)
+		}) {
+			t.Errorf("no replaceable fix on line %d says %q", want.line, want.words)
+		}
+	}
 	six := " controller-manager gateway-plugins kvcache-watcher metadata-service runtime vllm-mock"
 	sameLines(t, "images pushed", pushes(res.Credentials), []string{
 		"AIBRIX_ORG_PACKAGE_UPDATE_GITHUB_TOKEN@ghcr.io:" + strings.ReplaceAll(six, " ", " ghcr.io/aibrix/"),

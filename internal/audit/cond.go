@@ -59,6 +59,16 @@ func (c *condition) raw(f *workflow.File) string {
 	return rawText(f, c.value)
 }
 
+// copied is the condition as an if: value to write elsewhere: as the
+// file writes it when that is one line (its quotes and spacing kept), else
+// its parsed text on one line (a block scalar's lines joined by escapes).
+func (c *condition) copied(f *workflow.File) string {
+	if raw := strings.TrimSpace(c.raw(f)); raw != "" && !strings.ContainsAny(raw, "\r\n") && c.value.Style != workflow.Block {
+		return raw
+	}
+	return yamlScalar(strings.TrimSpace(c.value.Text))
+}
+
 // key is the condition in canonical form, to compare two conditions.
 func (c *condition) key() string {
 	if c == nil {

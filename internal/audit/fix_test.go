@@ -236,3 +236,39 @@ func TestFixEnvironment(t *testing.T) {
 		t.Errorf("fix %q", res.Findings[0].Fix)
 	}
 }
+
+// A condition copied into the fix reads back as the same condition: a
+// double-quoted if: is not quoted twice, and one whose string holds a line
+// break is written as an escape, never as a broken line.
+func TestFixCopiesQuotedConditions(t *testing.T) {
+	for name, cond := range map[string]string{
+		"double-quoted":      `"github.ref != 'refs/heads/main'"`,
+		"escaped line break": `"github.ref != 'refs/heads/main\n::add-mask::x'"`,
+		"block scalar":       "|\n      github.ref != 'refs/heads/main'",
+		"single-quoted":      `'github.ref != ''refs/heads/main'''`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "on: push\njobs:\n  a:\n    if: " + cond + "\n    runs-on: x\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          username: acme\n          password: ${{ secrets.HUB }}\n      - run: docker push acme/app\n" +
+				"  pypi:\n    if: " + cond + "\n    runs-on: x\n    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+			orig := workflow.Parse(workflow.Dir+"/w.yml", []byte(src))
+			if orig.Err != nil {
+				t.Fatal(orig.Err)
+			}
+			res := auditText(t, src)
+			fixed := res.Fix()[workflow.Dir+"/w.yml"]
+			if fixed == nil {
+				t.Fatalf("no fix: %v", res.Findings)
+			}
+			f := workflow.Parse(workflow.Dir+"/w.yml", fixed)
+			if f.Err != nil {
+				t.Fatalf("%v\n%s", f.Err, fixed)
+			}
+			want := strings.TrimSpace(orig.Jobs[0].If.Text)
+			for _, j := range f.Jobs {
+				if got := strings.TrimSpace(j.If.Text); got != want {
+					t.Errorf("job %s if: %q, want %q\n%s", j.ID, got, want, fixed)
+				}
+			}
+		})
+	}
+}

@@ -575,11 +575,15 @@ func freeJobID(f *workflow.File, name string, taken []string) string {
 	return id
 }
 
+// maxJobsNamed bounds the jobs a fix's words name; the text it writes
+// names them all.
+const maxJobsNamed = 12
+
 // words is the plan in one sentence, for the findings' fix.
 func (p *filePlan) words() string {
 	var parts []string
 	for _, j := range p.jobs {
-		part := fmt.Sprintf("add the %s job (shown), and make %s need it", j.id, wordsList(j.guards))
+		part := fmt.Sprintf("add the %s job (shown), and make %s need it", j.id, wordsList(clipList(j.guards, maxJobsNamed)))
 		if j.environment != "" {
 			part += fmt.Sprintf(" (it runs in environment %s, whose secrets the check reads: if %s requires reviewers, they approve it too)", j.environment, j.environment)
 		}
@@ -589,7 +593,7 @@ func (p *filePlan) words() string {
 		parts = append(parts, fmt.Sprintf("check %s in job %s, right before its login", s.cred.secret, s.job))
 	}
 	for _, w := range p.waits {
-		parts = append(parts, fmt.Sprintf("make %s need %s, which checks %s", wordsList(w.guards), w.check, w.cred.secret))
+		parts = append(parts, fmt.Sprintf("make %s need %s, which checks %s", wordsList(clipList(w.guards, maxJobsNamed)), w.check, w.cred.secret))
 	}
 	var sentences []string
 	if len(parts) > 0 {
@@ -597,7 +601,7 @@ func (p *filePlan) words() string {
 	}
 	sentences = append(sentences, p.caveats...)
 	if p.unpinned {
-		sentences = append(sentences, "This workflow pins its actions by commit SHA, and this build of token-gate knows no release commit: pin token-gate the same way (its release page gives the commit) before merging.")
+		sentences = append(sentences, "This workflow pins its actions by commit SHA: pin token-gate the same way before merging (the commit its release tag points at: gh api repos/token-gate/token-gate/commits/v1 --jq .sha).")
 	}
 	if len(p.problems) > 0 {
 		sentences = append(sentences, "Not written: "+strings.Join(p.problems, "; ")+".")

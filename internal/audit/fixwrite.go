@@ -2,12 +2,12 @@ package audit
 
 import (
 	"fmt"
-
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/token-gate/token-gate/internal/expr"
-
 	"github.com/token-gate/token-gate/internal/image"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
@@ -332,7 +332,7 @@ func commonJobIf(r *run, checks []*check, guards []*node) string {
 		}
 		if i == 0 {
 			key = n.cond.key()
-			text = strings.TrimSpace(n.cond.raw(n.file))
+			text = strings.TrimSpace(n.cond.value.Text) // as parsed: a quoted if: is quoted again when written
 			if t, ok := strings.CutPrefix(text, "${{"); ok && strings.HasSuffix(t, "}}") {
 				text = strings.TrimSpace(strings.TrimSuffix(t, "}}"))
 			}
@@ -344,10 +344,15 @@ func commonJobIf(r *run, checks []*check, guards []*node) string {
 }
 
 // yamlScalar writes a value on one line so that YAML reads it back as it
-// is: plain where that is safe, else double-quoted.
+// is: plain where that is safe, else double-quoted; a line break or a
+// control character in it (a string in an expression may hold one) as a
+// double-quoted escape, which YAML reads as Go writes it.
 func yamlScalar(s string) string {
 	if s == "" {
 		return "''"
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || !unicode.IsPrint(r) && r != ' ' }) {
+		return strconv.Quote(s)
 	}
 	if strings.ContainsAny(s[:1], "!&*[]{}|>'\"%@`#,?:-") || strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
 		if strings.HasPrefix(s, "${{") && !strings.Contains(s, ": ") && !strings.Contains(s, " #") {
@@ -399,7 +404,7 @@ func (a *auditor) writeStep(r *run, p *filePlan, c *check) {
 	}
 	line(dash, "-%suses: %s", strings.Repeat(" ", keys-dash-1), a.tokenGateRef(r.root))
 	if sp := stepPlanOf(n, s); sp != nil && sp.cond != nil {
-		line(keys, "if: %s", strings.TrimSpace(sp.cond.raw(r.root)))
+		line(keys, "if: %s", sp.cond.copied(r.root))
 	}
 	line(keys, "with:")
 	line(keys+unit, "audit: off")

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/image"
 )
 
@@ -23,6 +24,7 @@ import (
 //   - A Docker Hub token where Docker Hub's OIDC login does (Team and
 //     Business plans).
 func (a *auditor) replaceable(r *run, cs *credSet) {
+	refs := a.secretRefs(r)
 	for _, k := range runCreds(r) {
 		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged[k] != "" {
 			continue
@@ -40,11 +42,11 @@ func (a *auditor) replaceable(r *run, cs *credSet) {
 			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: first.place, Secret: k.secret,
 				Message: fmt.Sprintf("%s pushes only to %s's own packages (%s), from a repository of %s: the job's GITHUB_TOKEN can push there instead, and it lives only as long as the job.",
 					k.secret, owner, wordsList(clipList(runImages(r, k), 3)), owner),
-				Fix: fmt.Sprintf("In each package's settings, under Manage Actions access, give this repository the Write role; then give the jobs that push `permissions: packages: write`, log in with `password: ${{ secrets.GITHUB_TOKEN }}` (username `${{ github.actor }}`), and delete %s.", k.secret)})
+				Fix: fmt.Sprintf("In each package's settings, under Manage Actions access, give this repository the Write role; then give the jobs that push `permissions: packages: write`, log in with `password: ${{ secrets.GITHUB_TOKEN }}` (username `${{ github.actor }}`), and %s.", a.deleteWords(r, refs, k.secret, nil))})
 		case image.DisplayHost(k.registry) == "docker.io":
 			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: first.place, Secret: k.secret,
 				Message: fmt.Sprintf("%s is a Docker Hub access token; on a Docker Team or Business plan, docker/login-action (v4.5 or later) logs in to Docker Hub by OIDC with no stored token.", k.secret),
-				Fix:     fmt.Sprintf("If the organization's plan has it: connect the repository in Docker Hub's OIDC settings, give the job `permissions: id-token: write`, drop `password:` from the login, and delete %s; otherwise keep it, and check it with token-gate.", k.secret)})
+				Fix:     fmt.Sprintf("If the organization's plan has it: connect the repository in Docker Hub's OIDC settings, give the job `permissions: id-token: write`, drop `password:` from each login, and %s; otherwise keep it, and check it with token-gate.", a.deleteWords(r, refs, k.secret, nil))})
 		}
 	}
 	for _, e := range r.publishesWithSecrets() {
@@ -52,11 +54,11 @@ func (a *auditor) replaceable(r *run, cs *credSet) {
 		case "pypi":
 			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: e.place, Secret: e.secret,
 				Message: fmt.Sprintf("%s publishes to PyPI with the token %s; PyPI takes trusted publishing, a short-lived token the job gets from GitHub, so no token need be stored.", stepWords(e.node, e.step), e.secret),
-				Fix:     fmt.Sprintf("On PyPI, add this workflow as the project's trusted publisher; give the job `permissions: id-token: write`, drop the password (pypa/gh-action-pypi-publish needs none), and delete %s.", e.secret)})
+				Fix:     pypiTrustedFix(e, a.deleteWords(r, refs, e.secret, e))})
 		case "npm":
 			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: e.place, Secret: e.secret,
 				Message: fmt.Sprintf("%s publishes to npm with the token %s; npm takes trusted publishing from GitHub Actions, and from January 2027 means to stop tokens that bypass 2FA from publishing.", stepWords(e.node, e.step), e.secret),
-				Fix:     fmt.Sprintf("On npmjs.com, add this workflow as the package's trusted publisher; give the job `permissions: id-token: write`, publish with npm 11.5.1 or later (Node 22.14.0 or later) on a GitHub-hosted runner and no token, and delete %s.", e.secret)})
+				Fix:     fmt.Sprintf("On npmjs.com, add this workflow as the package's trusted publisher; give the job `permissions: id-token: write`, publish with npm 11.5.1 or later (Node 22.14.0 or later) on a GitHub-hosted runner and no token, and %s.", a.deleteWords(r, refs, e.secret, e))})
 		}
 	}
 }
@@ -127,4 +129,69 @@ func (r *run) publishesWithSecrets() []*event {
 		}
 	}
 	return out
+}
+
+// pypiTrustedFix says how one PyPI publish moves to trusted publishing:
+// what PyPI must name (this workflow, and the job's environment), what the
+// job lacks, and what the step becomes. pypa/gh-action-pypi-publish and uv
+// exchange the job's OIDC token themselves; poetry, twine and the rest do
+// not (pypa/twine#999), so their step gives way to the action
+// (docs/facts.md, "Short-lived credentials").
+func pypiTrustedFix(e *event, deleteWords string) string {
+	job := e.node.job
+	publisher := "this workflow"
+	if job.Environment != nil && strings.TrimSpace(job.Environment.Text) != "" {
+		publisher += " and its environment " + strings.TrimSpace(job.Environment.Text)
+	}
+	var steps []string
+	if !job.IDTokenWrite {
+		steps = append(steps, "give the job `permissions: id-token: write`")
+	}
+	switch {
+	case e.step != nil && e.step.Uses != nil && actionName(e.step.Uses.Text) == "pypa/gh-action-pypi-publish":
+		steps = append(steps, "drop `password:` from the step (the action then uses trusted publishing)")
+	case e.step != nil && e.step.Run != nil && strings.Contains(e.step.Run.Text, "uv publish"):
+		steps = append(steps, "run uv publish with no token (on GitHub Actions it then uses trusted publishing)")
+	default:
+		steps = append(steps, "build the files in this step and publish them with pypa/gh-action-pypi-publish and no password (this tool does not trade the job's OIDC token for one itself)")
+	}
+	steps = append(steps, deleteWords)
+	return fmt.Sprintf("On PyPI, add %s as the project's trusted publisher; then %s.", publisher, wordsList(steps))
+}
+
+// deleteWords is the last step of a replaceable fix: delete the secret,
+// or, where something else reads it too (another job of the run, with only
+// one publish e's job excepted, or another workflow file), delete it only
+// once nothing does: the advice never breaks a job it does not name.
+func (a *auditor) deleteWords(r *run, refs []finding.SecretRef, secret string, e *event) string {
+	var others []string
+	for _, ref := range refs {
+		if !strings.EqualFold(ref.Secret, secret) || ref.Role == finding.RoleUsername {
+			continue
+		}
+		if e != nil && ref.Job == e.node.id {
+			continue
+		}
+		if e == nil && slices.ContainsFunc(r.nodes, func(n *node) bool { return n.id == ref.Job && usesCredIn(n, secret) }) {
+			continue
+		}
+		others = appendOnce(others, "job "+ref.Job)
+	}
+	for _, f := range a.repo.Files {
+		if f != r.root && !a.inRun(r, f.Path) && strings.Contains(strings.ToLower(string(f.Source)), "secrets."+strings.ToLower(secret)) {
+			others = appendOnce(others, f.Path)
+		}
+	}
+	if len(others) == 0 {
+		return "delete " + secret
+	}
+	return fmt.Sprintf("delete %s once nothing else reads it (%s does)", secret, wordsList(clipList(others, 3)))
+}
+
+// usesCredIn reports a node that logs in or pushes with the secret: a
+// use the registry advice itself replaces.
+func usesCredIn(n *node, secret string) bool {
+	return slices.ContainsFunc(n.events, func(e *event) bool {
+		return e.hasCred && strings.EqualFold(e.cred.secret, secret) && (e.kind == evLogin || e.kind == evPush)
+	})
 }

@@ -48,14 +48,17 @@ func TestFanOfCallsListedOnce(t *testing.T) {
 	if r.Code != ExitFail || !strings.Contains(r.Summary, "Token expired or revoked") {
 		t.Fatalf("exit %d\n%s", r.Code, r.Summary)
 	}
-	if !strings.Contains(r.Summary, "| Used in | .github/workflows/build.yml:14 (job push; reached by 300 calls) |") {
+	if !strings.Contains(r.Summary, "| Used in | .github/workflows/build.yml:14 (job call0/push; reached by 300 calls) |") {
 		t.Errorf("the summary does not list the place once with its count:\n%s", r.Summary)
+	}
+	if strings.Contains(r.Summary, "call299") || !strings.Contains(r.Summary, "call11 and 288 more need it") {
+		t.Errorf("the fix's words do not bound the jobs they name")
 	}
 	open := e.gh.Issues.Open()
 	if len(open) != 1 {
 		t.Fatalf("%d issues", len(open))
 	}
-	if body := open[0].Body; strings.Count(body, "build.yml:14") != 1 || !strings.Contains(body, "(job `push`; reached by 300 calls)") || !strings.Contains(body, "expired or revoked") {
+	if body := open[0].Body; strings.Count(body, "build.yml:14") != 1 || !strings.Contains(body, "(job `call0/push`; reached by 300 calls)") || !strings.Contains(body, "expired or revoked") {
 		t.Errorf("the issue:\n%s", body)
 	}
 }

@@ -99,7 +99,11 @@ func TestAuditOutputCarriesNoCommands(t *testing.T) {
 			dir = hostileRepo(t)
 		}
 		r := auditRun(t, e, map[string]string{"GITHUB_ACTIONS": "true"}, append(args, dir)...)
-		if r.Code != ExitFail {
+		want := ExitFail
+		if args[0] == "--fix" {
+			want = ExitPass // what --fix writes answers the error
+		}
+		if r.Code != want {
 			t.Errorf("%q: exit %d\n%s", args, r.Code, r.Stderr)
 		}
 		github := len(args) > 1 && args[1] == "github"

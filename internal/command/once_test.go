@@ -42,7 +42,7 @@ func TestAuditAnnotatedOncePerJob(t *testing.T) {
 	}
 
 	first := e.runActionWith(t, with, map[string]string{"GITHUB_ENV": envFile, "GITHUB_ACTION": "preflight-ghcr"})
-	if placed(first) != 4 || first.Code != ExitPass || !strings.Contains(first.Summary, "<details><summary>Fix:") {
+	if placed(first) != 6 || first.Code != ExitPass || !strings.Contains(first.Summary, "<details><summary>Fix:") {
 		t.Fatalf("the first step: exit %d, %d annotations on the workflow\n%s", first.Code, placed(first), first.Summary)
 	}
 	later := jobEnv()
@@ -55,7 +55,7 @@ func TestAuditAnnotatedOncePerJob(t *testing.T) {
 	if n := placed(second); n != 0 || second.Code != ExitPass {
 		t.Errorf("the second step: exit %d, %d annotations on the workflow", second.Code, n)
 	}
-	for _, want := range []string{"### Workflow audit", "2 errors, 2 warnings, 0 notices (audit: warn", "Its findings are annotated and listed once, by the step `preflight-ghcr`, earlier in this job."} {
+	for _, want := range []string{"### Workflow audit", "1 error, 4 warnings, 1 notice (audit: warn", "Its findings are annotated and listed once, by the step `preflight-ghcr`, earlier in this job."} {
 		if !strings.Contains(second.Summary, want) {
 			t.Errorf("the second summary lacks %q:\n%s", want, second.Summary)
 		}

@@ -175,6 +175,9 @@ type Job struct {
 	InheritSecrets bool
 	SecretsKey     *Pos
 	Permissions    *Value
+	// IDTokenWrite says the job's permissions: grant id-token: write (or
+	// write-all): it may ask GitHub for an OIDC token.
+	IDTokenWrite bool
 	// RunsOn is the job's runs-on as written.
 	RunsOn *Value
 	// Environment is the environment's name as written (environment: NAME
@@ -783,6 +786,12 @@ func (r *reader) job(kv pair) *Job {
 			}
 		case "permissions":
 			j.Permissions = r.valuePtr(p.value)
+			if j.Permissions.Map {
+				v, ok := Lookup(r.vars(p.value), "id-token")
+				j.IDTokenWrite = ok && v.Text == "write"
+			} else {
+				j.IDTokenWrite = j.Permissions.Text == "write-all"
+			}
 		case "runs-on":
 			j.RunsOn = r.valuePtr(p.value)
 		case "environment":
