@@ -365,14 +365,22 @@ func inventoryName(inv inventory.Inventory) string {
 
 // inventoryCounts says the totals in words, for the annotation and the
 // issue's title.
+// counted is "1 error", "2 errors".
+func counted(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
 func inventoryCounts(inv inventory.Inventory) string {
 	count := map[finding.Severity]int{}
 	for _, f := range inv.Findings {
 		count[f.Severity]++
 	}
-	s := fmt.Sprintf("%d secrets, %d errors, %d warnings", len(inv.Secrets), count[finding.Error], count[finding.Warning])
+	s := fmt.Sprintf("%s, %s, %s", counted(len(inv.Secrets), "secret"), counted(count[finding.Error], "error"), counted(count[finding.Warning], "warning"))
 	if len(inv.NotVisible) > 0 {
-		s += fmt.Sprintf(", %d parts not visible", len(inv.NotVisible))
+		s += ", " + counted(len(inv.NotVisible), "part") + " not visible"
 	}
 	return s
 }
