@@ -417,8 +417,8 @@ func TestReadmeCommands(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Errorf("%s: %v; want exit status 1, as the README says\n%s", commands[0], err, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "error[unchecked-credential]") {
-		t.Errorf("%s does not find the sample's unchecked credentials, as the README says:\n%s\n%s", commands[0], stdout.String(), stderr.String())
+	if !strings.Contains(stdout.String(), "error[publish-before-check]") || !strings.Contains(stdout.String(), "warning[unchecked-credential]") {
+		t.Errorf("%s does not find the sample's half release and its unchecked token, as the README says:\n%s\n%s", commands[0], stdout.String(), stderr.String())
 	}
 }
 

@@ -174,7 +174,7 @@ func auditWorkspace(run *gate.Run, cfg config.Config) {
 	rep := suppress.Read(sources(repo)).Apply(res.Report)
 	if cfg.Workflow != "" {
 		// audit: fail holds back this workflow for its own faults, not
-		// for another workflow's (docs/audit.md, "In a workflow").
+		// for another workflow's (docs/audit.md, "What `--fix` writes, and what it promises").
 		rep = audit.WithinWorkflow(rep, repo, cfg.Workflow)
 	}
 	run.Audit, run.AuditFails = &rep, cfg.Audit == config.AuditFail
