@@ -67,25 +67,16 @@ func (a *auditor) secretRefs(r *run) []finding.SecretRef {
 	return out
 }
 
-// secretNames lists the secrets.NAME references of a value's expressions.
+// secretNames lists the secrets.NAME references of a value's expressions
+// (context names are read in any case).
 func secretNames(text string) []string {
-	if !strings.Contains(text, "secrets") {
+	if !expr.Mentions(text, "secrets") {
 		return nil
 	}
-	segs, _ := expr.Scan(text)
 	var out []string
-	for _, seg := range segs {
-		if !seg.Expr {
-			continue
-		}
-		parsed, err := expr.Parse(seg.Text)
-		if err != nil {
-			continue
-		}
-		for _, path := range expr.Refs(parsed) {
-			if len(path) == 2 && strings.EqualFold(path[0], "secrets") && path[1] != "*" {
-				out = append(out, path[1])
-			}
+	for _, path := range expr.TextRefs(text) {
+		if len(path) == 2 && strings.EqualFold(path[0], "secrets") && path[1] != "*" {
+			out = append(out, path[1])
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
 
@@ -246,5 +247,18 @@ func TestRefusedPathsSaid(t *testing.T) {
 		if !strings.Contains(f.Message, "outside the repository") || !strings.Contains(f.Message, "not audited") {
 			t.Errorf("%s: %s", f.File, f.Message)
 		}
+	}
+}
+
+// GitHub reads context names in any case: SECRETS.CR_PAT is the secret
+// CR_PAT, for the credential and for where secrets are read.
+func TestSecretsInAnyCase(t *testing.T) {
+	src := "on: push\njobs:\n  a:\n" + job + strings.ReplaceAll(loginGH, "secrets.CR_PAT", "SECRETS.CR_PAT") + pushGH
+	res := auditText(t, src)
+	if len(res.Credentials) != 1 || res.Credentials[0].Secret != "CR_PAT" {
+		t.Errorf("credentials %+v", res.Credentials)
+	}
+	if !slices.ContainsFunc(res.Secrets, func(r finding.SecretRef) bool { return r.Secret == "CR_PAT" }) {
+		t.Errorf("secret reads %+v", res.Secrets)
 	}
 }

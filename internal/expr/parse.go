@@ -262,6 +262,46 @@ func parseNumber(s string) (float64, error) {
 	return f, nil
 }
 
+// TextRefs lists every property path the expressions in text refer to,
+// in order: text is a workflow value, its expressions inside ${{ }}; one
+// that does not parse refers to nothing.
+func TextRefs(text string) [][]string {
+	segs, _ := Scan(text)
+	var out [][]string
+	for _, seg := range segs {
+		if !seg.Expr {
+			continue
+		}
+		if parsed, err := Parse(seg.Text); err == nil {
+			out = append(out, Refs(parsed)...)
+		}
+	}
+	return out
+}
+
+// Mentions reports whether text holds word in any case (ASCII), as a
+// context name may be written: a cheap test before TextRefs.
+func Mentions(text, word string) bool {
+	n := len(word)
+	for i := 0; i+n <= len(text); i++ {
+		j := 0
+		for j < n && lowerASCII(text[i+j]) == lowerASCII(word[j]) {
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
 // Refs lists every property path the expression refers to, in order.
 func Refs(n Node) [][]string {
 	var out [][]string

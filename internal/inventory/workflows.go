@@ -49,22 +49,12 @@ func ReadsAnySecret(files []*workflow.File) bool {
 // readsAll reports an expression that reads the secrets context whole or
 // by a computed name.
 func readsAll(text string) bool {
-	if !strings.Contains(strings.ToLower(text), "secrets") {
+	if !expr.Mentions(text, "secrets") {
 		return false
 	}
-	segs, _ := expr.Scan(text)
-	for _, seg := range segs {
-		if !seg.Expr {
-			continue
-		}
-		parsed, err := expr.Parse(seg.Text)
-		if err != nil {
-			continue
-		}
-		for _, path := range expr.Refs(parsed) {
-			if len(path) > 0 && strings.EqualFold(path[0], "secrets") && (len(path) == 1 || path[1] == "*") {
-				return true
-			}
+	for _, path := range expr.TextRefs(text) {
+		if len(path) > 0 && strings.EqualFold(path[0], "secrets") && (len(path) == 1 || path[1] == "*") {
+			return true
 		}
 	}
 	return false
