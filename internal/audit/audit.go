@@ -84,6 +84,10 @@ type Options struct {
 	// actions by commit SHA, the fix says to pin it too: a build cannot
 	// know the commit its release tag points at.
 	TokenGate string
+	// Ignored says which findings an ignore comment suppresses: --fix
+	// answers none of them (a suppressed unchecked-credential gets no
+	// check), and they are still reported, for the caller to set aside.
+	Ignored func(Finding) bool
 }
 
 // DefaultTokenGate is the reference a fix writes when the workflows name

@@ -102,7 +102,7 @@ type check struct {
 func (a *auditor) planFix(r *run, cs *credSet) *filePlan {
 	want := map[credKey]bool{}
 	for _, f := range a.findings {
-		if f.File != r.root.Path && !a.inRun(r, f.File) {
+		if f.File != r.root.Path && !a.inRun(r, f.File) || a.opts.Ignored != nil && a.opts.Ignored(f) {
 			continue
 		}
 		switch f.Code {

@@ -187,11 +187,13 @@ func (c *Command) auditDir(dir string, opts audit.Options) (audited, int) {
 		errorf(c.Stderr, "cannot read %s: %v", secret.Quote(filepath.Join(dir, workflow.Dir)), err)
 		return audited{}, ExitUsage
 	}
-	a := audited{result: audit.Audit(repo, opts), sources: sources(repo), links: map[string]bool{}}
+	a := audited{sources: sources(repo), links: map[string]bool{}}
 	for _, f := range repo.Files {
 		a.links[f.Path] = f.Link
 	}
 	a.comments = suppress.Read(a.sources)
+	opts.Ignored = a.comments.Suppresses // --fix leaves what they suppress alone
+	a.result = audit.Audit(repo, opts)
 	a.report = a.comments.Apply(a.result.Report)
 	return a, ExitPass
 }

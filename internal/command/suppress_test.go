@@ -191,3 +191,39 @@ func TestActionSuppressedErrorPasses(t *testing.T) {
 		t.Errorf("report output: %v %+v", err, doc.Audit)
 	}
 }
+
+// --fix answers no suppressed finding: with QUAY_TOKEN's findings
+// suppressed, the preflight checks GHCR_PAT alone; without the comments,
+// it checks both.
+func TestFixLeavesSuppressedFindings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src := "on: push\njobs:\n" +
+		"  ghcr:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: acme\n          password: ${{ secrets.GHCR_PAT }}\n      - run: docker push ghcr.io/acme/api # token-gate: ignore[images-in-part]\n" +
+		"  quay:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          registry: quay.io\n          username: acme\n          password: ${{ secrets.QUAY_TOKEN }} # token-gate: ignore[unchecked-credential]\n      - run: docker push quay.io/acme/api\n"
+	for _, c := range []struct {
+		src  string
+		want []string
+		not  []string
+	}{
+		{src, []string{"token: ${{ secrets.GHCR_PAT }}"}, []string{"secrets.QUAY_TOKEN }}\n          token-name"}},
+		{strings.ReplaceAll(src, " # token-gate: ignore[unchecked-credential]", ""), []string{"token: ${{ secrets.GHCR_PAT }}", "token: ${{ secrets.QUAY_TOKEN }}"}, nil},
+	} {
+		root := repoWith(t, map[string]string{"ci.yml": c.src})
+		r := auditRun(t, e, nil, "--fix", root)
+		fixed, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "ci.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(fixed), w) {
+				t.Errorf("the fix lacks %q:\n%s\n%s", w, fixed, r.Stderr)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(string(fixed), w) {
+				t.Errorf("the fix answers a suppressed finding (%q):\n%s", w, fixed)
+			}
+		}
+	}
+}

@@ -227,6 +227,13 @@ func (cs Comments) Apply(r finding.Report) finding.Report {
 	return out
 }
 
+// Suppresses reports whether a comment suppresses f: what the audit's
+// --fix then leaves alone.
+func (cs Comments) Suppresses(f finding.Finding) bool {
+	_, ok := cs.suppresses(f)
+	return ok
+}
+
 // suppresses finds the comment that suppresses f, if any: one naming its
 // code on its line, or alone on the line above.
 func (cs Comments) suppresses(f finding.Finding) (int, bool) {
