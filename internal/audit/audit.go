@@ -101,14 +101,18 @@ type auditor struct {
 	opts     Options
 	findings []Finding
 	seen     map[string]bool // findings already made, by place and message
-	names    map[string]parsedName
-	scripts  map[string][]command
-	// templates are the strings compiled for expressions, by text.
-	templates map[string]expr.Template
+	memo     *memo
 }
 
 func newAuditor(repo *workflow.Repo, opts Options) *auditor {
-	return &auditor{repo: repo, opts: opts, seen: map[string]bool{}, names: map[string]parsedName{}, scripts: map[string][]command{}, templates: map[string]expr.Template{}}
+	return &auditor{repo: repo, opts: opts, seen: map[string]bool{}, memo: newMemo()}
+}
+
+// child is an auditor of its own findings that shares a's memo.
+func (a *auditor) child(repo *workflow.Repo, opts Options) *auditor {
+	sub := newAuditor(repo, opts)
+	sub.memo = a.memo
+	return sub
 }
 
 // Audit reads every workflow of the repository into runs and judges them.
@@ -199,7 +203,7 @@ func (a *auditor) judge(r *run, creds *credSet) {
 // guard runs f with an auditor of its own, and turns a panic into an
 // internal-error finding on file: one file's bug never hides the others'.
 func (a *auditor) guard(file *workflow.File, f func(sub *auditor)) {
-	sub := newAuditor(a.repo, a.opts)
+	sub := a.child(a.repo, a.opts)
 	defer func() {
 		if v := recover(); v != nil {
 			a.internalError(file, v)
@@ -269,7 +273,7 @@ func (a *auditor) readRuns() []*run {
 				<-sem
 				wg.Done()
 			}()
-			sub := newAuditor(a.repo, a.opts)
+			sub := a.child(a.repo, a.opts)
 			r := sub.buildRun(f)
 			for _, n := range r.nodes {
 				sub.stepEvents(n)

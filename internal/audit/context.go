@@ -86,12 +86,7 @@ func walkPath(m map[string]any, path []string) (any, bool) {
 // template is text compiled once: a matrix fills the same names in every
 // combination.
 func (a *auditor) template(text string) expr.Template {
-	t, ok := a.templates[text]
-	if !ok {
-		t = expr.Compile(text)
-		a.templates[text] = t
-	}
-	return t
+	return once(&a.memo.mu, a.memo.templates, text, func() expr.Template { return expr.Compile(text) })
 }
 
 // eval evaluates a value that is one expression, or text with expressions

@@ -26,9 +26,11 @@ const (
 )
 
 type event struct {
-	kind  eventKind
-	node  *node
-	step  *workflow.Step
+	kind eventKind
+	node *node
+	step *workflow.Step
+	// idx numbers the event in its run's planner, for outcomes.
+	idx   int
 	place Place
 	// cred is the credential logged in with, pushed with, or checked.
 	cred    credKey
@@ -861,15 +863,14 @@ func credentialLike(name string) bool {
 
 // runEvents reads a run: script's logins, pushes and publishes.
 func (a *auditor) runEvents(n *node, s *workflow.Step) {
-	cmds, ok := a.scripts[s.Run.Text]
-	if !ok {
-		// A matrix runs the same script in every combination; a script
-		// that names none of the tables' commands is not split at all.
+	// A matrix runs the same script in every combination; a script that
+	// names none of the tables' commands is not split at all.
+	cmds := once(&a.memo.mu, a.memo.scripts, s.Run.Text, func() []command {
 		if mentionsACommand(s.Run.Text) {
-			cmds = commands(s.Run.Text)
+			return commands(s.Run.Text)
 		}
-		a.scripts[s.Run.Text] = cmds
-	}
+		return nil
+	})
 	for _, cmd := range cmds {
 		place := a.place(n.file, s.Run.At(cmd.offset), n, s)
 		for _, words := range a.legWords(n, s, cmd.words) {

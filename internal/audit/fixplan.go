@@ -642,7 +642,7 @@ func (a *auditor) decided(r *run, c expr.Node, n *node) verdict {
 	seen := unsure
 	for _, t := range r.triggers {
 		look := func(path []string) (any, bool) {
-			if v, ok := triggerContext(t, path); ok {
+			if v, ok := triggerContext(&t, path); ok {
 				return v, true
 			}
 			if strings.EqualFold(path[0], "github") {
@@ -650,7 +650,7 @@ func (a *auditor) decided(r *run, c expr.Node, n *node) verdict {
 			}
 			return a.lookup(n, nil, leg{})(path)
 		}
-		v, known := expr.Truth(c, look, expr.Status{Success: true}, func(key string) (bool, bool) { return eventFact(t, key) })
+		v, known := expr.Truth(c, look, expr.Status{Success: true}, func(key string) (bool, bool) { return eventFact(&t, key) })
 		if !known {
 			return unsure
 		}

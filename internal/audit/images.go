@@ -232,16 +232,13 @@ func stripTag(ref string) string {
 // writes it. A matrix asks the same names again and again, so the answers
 // are kept.
 func (a *auditor) normalise(ref, home string) (string, bool) {
-	key := home + " " + ref
-	if r, ok := a.names[key]; ok {
-		return r.image, r.ok
-	}
-	img, err := image.Parse(strings.ToLower(ref), image.RegistryFromInput(home))
-	r := parsedName{ok: err == nil}
-	if r.ok {
-		r.image = img.String()
-	}
-	a.names[key] = r
+	r := once(&a.memo.mu, a.memo.names, home+" "+ref, func() parsedName {
+		img, err := image.Parse(strings.ToLower(ref), image.RegistryFromInput(home))
+		if err != nil {
+			return parsedName{}
+		}
+		return parsedName{image: img.String(), ok: true}
+	})
 	return r.image, r.ok
 }
 

@@ -40,7 +40,12 @@ const (
 
 // scenario is one way a run can go.
 type scenario struct {
-	trigger workflow.Trigger
+	// trigger is the event, shared by every scenario of one explore (a
+	// scenario is copied at every step of a simulation).
+	trigger *workflow.Trigger
+	// facts are what the trigger alone decides of the atoms asked so far
+	// (eventFact), kept for every scenario of one explore.
+	facts map[string]factValue
 	// atoms are how the atoms asked so far fell; ask answers one,
 	// deciding it when it is new (explore).
 	atoms map[string]bool
@@ -105,19 +110,11 @@ type planner struct {
 	r *run
 	// order is the root's jobs in an order that runs needs first.
 	order []*node
-	// byStep are each node's events by step.
-	byStep map[*node]map[*workflow.Step][]*event
-	// nodes, steps and events are numbered for outcomes.
-	nodeIndex  map[*node]int
-	steps      []*stepPlan
-	stepIndex  map[*stepPlan]int
-	events     []*event
-	eventIndex map[*event]int
-	facts      map[factKey]factValue
-}
-
-type factKey struct {
-	event, key string
+	// steps and events are numbered for outcomes (stepPlan.idx,
+	// event.idx), as nodes are (node.idx): an index, not a map, on the
+	// simulation's hottest path.
+	steps  []*stepPlan
+	events []*event
 }
 
 type factValue struct{ value, known bool }
@@ -127,20 +124,17 @@ func (a *auditor) planner(r *run) *planner {
 	if r.plan != nil {
 		return r.plan
 	}
-	p := &planner{a: a, r: r, order: topological(r.top), byStep: map[*node]map[*workflow.Step][]*event{},
-		facts: map[factKey]factValue{}}
-	p.nodeIndex, p.stepIndex, p.eventIndex = map[*node]int{}, map[*stepPlan]int{}, map[*event]int{}
+	p := &planner{a: a, r: r, order: topological(r.top)}
 	for i, n := range r.nodes {
-		p.nodeIndex[n] = i
-		m := map[*workflow.Step][]*event{}
+		n.idx = i
+		byStep := map[*workflow.Step][]*event{}
 		for _, e := range n.events {
-			m[e.step] = append(m[e.step], e)
-			p.eventIndex[e] = len(p.events)
+			byStep[e.step] = append(byStep[e.step], e)
+			e.idx = len(p.events)
 			p.events = append(p.events, e)
 		}
-		p.byStep[n] = m
 		for _, sp := range n.steps {
-			p.stepIndex[sp] = len(p.steps)
+			sp.idx, sp.events = len(p.steps), byStep[sp.step]
 			p.steps = append(p.steps, sp)
 		}
 	}
@@ -150,21 +144,22 @@ func (a *auditor) planner(r *run) *planner {
 
 // newOutcome is an outcome where nothing has happened yet.
 func (p *planner) newOutcome() *outcome {
-	n := len(p.r.nodes)
-	return &outcome{p: p, result: make([]result, n), decided: make([]bool, n), started: make([]bool, n),
-		attempted: make([]bool, len(p.events)), failedEvents: make([]bool, len(p.events)), stepRan: make([]int, len(p.steps))}
+	n, e := len(p.r.nodes), len(p.events)
+	// Three allocations, not six: a simulation is made thousands of times.
+	flags := make([]bool, 2*n+2*e)
+	return &outcome{p: p, result: make([]result, n), decided: flags[:n:n], started: flags[n : 2*n : 2*n],
+		attempted: flags[2*n : 2*n+e : 2*n+e], failedEvents: flags[2*n+e:], stepRan: make([]int, len(p.steps))}
 }
 
-func (o *outcome) resultOf(n *node) result { return o.result[o.p.nodeIndex[n]] }
+func (o *outcome) resultOf(n *node) result { return o.result[n.idx] }
 
 func (o *outcome) set(n *node, r result) {
-	i := o.p.nodeIndex[n]
-	o.result[i], o.decided[i] = r, true
+	o.result[n.idx], o.decided[n.idx] = r, true
 }
 
-func (o *outcome) didAttempt(e *event) bool { return o.attempted[o.p.eventIndex[e]] }
+func (o *outcome) didAttempt(e *event) bool { return o.attempted[e.idx] }
 
-func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[o.p.stepIndex[sp]] }
+func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[sp.idx] }
 
 // explore calls f once for every way the atoms its simulations ask about
 // can fall, for one event: a decision tree walked depth first, each atom
@@ -173,10 +168,11 @@ func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[o.p.stepIndex[sp
 // maxAtoms on one path, an atom reads as true: the part runs, which can
 // only make the audit see more.
 func explore(t workflow.Trigger, empty bool, f func(sc scenario)) {
+	facts := map[string]factValue{}
 	assign := map[string]bool{}
 	var path []string
 	for {
-		sc := scenario{trigger: t, empty: empty, atoms: assign}
+		sc := scenario{trigger: &t, facts: facts, empty: empty, atoms: assign}
 		sc.ask = func(key string) bool {
 			if v, ok := assign[key]; ok {
 				return v
@@ -228,7 +224,7 @@ func emptySecrets(t workflow.Trigger) bool {
 
 // triggerContext answers what the event itself fixes: its name, and its
 // activity type when on: allows one.
-func triggerContext(t workflow.Trigger, path []string) (any, bool) {
+func triggerContext(t *workflow.Trigger, path []string) (any, bool) {
 	if len(path) < 2 || !strings.EqualFold(path[0], "github") {
 		return nil, false
 	}
@@ -253,7 +249,7 @@ func triggerContext(t workflow.Trigger, path []string) (any, bool) {
 // refKind says what github.ref is for an event: "tags" when its filters
 // allow tags only, "heads" when branches only, "pull" for a pull request,
 // else "".
-func refKind(t workflow.Trigger) string {
+func refKind(t *workflow.Trigger) string {
 	switch t.Event {
 	case "push":
 		switch {
@@ -271,7 +267,7 @@ func refKind(t workflow.Trigger) string {
 // eventFact decides the atoms about github.ref that an event's filters
 // settle: startsWith(github.ref, 'refs/tags/') under tags-only filters,
 // github.ref == 'refs/heads/main' where main is the only branch allowed.
-func eventFact(t workflow.Trigger, key string) (bool, bool) {
+func eventFact(t *workflow.Trigger, key string) (bool, bool) {
 	kind := refKind(t)
 	if kind == "" {
 		return false, false
@@ -321,7 +317,7 @@ func (p *planner) simulate(sc scenario) *outcome {
 
 // job decides one job, and for a call job, the jobs it calls.
 func (p *planner) job(sc scenario, o *outcome, n *node) {
-	if o.decided[p.nodeIndex[n]] {
+	if o.decided[n.idx] {
 		return
 	}
 	allGood, anyFailed := true, false
@@ -333,7 +329,7 @@ func (p *planner) job(sc scenario, o *outcome, n *node) {
 			allGood = false
 		}
 	}
-	runs := n.caller == nil || o.started[p.nodeIndex[n.caller]]
+	runs := n.caller == nil || o.started[n.caller.idx]
 	if runs {
 		runs = p.holds(sc, o, n, nil, n.cond, leg{}, allGood, anyFailed, nil)
 	}
@@ -342,7 +338,7 @@ func (p *planner) job(sc scenario, o *outcome, n *node) {
 		return
 	}
 	if n.job.Uses != nil {
-		o.started[p.nodeIndex[n]] = true
+		o.started[n.idx] = true
 		res := succeeded
 		for _, m := range topological(n.callees) {
 			p.job(sc, o, m)
@@ -389,7 +385,7 @@ func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 			ok, pending = false, false
 		}
 		stepSc := sc
-		if len(p.byStep[n][sp.step]) == 0 {
+		if len(sp.events) == 0 {
 			// A step that does nothing the rules see runs alike in every
 			// plan of its job: its unknown parts are not worth trying
 			// both ways, and read as true.
@@ -401,15 +397,15 @@ func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 			}
 			continue
 		}
-		o.stepRan[p.stepIndex[sp]]++
+		o.stepRan[sp.idx]++
 		stepFails := false
-		for _, e := range p.byStep[n][sp.step] {
+		for _, e := range sp.events {
 			if e.when != nil && !p.holds(sc, o, n, sp.step, e.when, l, true, false, outcomes) {
 				continue
 			}
-			o.attempted[p.eventIndex[e]] = true
+			o.attempted[e.idx] = true
 			if fails(sc, e) {
-				o.failedEvents[p.eventIndex[e]] = true
+				o.failedEvents[e.idx] = true
 				stepFails = true
 			}
 		}
@@ -476,11 +472,12 @@ func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *c
 	}
 	look := p.runLookup(sc, o, n, s, legs[0], good, steps)
 	v, known := expr.Truth(c.node, look, expr.Status{Success: good, Failure: bad}, func(key string) (bool, bool) {
-		fk := factKey{sc.trigger.Event + "\x00" + strings.Join(sc.trigger.Tags, ",") + "\x00" + strings.Join(sc.trigger.Branches, ","), key}
-		f, ok := p.facts[fk]
+		f, ok := sc.facts[key]
 		if !ok {
 			f.value, f.known = eventFact(sc.trigger, key)
-			p.facts[fk] = f
+			if sc.facts != nil {
+				sc.facts[key] = f
+			}
 		}
 		if f.known {
 			return f.value, true

@@ -309,16 +309,21 @@ func matches(words []string, prefix string) bool {
 // matchAt is matches, and where the command's own words start after the
 // prefix.
 func matchAt(words []string, prefix string) (int, bool) {
-	want := strings.Fields(prefix)
-	if len(words) == 0 || len(want) == 0 {
+	if len(words) == 0 {
 		return 0, false
 	}
-	// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
-	if w := words[0]; w != want[0] && !strings.HasSuffix(w, "/"+strings.TrimPrefix(want[0], "./")) {
-		return 0, false
-	}
-	i := 1
-	for _, p := range want[1:] {
+	// The prefix's words are walked, not split: every command of every
+	// script meets every line of the tables.
+	i, first := 1, true
+	for p := range strings.FieldsSeq(prefix) {
+		if first {
+			// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
+			if w := words[0]; w != p && !strings.HasSuffix(w, "/"+strings.TrimPrefix(p, "./")) {
+				return 0, false
+			}
+			first = false
+			continue
+		}
 		for i < len(words) && !wordIs(words[i], p) && strings.HasPrefix(words[i], "-") {
 			i++
 			if i < len(words) && !wordIs(words[i], p) && !strings.HasPrefix(words[i], "-") && !strings.Contains(words[i-1], "=") {
@@ -330,7 +335,7 @@ func matchAt(words []string, prefix string) (int, bool) {
 		}
 		i++
 	}
-	return i, true
+	return i, !first
 }
 
 // wordIs matches a word against a table's word, which may hold * (rake

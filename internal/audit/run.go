@@ -28,6 +28,8 @@ type run struct {
 }
 
 type node struct {
+	// idx numbers the node in its run's planner, for outcomes.
+	idx  int
 	id   string // the job's ID, or CALLER/CALLEE for a called workflow's job
 	file *workflow.File
 	job  *workflow.Job
@@ -73,6 +75,10 @@ type leg struct {
 type stepPlan struct {
 	step *workflow.Step
 	cond *condition
+	// idx numbers the step in its run's planner, and events are what it
+	// does, as the planner found them.
+	idx    int
+	events []*event
 }
 
 // maxCallDepth bounds nested reusable workflows: GitHub allows ten levels

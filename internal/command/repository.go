@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -17,7 +16,7 @@ import (
 // origin, read from its git config (git itself is not run: the folder may
 // be anyone's, and its config is no program to start); else nothing.
 func (c *Command) repository(dir string) (name, from string) {
-	if r := c.getenv("GITHUB_REPOSITORY"); ownerRepo.MatchString(r) {
+	if r := c.getenv("GITHUB_REPOSITORY"); isOwnerRepo(r) {
 		return r, "GITHUB_REPOSITORY"
 	}
 	if r := originRepository(dir); r != "" {
@@ -26,8 +25,27 @@ func (c *Command) repository(dir string) (name, from string) {
 	return "", ""
 }
 
-// ownerRepo is a GitHub owner and repository name.
-var ownerRepo = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+// isOwnerRepo reports a GitHub owner and repository name, OWNER/REPO: an
+// owner of 1 to 39 letters, digits and hyphens, not starting with a
+// hyphen; a name of 1 to 100 letters, digits, '.', '_' and '-'. (Not a
+// regexp: counted repetitions compile into thousands of instructions at
+// start-up, which every check would pay.)
+func isOwnerRepo(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || len(owner) < 1 || len(owner) > 39 || owner[0] == '-' || len(name) < 1 || len(name) > 100 {
+		return false
+	}
+	for _, part := range []struct {
+		text, extra string
+	}{{owner, "-"}, {name, "._-"}} {
+		for _, r := range part.text {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune(part.extra, r)) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // maxGitFile bounds what is read of .git and its config.
 const maxGitFile = 1 << 20
@@ -108,7 +126,7 @@ func repositoryFromURL(raw string) string {
 		path = rest // scp-like: [user@]host:owner/repo
 	}
 	path = strings.TrimSuffix(strings.TrimSuffix(strings.Trim(path, "/"), "/"), ".git")
-	if !ownerRepo.MatchString(path) {
+	if !isOwnerRepo(path) {
 		return ""
 	}
 	return path

@@ -232,16 +232,19 @@ func within(root string) (func(string) bool, error) {
 	}
 	return func(p string) bool {
 		target, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			// A path that does not exist leaves nothing; its parent
-			// decides.
+		// A path that does not exist leaves nothing; its nearest
+		// ancestor that does decides (p is clean: no .. is left in it
+		// below that ancestor).
+		for dir := p; err != nil; {
 			if !errors.Is(err, fs.ErrNotExist) {
 				return false
 			}
-			target = filepath.Dir(p)
-			if target, err = filepath.EvalSymlinks(target); err != nil {
+			parent := filepath.Dir(dir)
+			if parent == dir {
 				return false
 			}
+			dir = parent
+			target, err = filepath.EvalSymlinks(dir)
 		}
 		target, err = filepath.Abs(target)
 		if err != nil {

@@ -10,7 +10,8 @@ import (
 // A workflow repository is untrusted: Load reads nothing outside it. A
 // link to a file outside, a workflows folder that is a link outside, and a
 // uses: ./../ are refused and listed; a link that stays inside is read and
-// marked, so that --fix never writes through it.
+// marked, so that --fix never writes through it. A local action that is
+// not there (a sparse checkout) is inside all the same: not refused.
 func TestLoadStaysInside(t *testing.T) {
 	outside := t.TempDir()
 	secretFile := filepath.Join(outside, "passwd.yml")
@@ -34,7 +35,7 @@ func TestLoadStaysInside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("real.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ./../"+filepath.Base(outside)+"/act\n      - uses: ./.github/workflows/../../../x\n")
+	write("real.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ./../"+filepath.Base(outside)+"/act\n      - uses: ./.github/workflows/../../../x\n      - uses: ./.github/actions/not/checked-out\n")
 	for name, target := range map[string]string{
 		"out.yml":  secretFile,
 		"in.yml":   filepath.Join(dir, "real.yml"),
@@ -80,8 +81,10 @@ func TestLoadStaysInside(t *testing.T) {
 	if !slices.Equal(refused, want) {
 		t.Errorf("refused\n%q\nwant\n%q", refused, want)
 	}
-	if len(repo.Actions) != 0 {
-		t.Errorf("actions read from outside: %v", repo.Actions)
+	for key, act := range repo.Actions {
+		if act != nil {
+			t.Errorf("action %s read, from outside", key)
+		}
 	}
 	if r, ok := repo.Refusal("./../" + filepath.Base(outside) + "/act/"); !ok || r.Why == "" {
 		t.Errorf("Refusal does not find the action outside")
