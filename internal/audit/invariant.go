@@ -76,17 +76,23 @@ func (a *auditor) invariant(r *run, p *filePlan) (why string, errs bool) {
 	// repository, so github.repository stays an atom, tried both ways.
 	opts := a.opts
 	opts.Repository = ""
-	before := a.child(a.repo, opts)
-	r1 := before.buildRun(r.root)
-	for _, n := range r1.nodes {
-		before.stepEvents(n)
+	orig := a.planner(r)
+	if a.opts.Repository != "" {
+		// The run audited read github.repository; the one compared must
+		// not.
+		before := a.child(a.repo, opts)
+		r1 := before.buildRun(r.root)
+		for _, n := range r1.nodes {
+			before.stepEvents(n)
+		}
+		orig = before.planner(r1)
 	}
 	sub := a.child(&repo, opts)
 	r2 := sub.buildRun(fixed)
 	for _, n := range r2.nodes {
 		sub.stepEvents(n)
 	}
-	if why := samePlan(before.planner(r1), sub.planner(r2)); why != "" {
+	if why := samePlan(orig, sub.planner(r2)); why != "" {
 		return why, false
 	}
 	// Whether the fixed workflow still has errors: publish-before-check is
@@ -129,7 +135,8 @@ func samePlan(orig, fixed *planner) string {
 	}
 	why := ""
 	pairs := pairSteps(orig.r, byID)
-	for _, t := range orig.r.triggers {
+	for i := range orig.r.triggers {
+		t := &orig.r.triggers[i]
 		compare := func(sc scenario) {
 			if why != "" {
 				return
@@ -145,7 +152,7 @@ func samePlan(orig, fixed *planner) string {
 			}
 		}
 		explore(t, false, compare)
-		if emptySecrets(t) {
+		if emptySecrets(*t) {
 			explore(t, true, compare)
 		}
 	}

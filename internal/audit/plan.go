@@ -50,6 +50,9 @@ type scenario struct {
 	// deciding it when it is new (explore).
 	atoms map[string]bool
 	ask   func(key string) bool
+	// trace, when set, records the atoms asked and how they fell: what a
+	// leg's outcome rests on (legMemo).
+	trace *[]tracedAtom
 	// empty says that secrets other than GITHUB_TOKEN are empty: a fork's
 	// pull request, a Dependabot run (docs/facts.md, "Empty secrets").
 	empty bool
@@ -115,6 +118,8 @@ type planner struct {
 	// simulation's hottest path.
 	steps  []*stepPlan
 	events []*event
+	// legs are the legs already simulated, to replay (legMemo).
+	legs map[legKey][]legRun
 }
 
 type factValue struct{ value, known bool }
@@ -167,12 +172,12 @@ func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[sp.idx] }
 // tried at all (a condition decided by its other side asks nothing). Past
 // maxAtoms on one path, an atom reads as true: the part runs, which can
 // only make the audit see more.
-func explore(t workflow.Trigger, empty bool, f func(sc scenario)) {
+func explore(t *workflow.Trigger, empty bool, f func(sc scenario)) {
 	facts := map[string]factValue{}
 	assign := map[string]bool{}
 	var path []string
 	for {
-		sc := scenario{trigger: &t, facts: facts, empty: empty, atoms: assign}
+		sc := scenario{trigger: t, facts: facts, empty: empty, atoms: assign}
 		sc.ask = func(key string) bool {
 			if v, ok := assign[key]; ok {
 				return v
@@ -201,9 +206,10 @@ func explore(t workflow.Trigger, empty bool, f func(sc scenario)) {
 // each calls f for every scenario of every event of the run: with
 // secrets, and with empty secrets where the event may have them empty.
 func (p *planner) each(withEmpty bool, f func(sc scenario)) {
-	for _, t := range p.r.triggers {
+	for i := range p.r.triggers {
+		t := &p.r.triggers[i] // one pointer per event: legMemo keys by it
 		explore(t, false, f)
-		if withEmpty && emptySecrets(t) {
+		if withEmpty && emptySecrets(*t) {
 			explore(t, true, f)
 		}
 	}
@@ -350,8 +356,8 @@ func (p *planner) job(sc scenario, o *outcome, n *node) {
 		return
 	}
 	res := succeeded
-	for _, l := range n.legs {
-		if !p.leg(sc, o, n, l) {
+	for i, l := range n.legs {
+		if !p.memoLeg(sc, o, n, i, l) {
 			res = failed
 		}
 	}
@@ -372,6 +378,99 @@ func (o *outcome) seen(m *node) result {
 }
 
 func truthyLiteral(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
+
+// tracedAtom is an atom a simulation asked, and how it fell.
+type tracedAtom struct {
+	key   string
+	value bool
+}
+
+// legKey is all a leg's simulation reads besides the atoms it asks: the
+// leg, the event, the scenario's secrets and bad credential, and how the
+// jobs it needs ended (needs.X.result).
+type legKey struct {
+	node, leg int
+	trigger   *workflow.Trigger
+	empty     bool
+	bad       credKey
+	mode      badMode
+	needs     string
+}
+
+// legRun is one simulated leg: the atoms it asked, in order, and what it
+// did.
+type legRun struct {
+	atoms         []tracedAtom
+	ok            bool
+	steps, events []int
+	failedEvents  []int
+}
+
+// memoLeg is leg, replayed where the same leg already ran with the same
+// key and every atom it asked has fallen the same way in this scenario:
+// then it would ask nothing new, and do the same. explore walks a tree of
+// atoms, most of which one leg never reads, so most legs are replays.
+func (p *planner) memoLeg(sc scenario, o *outcome, n *node, i int, l leg) bool {
+	var needs strings.Builder
+	for _, m := range n.needs {
+		needs.WriteByte(byte('0' + o.seen(m)))
+	}
+	key := legKey{node: n.idx, leg: i, trigger: sc.trigger, empty: sc.empty, bad: sc.bad, mode: sc.mode, needs: needs.String()}
+	for _, run := range p.legs[key] {
+		if replays(sc, run.atoms) {
+			for _, j := range run.steps {
+				o.stepRan[j]++
+			}
+			for _, j := range run.events {
+				o.attempted[j] = true
+			}
+			for _, j := range run.failedEvents {
+				o.failedEvents[j] = true
+			}
+			return run.ok
+		}
+	}
+	// Run it, and see what it did.
+	var trace []tracedAtom
+	sc.trace = &trace
+	before := p.newOutcome()
+	copy(before.stepRan, o.stepRan)
+	copy(before.attempted, o.attempted)
+	copy(before.failedEvents, o.failedEvents)
+	ok := p.leg(sc, o, n, l)
+	run := legRun{atoms: trace, ok: ok}
+	for _, sp := range n.steps {
+		if d := o.stepRan[sp.idx] - before.stepRan[sp.idx]; d > 0 {
+			for range d {
+				run.steps = append(run.steps, sp.idx)
+			}
+		}
+		for _, e := range sp.events {
+			if o.attempted[e.idx] && !before.attempted[e.idx] {
+				run.events = append(run.events, e.idx)
+			}
+			if o.failedEvents[e.idx] && !before.failedEvents[e.idx] {
+				run.failedEvents = append(run.failedEvents, e.idx)
+			}
+		}
+	}
+	if p.legs == nil {
+		p.legs = map[legKey][]legRun{}
+	}
+	p.legs[key] = append(p.legs[key], run)
+	return ok
+}
+
+// replays reports whether every atom a run asked has fallen the same way
+// in sc.
+func replays(sc scenario, atoms []tracedAtom) bool {
+	for _, a := range atoms {
+		if v, ok := sc.atoms[a.key]; !ok || v != a.value {
+			return false
+		}
+	}
+	return true
+}
 
 // leg runs one combination's steps; false when the job fails there.
 func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
@@ -485,7 +584,11 @@ func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *c
 		if sc.ask == nil {
 			return false, false
 		}
-		return sc.ask(key), true
+		v := sc.ask(key)
+		if sc.trace != nil {
+			*sc.trace = append(*sc.trace, tracedAtom{key, v})
+		}
+		return v, true
 	})
 	return v || !known
 }

@@ -143,7 +143,7 @@ func TestPlanSemantics(t *testing.T) {
 // explore tries an atom both ways only where a simulation asks about it.
 func TestExplore(t *testing.T) {
 	var runs []map[string]bool
-	explore(workflow.Trigger{Event: "push"}, false, func(sc scenario) {
+	explore(&workflow.Trigger{Event: "push"}, false, func(sc scenario) {
 		got := map[string]bool{}
 		if sc.ask("a") {
 			got["a"] = true

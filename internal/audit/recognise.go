@@ -309,21 +309,18 @@ func matches(words []string, prefix string) bool {
 // matchAt is matches, and where the command's own words start after the
 // prefix.
 func matchAt(words []string, prefix string) (int, bool) {
-	if len(words) == 0 {
+	first, rest, _ := strings.Cut(strings.TrimSpace(prefix), " ")
+	if len(words) == 0 || first == "" {
 		return 0, false
 	}
-	// The prefix's words are walked, not split: every command of every
-	// script meets every line of the tables.
-	i, first := 1, true
-	for p := range strings.FieldsSeq(prefix) {
-		if first {
-			// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
-			if w := words[0]; w != p && !strings.HasSuffix(w, "/"+strings.TrimPrefix(p, "./")) {
-				return 0, false
-			}
-			first = false
-			continue
-		}
+	// The first word settles most lines of the tables, and is read
+	// without splitting: every command of every script meets every line.
+	// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
+	if w := words[0]; w != first && !strings.HasSuffix(w, "/"+strings.TrimPrefix(first, "./")) {
+		return 0, false
+	}
+	i := 1
+	for p := range strings.FieldsSeq(rest) {
 		for i < len(words) && !wordIs(words[i], p) && strings.HasPrefix(words[i], "-") {
 			i++
 			if i < len(words) && !wordIs(words[i], p) && !strings.HasPrefix(words[i], "-") && !strings.Contains(words[i-1], "=") {
@@ -335,7 +332,7 @@ func matchAt(words []string, prefix string) (int, bool) {
 		}
 		i++
 	}
-	return i, !first
+	return i, true
 }
 
 // wordIs matches a word against a table's word, which may hold * (rake
