@@ -258,27 +258,40 @@ func (a *auditor) readRuns() []*run {
 			refused[i] = a.refusedByGitHub(f)
 		}
 	}
+	var roots []int
 	for _, i := range order {
 		f := a.repo.Files[i]
 		if f.Err != nil || refused[i] != nil || a.calledOnly(f) {
 			continue // a called workflow is read inside each run that calls it
 		}
+		roots = append(roots, i)
+	}
+	read := func(i int) {
+		defer func() {
+			if v := recover(); v != nil {
+				panics[i], runs[i] = v, nil
+			}
+		}()
+		sub := a.child(a.repo, a.opts)
+		r := sub.buildRun(a.repo.Files[i])
+		for _, n := range r.nodes {
+			sub.stepEvents(n)
+		}
+		runs[i], subs[i] = r, sub
+	}
+	if len(roots) == 1 {
+		// One run: no goroutine, whose stack would grow again from nothing.
+		read(roots[0])
+	}
+	for _, i := range roots {
+		if len(roots) == 1 {
+			break
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
-			defer func() {
-				if v := recover(); v != nil {
-					panics[i], runs[i] = v, nil
-				}
-				<-sem
-				wg.Done()
-			}()
-			sub := a.child(a.repo, a.opts)
-			r := sub.buildRun(f)
-			for _, n := range r.nodes {
-				sub.stepEvents(n)
-			}
-			runs[i], subs[i] = r, sub
+			defer func() { <-sem; wg.Done() }()
+			read(i)
 		}()
 	}
 	wg.Wait()

@@ -430,35 +430,15 @@ func (p *planner) memoLeg(sc scenario, o *outcome, n *node, i int, l leg) bool {
 			return run.ok
 		}
 	}
-	// Run it, and see what it did.
-	var trace []tracedAtom
-	sc.trace = &trace
-	before := p.newOutcome()
-	copy(before.stepRan, o.stepRan)
-	copy(before.attempted, o.attempted)
-	copy(before.failedEvents, o.failedEvents)
-	ok := p.leg(sc, o, n, l)
-	run := legRun{atoms: trace, ok: ok}
-	for _, sp := range n.steps {
-		if d := o.stepRan[sp.idx] - before.stepRan[sp.idx]; d > 0 {
-			for range d {
-				run.steps = append(run.steps, sp.idx)
-			}
-		}
-		for _, e := range sp.events {
-			if o.attempted[e.idx] && !before.attempted[e.idx] {
-				run.events = append(run.events, e.idx)
-			}
-			if o.failedEvents[e.idx] && !before.failedEvents[e.idx] {
-				run.failedEvents = append(run.failedEvents, e.idx)
-			}
-		}
-	}
+	// Run it, and keep what it did.
+	run := legRun{}
+	sc.trace = &run.atoms
+	run.ok = p.leg(sc, o, n, l, &run)
 	if p.legs == nil {
 		p.legs = map[legKey][]legRun{}
 	}
 	p.legs[key] = append(p.legs[key], run)
-	return ok
+	return run.ok
 }
 
 // replays reports whether every atom a run asked has fallen the same way
@@ -473,7 +453,7 @@ func replays(sc scenario, atoms []tracedAtom) bool {
 }
 
 // leg runs one combination's steps; false when the job fails there.
-func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
+func (p *planner) leg(sc scenario, o *outcome, n *node, l leg, rec *legRun) bool {
 	ok := true
 	// pending is a background step's failure, which the job sees only at
 	// the next step that waits, or at its end.
@@ -497,14 +477,17 @@ func (p *planner) leg(sc scenario, o *outcome, n *node, l leg) bool {
 			continue
 		}
 		o.stepRan[sp.idx]++
+		rec.steps = append(rec.steps, sp.idx)
 		stepFails := false
 		for _, e := range sp.events {
 			if e.when != nil && !p.holds(sc, o, n, sp.step, e.when, l, true, false, outcomes) {
 				continue
 			}
 			o.attempted[e.idx] = true
+			rec.events = append(rec.events, e.idx)
 			if fails(sc, e) {
 				o.failedEvents[e.idx] = true
+				rec.failedEvents = append(rec.failedEvents, e.idx)
 				stepFails = true
 			}
 		}

@@ -141,15 +141,22 @@ func Load(root string) (*Repo, error) {
 	}
 	// Largest first, so that no big file starts last and runs alone.
 	slices.SortStableFunc(order, func(a, b int) int { return len(sources[b].src) - len(sources[a].src) })
+	parse := func(i int) {
+		parsed[i] = Parse(sources[i].rel, sources[i].src)
+		parsed[i].Link = sources[i].link
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, i := range order {
+		if len(order) == 1 {
+			parse(i) // no goroutine for one file: its stack would grow anew
+			break
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			parsed[i] = Parse(sources[i].rel, sources[i].src)
-			parsed[i].Link = sources[i].link
+			parse(i)
 		}()
 	}
 	wg.Wait()
