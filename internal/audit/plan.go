@@ -120,6 +120,8 @@ type planner struct {
 	events []*event
 	// legs are the legs already simulated, to replay (legMemo).
 	legs map[legKey][]legRun
+	// scratch is the outcome simulate fills, again and again.
+	scratch *outcome
 }
 
 type factValue struct{ value, known bool }
@@ -312,9 +314,24 @@ func eventFact(t *workflow.Trigger, key string) (bool, bool) {
 	return false, len(patterns) > 0
 }
 
-// simulate runs the plan in one scenario.
+// simulate runs the plan in one scenario. The outcome is the planner's
+// own, good until its next simulate: every caller reads it and lets it go
+// (an audit simulates thousands of times, and a fresh outcome each time
+// was most of what it allocated).
 func (p *planner) simulate(sc scenario) *outcome {
-	o := p.newOutcome()
+	o := p.scratch
+	if o == nil {
+		o = p.newOutcome()
+		p.scratch = o
+	} else {
+		clear(o.result)
+		clear(o.decided)
+		clear(o.started)
+		clear(o.attempted)
+		clear(o.failedEvents)
+		clear(o.stepRan)
+		o.failed = false
+	}
 	for _, n := range p.order {
 		p.job(sc, o, n)
 	}
