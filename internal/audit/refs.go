@@ -15,6 +15,14 @@ import (
 
 // secretRefs lists the places a run's jobs read secrets, once each.
 func (a *auditor) secretRefs(r *run) []finding.SecretRef {
+	if !r.reffed {
+		r.refs, r.reffed = a.listSecretRefs(r), true
+	}
+	return r.refs
+}
+
+// listSecretRefs lists every place the run reads a secret.
+func (a *auditor) listSecretRefs(r *run) []finding.SecretRef {
 	var out []finding.SecretRef
 	// A call's secrets: mapping is read in the root file and again, with
 	// its via, through the called job that reads it: the latter is kept.

@@ -43,7 +43,14 @@ func (a *auditor) publishBeforeCheck(r *run) {
 	for e := range hazards {
 		publishes = append(publishes, e)
 	}
-	slices.SortFunc(publishes, byPlace)
+	// Two publishes of one step share a place: the run's order settles
+	// them, never the map's.
+	slices.SortFunc(publishes, func(x, y *event) int {
+		if c := byPlace(x, y); c != 0 {
+			return c
+		}
+		return x.idx - y.idx
+	})
 	var jobs, creds []string
 	var keys []credKey
 	pypi := false

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/token-gate/token-gate/internal/expr"
 	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/image"
 )
@@ -178,7 +179,7 @@ func (a *auditor) deleteWords(r *run, refs []finding.SecretRef, secret string, e
 		others = appendOnce(others, "job "+ref.Job)
 	}
 	for _, f := range a.repo.Files {
-		if f != r.root && !a.inRun(r, f.Path) && strings.Contains(strings.ToLower(string(f.Source)), "secrets."+strings.ToLower(secret)) {
+		if f != r.root && !a.inRun(r, f.Path) && expr.Mentions(string(f.Source), "secrets."+secret) {
 			others = appendOnce(others, f.Path)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/token-gate/token-gate/internal/expr"
+	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
 
@@ -14,10 +15,13 @@ import (
 // and the fix ask the run plan (plan.go) what can run before what.
 
 type run struct {
-	// plan is the run's planner, once made.
-	plan  *planner
-	root  *workflow.File
-	nodes []*node
+	// plan is the run's planner, once made; refs its secret reads, once
+	// listed (runRefs).
+	plan   *planner
+	refs   []finding.SecretRef
+	reffed bool
+	root   *workflow.File
+	nodes  []*node
 	// top are the nodes of the root file's own jobs, in file order.
 	top []*node
 	// triggers are the events that start the run: the root file's on:,
