@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,17 +151,21 @@ func TestReadRetriesOnlyServerErrors(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, smallEstate(), ReaderOptions{})
 	tried := map[string]int{}
+	var mu sync.Mutex // the reader asks side by side
 	f.gh.SetFault(func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		key := r.URL.Path
 		if r.URL.Path == "/api/graphql" {
 			key += "?" + r.URL.RawQuery
 		}
+		mu.Lock()
 		tried[key]++
+		n := tried[key]
+		mu.Unlock()
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/environments") && strings.Contains(r.URL.Path, "/lib/"):
 			fake.ServerError(503)(w, r, 0) // every time
 			return true
-		case tried[key] == 1 && (r.URL.Path == "/api/graphql" || strings.HasSuffix(r.URL.Path, "/actions/secrets")):
+		case n == 1 && (r.URL.Path == "/api/graphql" || strings.HasSuffix(r.URL.Path, "/actions/secrets")):
 			fake.ServerError(502)(w, r, 0)
 			return true
 		}
