@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -494,11 +495,10 @@ func TestReadRateLimits(t *testing.T) {
 			reset := clock.now.Add(2 * time.Minute)
 			f := newFixture(t, smallEstate(), ReaderOptions{Now: clock.Now, Sleep: clock.Sleep})
 			graphql := strings.HasPrefix(name, "graphql")
-			limited := 0
+			var limited atomic.Bool // the reader asks side by side
 			f.gh.SetFault(func(w http.ResponseWriter, r *http.Request, _ int) bool {
 				hit := graphql == (r.URL.Path == "/api/graphql") && (graphql || strings.HasSuffix(r.URL.Path, "/repos/acme/app/actions/secrets"))
-				if hit && limited == 0 {
-					limited++
+				if hit && limited.CompareAndSwap(false, true) {
 					answer(reset).Write(w)
 					return true
 				}
