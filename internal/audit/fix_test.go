@@ -207,7 +207,7 @@ func TestFixPins(t *testing.T) {
 		"      - uses: docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772 # v3.4.0\n        with:\n          registry: ghcr.io\n          username: acme\n          password: ${{ secrets.CR_PAT }}\n      - run: docker push ghcr.io/acme/app\n"
 	src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n" + steps
 	res := auditText(t, src)
-	if !strings.Contains(res.Findings[0].Fix, "pins its actions by commit SHA") {
+	if !strings.Contains(res.Findings[0].Fix, "pins its actions by commit SHA") || !strings.Contains(res.Findings[0].Fix, "gh api repos/token-gate/token-gate/commits/main --jq .sha") {
 		t.Errorf("fix %q", res.Findings[0].Fix)
 	}
 	if got := string(res.Fix()[workflow.Dir+"/w.yml"]); !strings.Contains(got, "uses: token-gate/token-gate@main # pin by commit SHA, as this file pins its other actions") {
@@ -270,5 +270,17 @@ func TestFixCopiesQuotedConditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A check of a credential whose images the audit cannot name is written
+// without packages, and says, where the maintainer reads it, what to add.
+func TestFixSaysWhatPackagesToAdd(t *testing.T) {
+	src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          username: acme\n          password: ${{ secrets.HUB }}\n" +
+		"      - id: tags\n        run: echo \"tags=$TAGS\" >> \"$GITHUB_OUTPUT\"\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ${{ steps.tags.outputs.tags }}\n" +
+		"  pypi:\n    runs-on: x\n    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+	got := string(auditText(t, src).Fix()[workflow.Dir+"/w.yml"])
+	if !strings.Contains(got, "          token-name: HUB\n          # packages: the images it pushes, which the audit could not name") || strings.Contains(got, "packages: |") {
+		t.Errorf("fix:\n%s", got)
 	}
 }

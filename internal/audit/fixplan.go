@@ -35,10 +35,11 @@ type filePlan struct {
 	// to wait for a check the run already has.
 	steps []plannedStep
 	waits []plannedWait
-	// problems are what the fix cannot do, in its words; unpinned says
-	// the file pins its actions by SHA and token-gate could not be.
+	// problems are what the fix cannot do, in its words; unpinned is the
+	// reference token-gate is written at (main, v1) when the file pins its
+	// actions by SHA and token-gate could not be.
 	problems []string
-	unpinned bool
+	unpinned string
 	// caveats say what a written fix does not do, one sentence each.
 	caveats []string
 }
@@ -600,8 +601,8 @@ func (p *filePlan) words() string {
 		sentences = append(sentences, "token-gate audit --fix writes this: "+wordsList(parts)+".")
 	}
 	sentences = append(sentences, p.caveats...)
-	if p.unpinned {
-		sentences = append(sentences, "This workflow pins its actions by commit SHA: pin token-gate the same way before merging (the commit its release tag points at: gh api repos/token-gate/token-gate/commits/v1 --jq .sha).")
+	if p.unpinned != "" {
+		sentences = append(sentences, fmt.Sprintf("This workflow pins its actions by commit SHA: pin token-gate the same way before merging (the commit @%s stands at: gh api repos/token-gate/token-gate/commits/%s --jq .sha).", p.unpinned, p.unpinned))
 	}
 	if len(p.problems) > 0 {
 		sentences = append(sentences, "Not written: "+strings.Join(p.problems, "; ")+".")

@@ -105,7 +105,10 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 		}
 		p.jobs = append(p.jobs, j)
 	}
-	p.unpinned = pinsBySHA(f) && !isSHA(refVersion(a.tokenGateRef(f)))
+	p.unpinned = ""
+	if v := refVersion(a.tokenGateRef(f)); pinsBySHA(f) && !isSHA(v) {
+		p.unpinned = v
+	}
 	if jobsText.Len() > 0 {
 		e, err := insertJobs(f, placeFor(r, groups), jobsText.String())
 		if err != nil {
@@ -265,7 +268,11 @@ func writeCheckInputs(line func(int, string, ...any), w, unit int, k credKey, us
 		for _, img := range packages {
 			line(w+unit, "%s", img)
 		}
+		return
 	}
+	// Without packages the check proves the login, not the right to push:
+	// say so where the maintainer reads it, and what to add.
+	line(w, "# packages: the images it pushes, which the audit could not name; listed, each is probed for the right to push")
 }
 
 // condition is when a check runs: any of its uses' conditions, less the
