@@ -996,8 +996,12 @@ func unwrap(words []string) []string {
 // commandSecret is the root name of a publish command's own credential:
 // its flag's value, or a secret its step's env carries.
 func (a *auditor) commandSecret(n *node, s *workflow.Step, words []string, flag string) string {
-	if flag != "" {
-		for _, v := range flagValues(words, flag) {
+	// flag may name its short form too: --password|-p.
+	for f := range strings.SplitSeq(flag, "|") {
+		if f == "" {
+			continue
+		}
+		for _, v := range flagValues(words, f) {
 			if refs := n.secretRefs(v, s, 0); len(refs) > 0 {
 				return refs[0]
 			}

@@ -141,11 +141,19 @@ func (r *run) publishesWithSecrets() []*event {
 func pypiTrustedFix(e *event, deleteWords string) string {
 	job := e.node.job
 	publisher := "this workflow"
+	if e.node.caller != nil {
+		// PyPI trusts the workflow a run starts from, not one it calls.
+		publisher = e.node.top.file.Path + ", the workflow that calls this one,"
+	}
 	if job.Environment != nil && strings.TrimSpace(job.Environment.Text) != "" {
 		publisher += " and its environment " + strings.TrimSpace(job.Environment.Text)
 	}
 	var steps []string
-	if !job.IDTokenWrite {
+	switch {
+	case e.node.caller != nil:
+		// A called workflow's job gets no more than its caller grants.
+		steps = append(steps, "give the job, and the job that calls it, `permissions: id-token: write`")
+	case !job.IDTokenWrite:
 		steps = append(steps, "give the job `permissions: id-token: write`")
 	}
 	switch {
@@ -166,14 +174,17 @@ func pypiTrustedFix(e *event, deleteWords string) string {
 // once nothing does: the advice never breaks a job it does not name.
 func (a *auditor) deleteWords(r *run, refs []finding.SecretRef, secret string, e *event) string {
 	var others []string
+	// within reports a node that is job, or one a call in job runs: a
+	// called workflow's read is placed at its caller's job.
+	within := func(n *node, job string) bool { return n.id == job || strings.HasPrefix(n.id, job+"/") }
 	for _, ref := range refs {
-		if !strings.EqualFold(ref.Secret, secret) || ref.Role == finding.RoleUsername {
+		switch {
+		case !strings.EqualFold(ref.Secret, secret), ref.Role == finding.RoleUsername, ref.Role == finding.RoleCheck:
+			// a check of it goes with it
 			continue
-		}
-		if e != nil && ref.Job == e.node.id {
+		case e != nil && within(e.node, ref.Job):
 			continue
-		}
-		if e == nil && slices.ContainsFunc(r.nodes, func(n *node) bool { return n.id == ref.Job && usesCredIn(n, secret) }) {
+		case e == nil && slices.ContainsFunc(r.nodes, func(n *node) bool { return within(n, ref.Job) && usesCredIn(n, secret) }):
 			continue
 		}
 		others = appendOnce(others, "job "+ref.Job)
@@ -186,7 +197,7 @@ func (a *auditor) deleteWords(r *run, refs []finding.SecretRef, secret string, e
 	if len(others) == 0 {
 		return "delete " + secret
 	}
-	return fmt.Sprintf("delete %s once nothing else reads it (%s does)", secret, wordsList(clipList(others, 3)))
+	return fmt.Sprintf("delete %s once nothing else reads it (%s %s)", secret, wordsList(clipList(others, 3)), agree(len(others), "does", "do"))
 }
 
 // usesCredIn reports a node that logs in or pushes with the secret: a

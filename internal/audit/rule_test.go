@@ -262,3 +262,23 @@ func TestSecretsInAnyCase(t *testing.T) {
 		t.Errorf("secret reads %+v", res.Secrets)
 	}
 }
+
+// A PyPI token read by a called workflow (poetry's short -p): PyPI trusts
+// the workflow the run starts from, the calling job must grant the OIDC
+// token too, and the caller's own mapping of the secret is no other reader.
+func TestReplaceableCalledPyPI(t *testing.T) {
+	res := auditFiles(t, map[string]string{
+		"release.yml": "on: push\njobs:\n  pypi:\n    uses: ./.github/workflows/pypi.yml\n    secrets: inherit\n",
+		"pypi.yml":    "on: workflow_call\njobs:\n  publish:\n    runs-on: x\n    steps:\n      - run: poetry publish -u __token__ -p '${{ secrets.PYPI }}'\n",
+	})
+	i := slices.IndexFunc(res.Findings, func(f Finding) bool { return f.Code == CodeReplaceable && f.Secret == "PYPI" })
+	if i < 0 {
+		t.Fatalf("no replaceable for PYPI: %v", briefs(res.Findings))
+	}
+	fix := res.Findings[i].Fix
+	for _, want := range []string{"add .github/workflows/release.yml, the workflow that calls this one, as the project's trusted publisher", "the job that calls it, `permissions: id-token: write`", "and delete PYPI."} {
+		if !strings.Contains(fix, want) {
+			t.Errorf("fix %q lacks %q", fix, want)
+		}
+	}
+}
