@@ -219,11 +219,10 @@ func stripTag(ref string) string {
 			colon = i
 		}
 	}
-	if colon > slash && (slash >= 0 || colon > 0) {
-		// host:port with no path is no tag
-		if slash >= 0 || !strings.Contains(ref[colon+1:], "/") {
-			ref = ref[:colon]
-		}
+	// slash counts only slashes outside ${…}: a tag built by the shell
+	// (${GITHUB_REF#refs/tags/}) may hold its own.
+	if colon > slash && colon > 0 {
+		ref = ref[:colon]
 	}
 	return ref
 }
