@@ -280,3 +280,22 @@ func TestNeverRepeatsAPassword(t *testing.T) {
 		t.Errorf("label %q", label)
 	}
 }
+
+// A tag is cut at its colon, however the shell builds it; a registry's
+// port is no tag.
+func TestStripTag(t *testing.T) {
+	for ref, want := range map[string]string{
+		"acme/app:1.2":                       "acme/app",
+		"$REPO:${GITHUB_REF#refs/tags/}":     "$REPO",
+		"ghcr.io/acme/app:${{ github.sha }}": "ghcr.io/acme/app",
+		"localhost:5000/acme/app":            "localhost:5000/acme/app",
+		"localhost:5000/acme/app:v1":         "localhost:5000/acme/app",
+		"acme/app@sha256:0123":               "acme/app",
+		"${{ env.IMAGE }}:${{ github.ref }}": "${{ env.IMAGE }}",
+		"acme/app":                           "acme/app",
+	} {
+		if got := stripTag(ref); got != want {
+			t.Errorf("stripTag(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
