@@ -162,7 +162,7 @@ func (r Report) HasErrors() bool {
 func (r Report) Redacted(f func(string) string) Report {
 	out := r
 	out.Repository, out.RepositoryFrom = f(r.Repository), f(r.RepositoryFrom)
-	out.Workflows = mapAll(r.Workflows, f)
+	out.Workflows = MapAll(r.Workflows, f)
 	out.Findings = make([]Finding, len(r.Findings))
 	for i, fd := range r.Findings {
 		out.Findings[i] = fd.Redacted(f)
@@ -203,14 +203,14 @@ func (r Report) Redacted(f func(string) string) Report {
 // Redacted returns the finding with f applied to its texts.
 func (fd Finding) Redacted(f func(string) string) Finding {
 	fd.Message, fd.Fix, fd.Snippet, fd.Step, fd.Job, fd.Secret, fd.File = f(fd.Message), f(fd.Fix), f(fd.Snippet), f(fd.Step), f(fd.Job), f(fd.Secret), f(fd.File)
-	fd.Jobs = mapAll(fd.Jobs, f)
+	fd.Jobs = MapAll(fd.Jobs, f)
 	return fd
 }
 
 // Redacted returns the credential with f applied to its texts.
 func (c Credential) Redacted(f func(string) string) Credential {
 	c.Secret, c.Username, c.Registry, c.CannotCheck = f(c.Secret), f(c.Username), f(c.Registry), f(c.CannotCheck)
-	c.Images = mapAll(c.Images, f)
+	c.Images = MapAll(c.Images, f)
 	uses := make([]Place, len(c.Uses))
 	for i, u := range c.Uses {
 		u.Step, u.Job, u.File = f(u.Step), f(u.Job), f(u.File)
@@ -226,7 +226,9 @@ func (c Credential) Redacted(f func(string) string) Credential {
 	return c
 }
 
-func mapAll(in []string, f func(string) string) []string {
+// MapAll is f applied to each string, nil kept nil: how reports redact and
+// escape lists.
+func MapAll(in []string, f func(string) string) []string {
 	if in == nil {
 		return nil
 	}

@@ -123,12 +123,12 @@ func InventoryJSON(i inv.Inventory) InventoryDocument {
 func RedactInventory(i inv.Inventory, f func(string) string) inv.Inventory {
 	out := i
 	out.Owner, out.Only = f(i.Owner), f(i.Only)
-	out.Repositories = mapAll(i.Repositories, f)
-	out.Notes = mapAll(i.Notes, f)
+	out.Repositories = finding.MapAll(i.Repositories, f)
+	out.Notes = finding.MapAll(i.Notes, f)
 	out.Secrets = make([]inv.Row, len(i.Secrets))
 	for k, r := range i.Secrets {
 		r.Name, r.Repository, r.Environment, r.Visibility, r.GitHubToken = f(r.Name), f(r.Repository), f(r.Environment), f(r.Visibility), f(r.GitHubToken)
-		r.Selected, r.Images = mapAll(r.Selected, f), mapAll(r.Images, f)
+		r.Selected, r.Images = finding.MapAll(r.Selected, f), finding.MapAll(r.Images, f)
 		uses := make([]inv.Use, len(r.UsedBy))
 		for n, u := range r.UsedBy {
 			u.Repository, u.Secret, u.File, u.Job, u.Step, u.Environment, u.Via = f(u.Repository), f(u.Secret), f(u.File), f(u.Job), f(u.Step), f(u.Environment), f(u.Via)
@@ -153,17 +153,6 @@ func RedactInventory(i inv.Inventory, f func(string) string) inv.Inventory {
 	for k, g := range i.NotVisible {
 		g.Part, g.Repository, g.Environment, g.Secret, g.Reason, g.Permission = f(g.Part), f(g.Repository), f(g.Environment), f(g.Secret), f(g.Reason), f(g.Permission)
 		out.NotVisible[k] = g
-	}
-	return out
-}
-
-func mapAll(in []string, f func(string) string) []string {
-	if in == nil {
-		return nil
-	}
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = f(s)
 	}
 	return out
 }
