@@ -1214,7 +1214,7 @@ func (a *auditor) runPush(n *node, s *workflow.Step, words []string, skip int, p
 	if len(refs) == 0 {
 		refs = []string{""}
 	}
-	a.pushEvents(n, s, place, refs, nil)
+	a.pushEvents(n, s, place, a.loopRefs(n, s, place, refs), nil)
 }
 
 // pushEvents records a push of each image refs name (docker's home is

@@ -191,6 +191,49 @@ func scriptAssignment(script, name string) (string, bool) {
 	return value, true
 }
 
+// loopList finds the list a script's `for NAME in $LIST` walks, when the
+// script binds NAME once, that way, and the list is one variable: LIST.
+func loopList(script, name string) (string, bool) {
+	list, found := "", 0
+	for _, line := range logicalLines(script) {
+		for _, piece := range splitList(line.text) {
+			w := shellWords(piece.text)
+			if len(w) == 4 && w[0] == "for" && w[1] == name && w[2] == "in" {
+				vars := shellVars(w[3])
+				if len(vars) == 1 && (w[3] == "$"+vars[0] || w[3] == "${"+vars[0]+"}") {
+					list, found = vars[0], found+1
+				} else {
+					found += 2 // a list the audit cannot read
+				}
+			}
+		}
+	}
+	return list, found == 1
+}
+
+// loopRefs reads a pushed reference that is a loop's variable walking an
+// env variable's tags (for tag in $TAGS, TAGS from metadata-action's tags
+// output): the images those tags name, as a tags input would.
+func (a *auditor) loopRefs(n *node, s *workflow.Step, place Place, refs []string) []string {
+	if s == nil || s.Run == nil {
+		return refs
+	}
+	var out []string
+	for _, ref := range refs {
+		vars := shellVars(ref)
+		if len(vars) == 1 && (ref == "$"+vars[0] || ref == "${"+vars[0]+"}") {
+			if list, ok := loopList(s.Run.Text, vars[0]); ok {
+				if env, found := n.envValue(s, list); found {
+					out = append(out, a.tagRefs(n, s, place, env.Text)...)
+					continue
+				}
+			}
+		}
+		out = append(out, ref)
+	}
+	return out
+}
+
 // stripTag drops a reference's tag or digest, which may be an expression:
 // push rights belong to the repository.
 func stripTag(ref string) string {

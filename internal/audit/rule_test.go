@@ -282,3 +282,29 @@ func TestReplaceableCalledPyPI(t *testing.T) {
 		}
 	}
 }
+
+// A script that pushes each tag metadata-action made, in a loop over the
+// env variable that holds them, pushes that step's images; a loop over
+// anything else names nothing.
+func TestLoopOverMetadataTags(t *testing.T) {
+	for list, want := range map[string][]string{
+		"$TAGS":    {"docker.io/acme/app"},
+		"${TAGS}":  {"docker.io/acme/app"},
+		"a b":      {},
+		"$(cat x)": {},
+	} {
+		src := "on: push\njobs:\n  a:\n" + job + loginHub +
+			"      - id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: acme/app\n" +
+			"      - env:\n          TAGS: ${{ steps.meta.outputs.tags }}\n        run: |\n          for tag in " + list + "; do\n            regctl image copy acme/src:1 $tag\n          done\n"
+		res := auditText(t, src)
+		var got []string
+		unnamed := false
+		for _, c := range res.Credentials {
+			got = append(got, c.Images...)
+			unnamed = unnamed || c.PushesUnnamed
+		}
+		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) || unnamed != (len(want) == 0) {
+			t.Errorf("for tag in %s: images %v (unnamed %v), want %v", list, got, unnamed, want)
+		}
+	}
+}
