@@ -35,7 +35,10 @@ func Markdown(s string) string {
 			break
 		}
 		b.WriteString(markdownEscaper.Replace(s[:i]))
-		end := i + strings.IndexFunc(s[i:], unicode.IsSpace)
+		// A URL runs to a space, or to a character no URL holds bare
+		// (RFC 3986): a step name that starts like a URL keeps no
+		// markup after it (https://x/<img …> renders nothing).
+		end := i + strings.IndexFunc(s[i:], notInURL)
 		if end < i {
 			end = len(s)
 		}
@@ -43,6 +46,11 @@ func Markdown(s string) string {
 		s = s[end:]
 	}
 	return b.String()
+}
+
+// notInURL reports a character that ends a bare URL.
+func notInURL(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune("<>\"`[]{}|\\^", r) || r > unicode.MaxASCII
 }
 
 // urlStart finds the next http:// or https:// URL.

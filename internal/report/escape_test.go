@@ -138,3 +138,18 @@ func TestCodeSpan(t *testing.T) {
 		}
 	}
 }
+
+// Workflow text is not defanged as server text is: text that starts like a
+// URL keeps a fix's link whole, and nothing after it that is markup.
+func TestMarkdownURLRunsEnd(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://github.com/settings/tokens/new?scopes=repo,write:packages&description=A_B": "https://github.com/settings/tokens/new?scopes=repo,write:packages&description=A_B",
+		"https://e.example/<img/src=x>":       "https://e.example/&lt;img/src=x&gt;",
+		"https://e.example/[x](https://evil)": "https://e.example/\\[x\\](https://evil)",
+		"see https://e.example/a`b` @octocat": "see https://e.example/a`b` @\u200boctocat",
+	} {
+		if got := Markdown(in); got != want {
+			t.Errorf("Markdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
