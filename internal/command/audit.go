@@ -102,7 +102,8 @@ func (c *Command) auditMain(args []string) int {
 	if fs.NArg() == 1 {
 		dir = fs.Arg(0)
 	}
-	opts := audit.Options{TokenGate: version.Read().ActionRef()}
+	build := version.Read()
+	opts := audit.Options{TokenGate: build.ActionRef()}
 	opts.Repository, opts.RepositoryFrom = c.repository(dir)
 	a, code := c.auditDir(dir, opts)
 	if code != ExitPass {
@@ -126,7 +127,7 @@ func (c *Command) auditMain(args []string) int {
 	case formatJSON:
 		fmt.Fprintf(c.Stdout, "%s\n", report.MarshalAudit(rep, show))
 	case formatSARIF:
-		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: version.Read().Version, Sources: a.sources, ShowSuppressed: *noIgnore}))
+		fmt.Fprintf(c.Stdout, "%s\n", report.SARIF(rep, report.SARIFOptions{Version: build.Version, Sources: a.sources, ShowSuppressed: *noIgnore}))
 	case formatGitHub:
 		annotate(githubactions.New(githubactions.WithGetenv(c.getenv), githubactions.WithWriter(c.Stdout)), report.AuditAnnotations(rep, show))
 		fmt.Fprint(c.Stdout, report.LogSafe("token-gate audit: "+report.AuditTotals(rep)+"\n"))

@@ -150,8 +150,8 @@ func (c *Command) run(ctx context.Context, cfg config.Config, sec *secret.Set) g
 
 // auditWorkspace reads the workflows the job checked out, when audit is not
 // off: their findings go with the run, less those an ignore comment
-// suppresses, and each verdict learns where its secret is used. With nothing checked out, the run says how to turn the
-// audit on.
+// suppresses, and each verdict learns where its secret is used. With
+// nothing checked out, the run says how to turn the audit on.
 func auditWorkspace(run *gate.Run, cfg config.Config) {
 	if cfg.Audit == config.AuditOff {
 		return

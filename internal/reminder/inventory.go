@@ -37,13 +37,7 @@ type Document struct {
 // one when there is none, edits it when what it says changed, and closes
 // any duplicate. A refusal by the issues API becomes one warning.
 func KeepInventory(ctx context.Context, client *gh.Client, opts Options, owner string, doc Document) ([]gate.Reminder, []gate.Finding) {
-	if opts.Redact == nil {
-		opts.Redact = func(s string) string { return s }
-	}
-	if opts.MaxPages <= 0 {
-		opts.MaxPages = DefaultMaxPages
-	}
-	s := &syncer{c: client, o: opts, stands: "The inventory above stands."}
+	s := newSyncer(client, opts, "The inventory above stands.")
 	open, truncated, err := s.list(ctx)
 	if err != nil {
 		return nil, []gate.Finding{s.refused("list the open issues", err)}
@@ -71,29 +65,17 @@ func KeepInventory(ctx context.Context, client *gh.Client, opts Options, owner s
 	switch {
 	case kept.number == 0 && truncated:
 		return done, []gate.Finding{{Code: gate.CodeRemindersFailed, Severity: gate.Warning, Title: "Inventory issue not updated",
-			Message: fmt.Sprintf("More than %d open issues matched the labels, so the inventory issue may exist beyond them and none is opened, to avoid a duplicate. Give the inventory issue a label of its own (reminder-labels).", opts.MaxPages*100)}}
+			Message: fmt.Sprintf("More than %d open issues matched the labels, so the inventory issue may exist beyond them and none is opened, to avoid a duplicate. Give the inventory issue a label of its own (reminder-labels).", s.o.MaxPages*100)}}
 	case kept.number == 0:
-		req := &gh.IssueRequest{Title: &title, Body: &full}
-		if len(s.o.Labels) > 0 {
-			labels := s.o.Labels // never "labels": null (docs/facts.md, "Issues API")
-			req.Labels = &labels
-		}
-		var created *gh.Issue
-		if err := s.mutate(ctx, func() (*gh.Response, error) {
-			i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
-			created = i
-			return resp, err
-		}); err != nil {
+		opened, err := s.create(ctx, name, title, full)
+		if err != nil {
 			return done, []gate.Finding{s.refused("open the inventory issue", err)}
 		}
-		return append(done, gate.Reminder{Name: name, Action: "opened", Number: created.GetNumber(), URL: s.issueURL(created.GetNumber(), created.GetHTMLURL())}), nil
+		return append(done, opened), nil
 	case kept.digest == digest:
 		return done, nil // it already says all this
 	}
-	if err := s.mutate(ctx, func() (*gh.Response, error) {
-		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueRequest{Title: &title, Body: &full})
-		return resp, err
-	}); err != nil {
+	if err := s.edit(ctx, kept.number, title, full); err != nil {
 		return done, []gate.Finding{s.refused("update the inventory issue", err)}
 	}
 	return append(done, gate.Reminder{Name: name, Action: "updated", Number: kept.number, URL: kept.url}), nil

@@ -88,13 +88,7 @@ func markerFor(name string, h gate.Health, digest string) string {
 // Sync makes the open reminder issues match the verdicts, and reports what it
 // did. A refusal by the issues API becomes one warning; the verdicts stand.
 func Sync(ctx context.Context, client *gh.Client, opts Options, verdicts []gate.Verdict) ([]gate.Reminder, []gate.Finding) {
-	if opts.Redact == nil {
-		opts.Redact = func(s string) string { return s }
-	}
-	if opts.MaxPages <= 0 {
-		opts.MaxPages = DefaultMaxPages
-	}
-	s := &syncer{c: client, o: opts}
+	s := newSyncer(client, opts, "")
 	open, truncated, err := s.list(ctx)
 	if err != nil {
 		return nil, []gate.Finding{s.refused("list the open reminder issues", err)}
@@ -102,7 +96,7 @@ func Sync(ctx context.Context, client *gh.Client, opts Options, verdicts []gate.
 	var findings []gate.Finding
 	if truncated {
 		findings = append(findings, gate.Finding{Code: gate.CodeRemindersFailed, Severity: gate.Warning, Title: "Reminder issues not all listed",
-			Message: fmt.Sprintf("More than %d open issues matched the reminder labels, so the listing stopped there. Reminders that were not found are not opened again, to avoid duplicates. Give reminders a label of their own (reminder-labels) so the listing stays short.", opts.MaxPages*100)})
+			Message: fmt.Sprintf("More than %d open issues matched the reminder labels, so the listing stopped there. Reminders that were not found are not opened again, to avoid duplicates. Give reminders a label of their own (reminder-labels) so the listing stays short.", s.o.MaxPages*100)})
 	}
 	var done []gate.Reminder
 	for _, v := range verdicts {
@@ -113,6 +107,18 @@ func Sync(ctx context.Context, client *gh.Client, opts Options, verdicts []gate.
 		}
 	}
 	return done, findings
+}
+
+// newSyncer is a syncer for opts, its defaults filled: no redaction, and
+// DefaultMaxPages.
+func newSyncer(client *gh.Client, opts Options, stands string) *syncer {
+	if opts.Redact == nil {
+		opts.Redact = func(s string) string { return s }
+	}
+	if opts.MaxPages <= 0 {
+		opts.MaxPages = DefaultMaxPages
+	}
+	return &syncer{c: client, o: opts, stands: stands}
 }
 
 type syncer struct {
@@ -201,31 +207,16 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 		if truncated {
 			return done, nil // it may exist beyond the listing; the warning says so
 		}
-		req := &gh.IssueRequest{Title: &title, Body: &body}
-		if len(s.o.Labels) > 0 {
-			// An empty list would be sent as "labels": null, which GitHub
-			// refuses with 422 (docs/facts.md, "Issues API").
-			labels := s.o.Labels
-			req.Labels = &labels
-		}
-		var created *gh.Issue
-		err := s.mutate(ctx, func() (*gh.Response, error) {
-			i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
-			created = i
-			return resp, err
-		})
+		opened, err := s.create(ctx, v.TokenName, title, body)
 		if err != nil {
 			return done, err
 		}
-		return append(done, gate.Reminder{Name: v.TokenName, Action: "opened", Number: created.GetNumber(), URL: s.issueURL(created.GetNumber(), created.GetHTMLURL())}), nil
+		return append(done, opened), nil
 	}
 	if kept.digest == digest && kept.state == health {
 		return done, nil // it already says all this
 	}
-	if err := s.mutate(ctx, func() (*gh.Response, error) {
-		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, kept.number, &gh.IssueRequest{Title: &title, Body: &body})
-		return resp, err
-	}); err != nil {
+	if err := s.edit(ctx, kept.number, title, body); err != nil {
 		return done, err
 	}
 	if kept.state != "" && kept.state != health {
@@ -235,6 +226,35 @@ func (s *syncer) one(ctx context.Context, v gate.Verdict, existing []openIssue, 
 		}
 	}
 	return append(done, gate.Reminder{Name: v.TokenName, Action: "updated", Number: kept.number, URL: kept.url}), nil
+}
+
+// create opens an issue with the reminder labels, and says so as the
+// reminder of name.
+func (s *syncer) create(ctx context.Context, name, title, body string) (gate.Reminder, error) {
+	req := &gh.IssueRequest{Title: &title, Body: &body}
+	if len(s.o.Labels) > 0 {
+		// An empty list would be sent as "labels": null, which GitHub
+		// refuses with 422 (docs/facts.md, "Issues API").
+		labels := s.o.Labels
+		req.Labels = &labels
+	}
+	var created *gh.Issue
+	if err := s.mutate(ctx, func() (*gh.Response, error) {
+		i, resp, err := s.c.Issues.Create(ctx, s.o.Owner, s.o.Repo, req)
+		created = i
+		return resp, err
+	}); err != nil {
+		return gate.Reminder{}, err
+	}
+	return gate.Reminder{Name: name, Action: "opened", Number: created.GetNumber(), URL: s.issueURL(created.GetNumber(), created.GetHTMLURL())}, nil
+}
+
+// edit rewrites an issue's title and body.
+func (s *syncer) edit(ctx context.Context, number int, title, body string) error {
+	return s.mutate(ctx, func() (*gh.Response, error) {
+		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, number, &gh.IssueRequest{Title: &title, Body: &body})
+		return resp, err
+	})
 }
 
 // closeDuplicate closes a duplicate reminder with one write that says why

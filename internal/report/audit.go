@@ -147,7 +147,7 @@ func AuditTerminal(res finding.Report, o AuditOptions) string {
 		}
 		b.WriteString("push credentials:\n")
 		for _, c := range res.Credentials {
-			b.WriteString(credentialText(c, "  "))
+			b.WriteString(credentialText(c))
 		}
 	}
 	if res.Repository != "" {
@@ -201,38 +201,40 @@ func indentFix(fix, snippet string) string {
 	return b.String()
 }
 
-// credentialText is one credential for the terminal and the log: its
-// secret and registry, then where it is used, what it pushes and what
-// checks it.
-func credentialText(c finding.Credential, indent string) string {
+// credentialText is one credential for the terminal and the log, under
+// "push credentials:": its secret and registry, then where it is used,
+// what it pushes and what checks it, each list's word on its first row.
+// A checking step's place reads as a use's does.
+func credentialText(c finding.Credential) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s (%s)", indent, c.Secret, c.Registry)
+	fmt.Fprintf(&b, "  %s (%s)", c.Secret, c.Registry)
 	if c.Username != "" {
 		fmt.Fprintf(&b, ", username %s", c.Username)
 	}
 	b.WriteString("\n")
+	row := func(word, text string) { fmt.Fprintf(&b, "    %-10s %s\n", word, text) }
 	for i, p := range UsePlaces(c.Uses) {
-		word := "used"
-		if i > 0 {
-			word = ""
-		}
-		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, word, p.Text())
+		row(firstRow(i, "used"), p.Text())
 	}
-	fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "pushes", pushesText(c))
+	row("pushes", pushesText(c))
 	if c.CannotCheck != "" {
-		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "not checked", "token-gate cannot check it: "+c.CannotCheck)
+		row("not checked", "token-gate cannot check it: "+c.CannotCheck)
 	}
 	if len(c.CheckedBy) == 0 {
-		fmt.Fprintf(&b, "%s  %-10s %s\n", indent, "checked by", "nothing")
+		row("checked by", "nothing")
 	}
 	for i, p := range c.CheckedBy {
-		word := "checked by"
-		if i > 0 {
-			word = ""
-		}
-		fmt.Fprintf(&b, "%s  %-10s %s:%d (job %s)\n", indent, word, p.File, p.Line, p.Job)
+		row(firstRow(i, "checked by"), UsePlace{File: p.File, Line: p.Line, Job: p.Job}.Text())
 	}
 	return b.String()
+}
+
+// firstRow is a list's word on its first row, and nothing on the others.
+func firstRow(i int, word string) string {
+	if i > 0 {
+		return ""
+	}
+	return word
 }
 
 // pushesText says what a credential pushes: the images named, and what
@@ -250,12 +252,12 @@ func pushesText(c finding.Credential) string {
 	return "nothing the audit sees: it only logs in (to pull, or for a tool token-gate does not know)"
 }
 
-// AuditTotals is the audit's totals line without colour, its workflow text
-// escaped: "2 workflows read, 1 push credential: 1 error, 0 warnings, 0
-// notices, 2 suppressed".
-func AuditTotals(res finding.Report) string { return auditTotals(plainAudit(res), Style{}) }
+// AuditTotals is the audit's totals line without colour: "2 workflows
+// read, 1 push credential: 1 error, 0 warnings, 0 notices, 2 suppressed".
+func AuditTotals(res finding.Report) string { return auditTotals(res, Style{}) }
 
-// auditTotals is the audit's last line.
+// auditTotals is the audit's last line. It only counts, so it quotes no
+// workflow text and needs none escaped.
 func auditTotals(res finding.Report, st Style) string {
 	count := map[finding.Severity]int{}
 	for _, f := range res.Findings {

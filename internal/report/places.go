@@ -41,31 +41,24 @@ func UsePlaces(uses []finding.Place) []UsePlace {
 	return out
 }
 
-// where is the place as prose: "file:12", its job, and the count when more
-// than one use reaches it.
-func (p UsePlace) where() (place, job string) {
-	job = "job " + p.Job
-	if p.Count > 1 {
-		job += fmt.Sprintf("; reached by %d calls", p.Count)
-	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line), job
-}
-
 // Text is the place for a terminal or a log: file:12 (job build).
 func (p UsePlace) Text() string {
-	place, job := p.where()
-	return place + " (" + job + ")"
+	return fmt.Sprintf("%s:%d (job %s%s)", p.File, p.Line, p.Job, p.calls())
 }
 
 // Markdown is the place for the step summary and issues, file and job in
 // code spans that their text cannot break out of, each cut to maxName
 // characters.
 func (p UsePlace) Markdown() string {
-	s := CodeSpan(fmt.Sprintf("%s:%d", cutName(p.File), p.Line)) + " (job " + CodeSpan(cutName(p.Job))
+	return CodeSpan(fmt.Sprintf("%s:%d", cutName(p.File), p.Line)) + " (job " + CodeSpan(cutName(p.Job)) + p.calls() + ")"
+}
+
+// calls counts the uses that reach the place, when more than one does.
+func (p UsePlace) calls() string {
 	if p.Count > 1 {
-		s += fmt.Sprintf("; reached by %d calls", p.Count)
+		return fmt.Sprintf("; reached by %d calls", p.Count)
 	}
-	return s + ")"
+	return ""
 }
 
 // maxName bounds a file name or job id shown in Markdown.

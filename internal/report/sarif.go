@@ -227,8 +227,8 @@ var semver = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // toolVersion is the version as SARIF wants it, starting with a number
-// (the Multitool's SARIF2005): v1.2.3 is 1.2.3, and a build from a work
-// tree, "(devel)", is 0-devel.
+// (the Multitool's SARIF2005): v1.2.3 is 1.2.3, and a build that records
+// no version ("devel", or Go's own "(devel)") is 0-devel.
 func toolVersion(v string) string {
 	v = strings.TrimPrefix(v, "v")
 	if v != "" && v[0] >= '0' && v[0] <= '9' {

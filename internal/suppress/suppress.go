@@ -72,7 +72,7 @@ func inFile(path string, src []byte) []Comment {
 		return nil
 	}
 	ls := lines(src)
-	text, _ := textSpans(src, ls)
+	text := textSpans(src, ls)
 	var out []Comment
 	for i, line := range ls {
 		m := commentPattern().FindStringSubmatchIndex(line)
@@ -119,13 +119,13 @@ func (ss spans) holds(line, col int) bool {
 	return false
 }
 
-// textSpans parses src and returns where its quoted and block scalars lie,
-// and whether it parsed. A plain scalar cannot hold " #" (YAML ends it
-// there), so only those two kinds can hide a "#".
-func textSpans(src []byte, ls []string) (spans, bool) {
+// textSpans parses src and returns where its quoted and block scalars lie;
+// none when it does not parse. A plain scalar cannot hold " #" (YAML ends
+// it there), so only those two kinds can hide a "#".
+func textSpans(src []byte, ls []string) spans {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, false
+		return nil
 	}
 	var out spans
 	var walk func(n *yaml.Node)
@@ -143,7 +143,7 @@ func textSpans(src []byte, ls []string) (spans, bool) {
 		}
 	}
 	walk(&doc)
-	return out, true
+	return out
 }
 
 // quotedSpan is the quoted scalar whose opening quote stands at start, to

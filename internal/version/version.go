@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // Version and Commit are set through ldflags by release builds.
@@ -49,8 +50,11 @@ func String() string { return Read().String() }
 
 // pseudoRev is the commit at the end of a pseudo-version, which
 // `go install …@main` records, with no VCS settings (docs/facts.md, "Build
-// information").
-var pseudoRev = regexp.MustCompile(`[.-]\d{14}-([0-9a-f]{12})(?:\+.*)?$`)
+// information"). It and release are compiled when first asked for, not at
+// start-up, which every run pays and --version measures (docs/speed.md).
+var pseudoRev = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[.-]\d{14}-([0-9a-f]{12})(?:\+.*)?$`)
+})
 
 // fromBuild chooses, for each field, the most exact source there is: the
 // release's stamp, then the VCS settings Go recorded, then the module
@@ -83,7 +87,7 @@ func fromBuild(build *debug.BuildInfo, stampedVersion, stampedCommit string) Inf
 	if i.Commit == "" {
 		i.Commit = stampedCommit
 	}
-	if m := pseudoRev.FindStringSubmatch(module); i.Commit == "" && m != nil {
+	if m := pseudoRev().FindStringSubmatch(module); i.Commit == "" && m != nil {
 		i.Commit = m[1]
 	}
 	if strings.HasSuffix(module, "+dirty") {
@@ -108,7 +112,7 @@ func (i Info) String() string {
 }
 
 // release is a release tag: vMAJOR.MINOR.PATCH, nothing after.
-var release = regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`)
+var release = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`) })
 
 // ActionRef is the uses: reference a workflow fix should write for this
 // build: a release's moving major tag (token-gate/token-gate@v1), which
@@ -118,7 +122,7 @@ var release = regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`)
 // points at the commit that pins its image, one after the commit the binary
 // was built from, so the binary cannot know it.
 func (i Info) ActionRef() string {
-	if m := release.FindStringSubmatch(i.Version); m != nil {
+	if m := release().FindStringSubmatch(i.Version); m != nil {
 		return "token-gate/token-gate@v" + m[1]
 	}
 	return "token-gate/token-gate@main"
