@@ -243,36 +243,42 @@ func (r Run) Redacted(f func(string) string) Run {
 		out.Audit = &a
 	}
 	for i, v := range r.Verdicts {
-		v.TokenName = f(v.TokenName)
-		v.Login = f(v.Login)
-		v.Scopes = redactAll(v.Scopes, f)
-		v.MissingScopes = redactAll(v.MissingScopes, f)
-		v.Findings = redactFindings(v.Findings, f)
-		if v.UsedBy != nil {
-			c := v.UsedBy.Redacted(f)
-			v.UsedBy = &c
-		}
-		checks := make([]Check, len(v.Checks))
-		for k, c := range v.Checks {
-			c.Detail = f(c.Detail)
-			checks[k] = c
-		}
-		v.Checks = checks
-		if v.Images != nil {
-			images := make([]facts.ImageResult, len(v.Images))
-			for k, img := range v.Images {
-				img.Message = f(img.Message)
-				images[k] = img
-			}
-			v.Images = images
-		}
-		out.Verdicts[i] = v
+		out.Verdicts[i] = v.Redacted(f)
 	}
 	for _, rem := range r.Reminders {
 		rem.Name, rem.URL = f(rem.Name), f(rem.URL)
 		out.Reminders = append(out.Reminders, rem)
 	}
 	return out
+}
+
+// Redacted returns a copy of the verdict with f applied to every string a
+// report could print.
+func (v Verdict) Redacted(f func(string) string) Verdict {
+	v.TokenName = f(v.TokenName)
+	v.Login = f(v.Login)
+	v.Scopes = redactAll(v.Scopes, f)
+	v.MissingScopes = redactAll(v.MissingScopes, f)
+	v.Findings = redactFindings(v.Findings, f)
+	if v.UsedBy != nil {
+		c := v.UsedBy.Redacted(f)
+		v.UsedBy = &c
+	}
+	checks := make([]Check, len(v.Checks))
+	for k, c := range v.Checks {
+		c.Detail = f(c.Detail)
+		checks[k] = c
+	}
+	v.Checks = checks
+	if v.Images != nil {
+		images := make([]facts.ImageResult, len(v.Images))
+		for k, img := range v.Images {
+			img.Message = f(img.Message)
+			images[k] = img
+		}
+		v.Images = images
+	}
+	return v
 }
 
 func redactFindings(fs []Finding, f func(string) string) []Finding {

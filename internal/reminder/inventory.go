@@ -56,7 +56,7 @@ func KeepInventory(ctx context.Context, client *gh.Client, opts Options, owner s
 			done = append(done, gate.Reminder{Name: name, Action: "closed-duplicate", Number: dup.number, URL: dup.url})
 		}
 	}
-	title := s.o.Redact(cutRunes(doc.Title, MaxTitle))
+	title := cutRunes(s.o.Redact(doc.Title), MaxTitle) // redacted whole, then cut
 	body := s.o.Redact(doc.Body)
 	sum := sha256.Sum256([]byte(title + "\n" + body))
 	digest := hex.EncodeToString(sum[:6])

@@ -100,6 +100,7 @@ func Sync(ctx context.Context, client *gh.Client, opts Options, verdicts []gate.
 	}
 	var done []gate.Reminder
 	for _, v := range verdicts {
+		v = v.Redacted(s.o.Redact) // for the comment too; see render
 		rs, err := s.one(ctx, v, open[strings.ToUpper(v.TokenName)], truncated)
 		done = append(done, rs...)
 		if err != nil {
@@ -392,6 +393,10 @@ func claim(v gate.Verdict) string {
 // render builds the issue. The digest covers everything but the footer (the
 // date and the run), so an unchanged verdict leaves the issue unwritten.
 func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest string) {
+	// Redacted whole first: what follows cuts and escapes, and a
+	// credential cut or escaped for Markdown no longer matches the
+	// redaction.
+	v = v.Redacted(s.o.Redact)
 	title = s.o.Redact(headline(v))
 	var b strings.Builder
 	fmt.Fprintf(&b, "`%s` is a %s", v.TokenName, v.Kind.Describe())

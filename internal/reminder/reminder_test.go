@@ -142,3 +142,21 @@ func TestRenewalCommands(t *testing.T) {
 		}
 	}
 }
+
+// A credential quoted in a finding is redacted whole before the body
+// escapes it for Markdown: a password with Markdown's own characters
+// leaves no piece behind.
+func TestRedactedBeforeEscaped(t *testing.T) {
+	t.Parallel()
+	const password = "pa[ss]w@rd<x>-very-secret"
+	s := syncerFor("1", now)
+	s.o.Redact = func(text string) string { return strings.ReplaceAll(text, password, "***") }
+	v := expiring(3)
+	v.Findings = append(v.Findings, gate.Finding{Code: gate.CodeCannotPush, Severity: gate.Error, Title: "Cannot push " + password, Message: "the registry said: " + password})
+	title, body, _ := s.render(v, gate.Failed)
+	for _, piece := range []string{`ss\]w`, "very-secret", "rd&lt;x", "w@"} {
+		if strings.Contains(title+body, piece) {
+			t.Errorf("a piece of the password (%q) is left:\n%s\n%s", piece, title, body)
+		}
+	}
+}
