@@ -63,6 +63,13 @@ type Command struct {
 	InventoryTimeout time.Duration
 	// ReminderPace overrides the pause between issue writes (tests).
 	ReminderPace time.Duration
+	// Interrupts, when set, returns a context that ends at an interrupt
+	// (main: Ctrl-C, SIGTERM), and its stop. Main asks for it only where
+	// the network is used: the audit reads and writes local files, and
+	// --fix replaces each file whole (a rename), so the default end at an
+	// interrupt leaves every workflow either as it was or fixed (and at
+	// worst a .token-gate-fix-* file beside it).
+	Interrupts func(context.Context) (context.Context, context.CancelFunc)
 }
 
 // ActionArg is the argument action.yml passes (runs.args) to start the
@@ -81,9 +88,15 @@ func (c *Command) Main(ctx context.Context) int {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	switch {
-	case len(c.Args) > 0 && c.Args[0] == "audit":
+	if len(c.Args) > 0 && c.Args[0] == "audit" {
 		return c.auditMain(c.Args[1:])
+	}
+	if c.Interrupts != nil {
+		var stop context.CancelFunc
+		ctx, stop = c.Interrupts(ctx)
+		defer stop()
+	}
+	switch {
 	case len(c.Args) > 0 && c.Args[0] == "inventory":
 		return c.inventoryMain(ctx, c.Args[1:])
 	case len(c.Args) > 0 && c.Args[0] == ActionArg:

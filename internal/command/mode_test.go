@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,4 +112,36 @@ func TestWhichModeRuns(t *testing.T) {
 			t.Errorf("exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 		}
 	})
+}
+
+// The audit never watches signals (it goes to no network, and the
+// watcher's threads cost a short process more than its work); every other
+// mode asks for an interrupt to end its context, and stops watching when
+// it returns.
+func TestInterruptsOnlyForTheNetwork(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"audit", dir}, false},
+		{[]string{"audit", "--json", dir}, false},
+		{[]string{"--version"}, true},
+		{[]string{"inventory"}, true},
+		{[]string{ActionArg}, true},
+	} {
+		asked, stopped := false, false
+		var out strings.Builder
+		cmd := &Command{Args: c.args, LookupEnv: func(string) (string, bool) { return "", false }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out,
+			Interrupts: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				asked = true
+				ctx, cancel := context.WithCancel(ctx)
+				return ctx, func() { stopped = true; cancel() }
+			}}
+		cmd.Main(context.Background())
+		if asked != c.want || stopped != c.want {
+			t.Errorf("%q: interrupts asked %v, stopped %v; want %v", c.args, asked, stopped, c.want)
+		}
+	}
 }
