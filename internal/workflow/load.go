@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -289,7 +290,12 @@ func readBounded(p string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	// Room for the size the stat gave, read at once; a file that grew since
+	// is still read to the bound.
+	var buf bytes.Buffer
+	buf.Grow(int(info.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, MaxFileSize+1))
+	src := buf.Bytes()
 	if err == nil && len(src) > MaxFileSize {
 		err = fmt.Errorf("more than %d bytes, more than any workflow", MaxFileSize)
 	}
