@@ -6,9 +6,7 @@ package image
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/token-gate/token-gate/internal/destination"
 	"github.com/token-gate/token-gate/internal/secret"
@@ -92,16 +90,138 @@ func (i Image) Scheme() string { return destination.Scheme(i.Registry) }
 func (i Image) OnLoopback() bool { return destination.IsLoopback(destination.Hostname(i.Registry)) }
 
 // The distribution spec's grammar for path components, tags and digests,
-// compiled on first use: a default check never reads an image reference, and
-// compiling at init cost every run milliseconds.
-var (
-	componentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`) })
-	tagRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
-	digestRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`) })
-	hostRE      = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
-	})
-)
+// and a registry host[:port], matched by hand: as regular expressions they
+// were compiled on first use, and the tag's {0,127} alone cost an audit's
+// short process about a millisecond (docs/speed.md). The expressions stay
+// in the tests, which check these against them.
+
+// isComponent matches [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*.
+func isComponent(s string) bool {
+	for i := 0; ; {
+		j := i
+		for j < len(s) && isLowerAlnum(s[j]) {
+			j++
+		}
+		switch {
+		case j == i:
+			return false
+		case j == len(s):
+			return true
+		case s[j] == '.':
+			j++
+		case s[j] == '_':
+			j++
+			if j < len(s) && s[j] == '_' {
+				j++
+			}
+		case s[j] == '-':
+			for j < len(s) && s[j] == '-' {
+				j++
+			}
+		default:
+			return false
+		}
+		i = j
+	}
+}
+
+// isTag matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+func isTag(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '.' || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigest matches [a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+.
+func isDigest(s string) bool {
+	algorithm, encoded, ok := strings.Cut(s, ":")
+	if !ok || encoded == "" {
+		return false
+	}
+	for i := 0; ; {
+		j := i
+		for j < len(algorithm) && isLowerAlnum(algorithm[j]) {
+			j++
+		}
+		switch {
+		case j == i:
+			return false
+		case j == len(algorithm):
+			for k := 0; k < len(encoded); k++ {
+				if c := encoded[k]; !isAlnum(c) && c != '=' && c != '_' && c != '-' {
+					return false
+				}
+			}
+			return true
+		case strings.IndexByte(".+_-", algorithm[j]) < 0:
+			return false
+		}
+		i = j + 1
+	}
+}
+
+// IsHost reports whether s is a registry host[:port]: dot-separated labels
+// of letters, digits and inner hyphens, or an IP literal in brackets, then
+// at most five digits of port.
+func IsHost(s string) bool {
+	host, port, hasPort := s, "", false
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 2 {
+			return false
+		}
+		for i := 1; i < end; i++ {
+			if c := s[i]; !isHexDigit(c) && c != ':' && c != '.' {
+				return false
+			}
+		}
+		host, port = "", s[end+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return false
+			}
+			port, hasPort = port[1:], true
+		}
+	} else {
+		host, port, hasPort = strings.Cut(s, ":")
+		for label := range strings.SplitSeq(host, ".") {
+			if label == "" || !isAlnum(label[0]) || !isAlnum(label[len(label)-1]) {
+				return false
+			}
+			for i := 1; i < len(label)-1; i++ {
+				if !isAlnum(label[i]) && label[i] != '-' {
+					return false
+				}
+			}
+		}
+	}
+	if !hasPort {
+		return true
+	}
+	if port == "" || len(port) > 5 {
+		return false
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isLowerAlnum(c) || 'A' <= c && c <= 'Z' }
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
 
 // DockerHub is the host that serves docker.io (docs/facts.md, "Docker Hub").
 const DockerHub = "registry-1.docker.io"
@@ -130,9 +250,6 @@ func RegistryFromInput(v string) string {
 	return RegistryHost(host)
 }
 
-// IsHost reports whether s is a registry host[:port].
-func IsHost(s string) bool { return hostRE().MatchString(s) }
-
 // TokenServiceHosts lists the hosts besides the registry itself that its
 // token service may live on: only known pairs, so that a challenge cannot
 // send a credential anywhere it names (docs/facts.md, "Docker Hub").
@@ -159,13 +276,13 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	}
 	name := ref
 	if at := strings.Index(name, "@"); at >= 0 {
-		if !digestRE().MatchString(name[at+1:]) {
+		if !isDigest(name[at+1:]) {
 			return Image{}, fmt.Errorf("%s has a malformed digest after '@'", q)
 		}
 		name = name[:at]
 	}
 	if colon := strings.LastIndex(name, ":"); colon > strings.LastIndex(name, "/") {
-		if !tagRE().MatchString(name[colon+1:]) {
+		if !isTag(name[colon+1:]) {
 			return Image{}, fmt.Errorf("%s has a malformed tag after ':'", q)
 		}
 		name = name[:colon]
@@ -173,7 +290,7 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 	parts := strings.Split(name, "/")
 	img := Image{Registry: defaultRegistry}
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:[") || parts[0] == "localhost") {
-		if !hostRE().MatchString(parts[0]) {
+		if !IsHost(parts[0]) {
 			return Image{}, fmt.Errorf("%s has a malformed registry host %s", q, secret.Quote(parts[0]))
 		}
 		img.Registry = RegistryHost(parts[0])
@@ -192,7 +309,7 @@ func Parse(ref, defaultRegistry string) (Image, error) {
 			return Image{}, fmt.Errorf("%s has an empty path segment", q)
 		case strings.ToLower(p) != p:
 			return Image{}, fmt.Errorf("%s has uppercase letters in %s; image names must be lowercase (use %s)", q, secret.Quote(p), secret.Quote(strings.ToLower(p)))
-		case !componentRE().MatchString(p):
+		case !isComponent(p):
 			return Image{}, fmt.Errorf("%s has an invalid path segment %s (lowercase letters, digits and single separators . _ __ - only)", q, secret.Quote(p))
 		}
 	}

@@ -12,11 +12,9 @@ package version
 
 import (
 	"fmt"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 )
 
 // Version and Commit are set through ldflags by release builds.
@@ -50,11 +48,26 @@ func String() string { return Read().String() }
 
 // pseudoRev is the commit at the end of a pseudo-version, which
 // `go install …@main` records, with no VCS settings (docs/facts.md, "Build
-// information"). It and release are compiled when first asked for, not at
-// start-up, which every run pays and --version measures (docs/speed.md).
-var pseudoRev = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`[.-]\d{14}-([0-9a-f]{12})(?:\+.*)?$`)
-})
+// information"): the leftmost match of [.-]\d{14}-([0-9a-f]{12})(?:\+.*)?$,
+// matched by hand, as every run that audits pays for a compiled expression
+// (docs/speed.md); the test checks it against the expression.
+func pseudoRev(module string) (string, bool) {
+	for i := 0; i+28 <= len(module); i++ {
+		if module[i] != '.' && module[i] != '-' || !digits(module[i+1:i+15]) || module[i+15] != '-' {
+			continue
+		}
+		rev, rest := module[i+16:i+28], module[i+28:]
+		if strings.Trim(rev, "0123456789abcdef") == "" && (rest == "" || rest[0] == '+' && !strings.Contains(rest, "\n")) {
+			return rev, true
+		}
+	}
+	return "", false
+}
+
+// digits reports a non-empty run of ASCII digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
 
 // fromBuild chooses, for each field, the most exact source there is: the
 // release's stamp, then the VCS settings Go recorded, then the module
@@ -87,8 +100,8 @@ func fromBuild(build *debug.BuildInfo, stampedVersion, stampedCommit string) Inf
 	if i.Commit == "" {
 		i.Commit = stampedCommit
 	}
-	if m := pseudoRev().FindStringSubmatch(module); i.Commit == "" && m != nil {
-		i.Commit = m[1]
+	if rev, ok := pseudoRev(module); i.Commit == "" && ok {
+		i.Commit = rev
 	}
 	if strings.HasSuffix(module, "+dirty") {
 		i.Modified = true
@@ -111,8 +124,15 @@ func (i Info) String() string {
 	return fmt.Sprintf("%s (%s, %s %s)", i.Version, commit, i.Go, i.Platform)
 }
 
-// release is a release tag: vMAJOR.MINOR.PATCH, nothing after.
-var release = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`) })
+// releaseMajor reads a release tag, vMAJOR.MINOR.PATCH and nothing after
+// (^v(\d+)\.\d+\.\d+$): its major version.
+func releaseMajor(v string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if !strings.HasPrefix(v, "v") || len(parts) != 3 || !digits(parts[0]) || !digits(parts[1]) || !digits(parts[2]) {
+		return "", false
+	}
+	return parts[0], true
+}
 
 // ActionRef is the uses: reference a workflow fix should write for this
 // build: a release's moving major tag (token-gate/token-gate@v1), which
@@ -122,8 +142,8 @@ var release = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 // points at the commit that pins its image, one after the commit the binary
 // was built from, so the binary cannot know it.
 func (i Info) ActionRef() string {
-	if m := release().FindStringSubmatch(i.Version); m != nil {
-		return "token-gate/token-gate@v" + m[1]
+	if major, ok := releaseMajor(i.Version); ok {
+		return "token-gate/token-gate@v" + major
 	}
 	return "token-gate/token-gate@main"
 }

@@ -1,9 +1,12 @@
 package version
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -178,5 +181,48 @@ func TestActionRef(t *testing.T) {
 		if got := (Info{Version: v}).ActionRef(); got != want {
 			t.Errorf("ActionRef of %s = %s, want %s", v, got, want)
 		}
+	}
+}
+
+// pseudoRev and releaseMajor are matched by hand; they must agree with the
+// expressions they replace on every string, which random strings over
+// their characters, and the shapes Go and releases write, explore.
+func TestHandMatchersMatchTheirExpressions(t *testing.T) {
+	t.Parallel()
+	pseudo := regexp.MustCompile(`[.-]\d{14}-([0-9a-f]{12})(?:\+.*)?$`)
+	release := regexp.MustCompile(`^v(\d+)\.\d+\.\d+$`)
+	check := func(s string) {
+		m := pseudo.FindStringSubmatch(s)
+		if rev, ok := pseudoRev(s); ok != (m != nil) || ok && rev != m[1] {
+			t.Errorf("pseudoRev(%q) = %q, %v; the expression says %q", s, rev, ok, m)
+		}
+		m = release.FindStringSubmatch(s)
+		if major, ok := releaseMajor(s); ok != (m != nil) || ok && major != m[1] {
+			t.Errorf("releaseMajor(%q) = %q, %v; the expression says %q", s, major, ok, m)
+		}
+	}
+	for _, s := range []string{"v0.0.0-20261204123456-0123456789ab", "v1.2.4-0.20261204123456-0123456789ab+dirty", "v0.0.0-20261204123456-0123456789ab+x\ny",
+		"v0.0.0-20261204123456-0123456789AB", "v0.0.0-2026120412345-0123456789ab", "x.20261204123456-0123456789ab.20261204123456-ba9876543210",
+		"v1.2.3", "v12.0.10", "v1.2", "v1.2.3\n", "1.2.3", "v1.2.3-rc.1", "v.1.2", "v1..3", ""} {
+		check(s)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	chars := []byte("v.-+0123456789abf\nx")
+	for range 200000 {
+		b := make([]byte, rng.IntN(34))
+		for i := range b {
+			b[i] = chars[rng.IntN(len(chars))]
+		}
+		check(string(b))
+	}
+	// Random strings seldom hold 14 digits in a row: build pseudo-version
+	// shapes and break them one byte at a time.
+	for range 20000 {
+		b := []byte(fmt.Sprintf("v0.0.0-%014d-%012x", rng.Int64N(1e14), rng.Int64N(1<<48)))
+		if rng.IntN(2) == 0 {
+			b = append(b, "+dirty"...)
+		}
+		b[rng.IntN(len(b))] = chars[rng.IntN(len(chars))]
+		check(string(b))
 	}
 }
