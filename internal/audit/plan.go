@@ -58,6 +58,9 @@ type scenario struct {
 	empty bool
 	bad   credKey
 	mode  badMode
+	// badID is bad numbered by the planner (simulate): what legKey holds,
+	// hashed thousands of times, instead of bad's two strings.
+	badID int32
 }
 
 func (s scenario) with(bad credKey, mode badMode) scenario {
@@ -122,6 +125,8 @@ type planner struct {
 	legs map[legKey][]legRun
 	// scratch is the outcome simulate fills, again and again.
 	scratch *outcome
+	// credIDs number the bad credentials of scenarios, for legKey.
+	credIDs map[credKey]int32
 }
 
 type factValue struct{ value, known bool }
@@ -236,14 +241,14 @@ func triggerContext(t *workflow.Trigger, path []string) (any, bool) {
 	if len(path) < 2 || !strings.EqualFold(path[0], "github") {
 		return nil, false
 	}
-	switch strings.ToLower(strings.Join(path[1:], ".")) {
-	case "event_name":
+	switch rest := path[1:]; {
+	case joinedIs(rest, "event_name"):
 		return t.Event, true
-	case "event.action":
+	case joinedIs(rest, "event.action"):
 		if len(t.Types) == 1 {
 			return t.Types[0], true
 		}
-	case "ref_type":
+	case joinedIs(rest, "ref_type"):
 		switch refKind(t) {
 		case "tags":
 			return "tag", true
@@ -252,6 +257,35 @@ func triggerContext(t *workflow.Trigger, path []string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// joinedIs reports whether parts joined by dots are name, ASCII letters
+// in any case: strings.ToLower(strings.Join(parts, ".")) == name for a
+// lower-case name without k (the Kelvin sign lowers to it), without the
+// two allocations, on the simulation's path.
+func joinedIs(parts []string, name string) bool {
+	for i, part := range parts {
+		if i > 0 {
+			if name == "" || name[0] != '.' {
+				return false
+			}
+			name = name[1:]
+		}
+		if len(part) > len(name) {
+			return false
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != name[j] {
+				return false
+			}
+		}
+		name = name[len(part):]
+	}
+	return name == ""
 }
 
 // refKind says what github.ref is for an event: "tags" when its filters
@@ -280,20 +314,25 @@ func eventFact(t *workflow.Trigger, key string) (bool, bool) {
 	if kind == "" {
 		return false, false
 	}
-	for _, prefix := range []string{"tags", "heads", "pull"} {
-		if key == "startswith(github.ref, 'refs/"+prefix+"/')" {
-			return kind == prefix, true
+	if prefix, ok := strings.CutPrefix(key, "startswith(github.ref, 'refs/"); ok {
+		switch prefix {
+		case "tags/')", "heads/')", "pull/')":
+			return kind == strings.TrimSuffix(prefix, "/')"), true
 		}
 	}
-	lit, ok := strings.CutPrefix(key, "github.ref == 'refs/")
-	if !ok {
-		lit, ok = strings.CutPrefix(key, "github.ref != 'refs/")
-		if !ok {
-			return false, false
-		}
-		v, known := eventFact(t, "github.ref == 'refs/"+lit)
+	if lit, ok := strings.CutPrefix(key, "github.ref == 'refs/"); ok {
+		return refFact(t, kind, lit)
+	}
+	if lit, ok := strings.CutPrefix(key, "github.ref != 'refs/"); ok {
+		v, known := refFact(t, kind, lit)
 		return !v, known
 	}
+	return false, false
+}
+
+// refFact decides github.ref == 'refs/LIT' for an event whose ref is of
+// kind.
+func refFact(t *workflow.Trigger, kind, lit string) (bool, bool) {
 	lit = strings.TrimSuffix(lit, "'")
 	refPrefix, name, _ := strings.Cut(lit, "/")
 	if refPrefix != kind {
@@ -319,6 +358,17 @@ func eventFact(t *workflow.Trigger, key string) (bool, bool) {
 // (an audit simulates thousands of times, and a fresh outcome each time
 // was most of what it allocated).
 func (p *planner) simulate(sc scenario) *outcome {
+	if sc.bad != (credKey{}) {
+		id, ok := p.credIDs[sc.bad]
+		if !ok {
+			if p.credIDs == nil {
+				p.credIDs = map[credKey]int32{}
+			}
+			id = int32(len(p.credIDs) + 1)
+			p.credIDs[sc.bad] = id
+		}
+		sc.badID = id
+	}
 	o := p.scratch
 	if o == nil {
 		o = p.newOutcome()
@@ -404,14 +454,16 @@ type tracedAtom struct {
 
 // legKey is all a leg's simulation reads besides the atoms it asks: the
 // leg, the event, the scenario's secrets and bad credential, and how the
-// jobs it needs ended (needs.X.result).
+// jobs it needs ended (needs.X.result), two bits a job, or as text past 32
+// jobs. Numbers, not strings: it is hashed for every leg of every scenario.
 type legKey struct {
 	node, leg int
 	trigger   *workflow.Trigger
 	empty     bool
-	bad       credKey
+	bad       int32
 	mode      badMode
-	needs     string
+	needs     uint64
+	manyNeeds string
 }
 
 // legRun is one simulated leg: the atoms it asked, in order, and what it
@@ -428,11 +480,18 @@ type legRun struct {
 // then it would ask nothing new, and do the same. explore walks a tree of
 // atoms, most of which one leg never reads, so most legs are replays.
 func (p *planner) memoLeg(sc scenario, o *outcome, n *node, i int, l leg) bool {
-	var needs strings.Builder
-	for _, m := range n.needs {
-		needs.WriteByte(byte('0' + o.seen(m)))
+	key := legKey{node: n.idx, leg: i, trigger: sc.trigger, empty: sc.empty, bad: sc.badID, mode: sc.mode}
+	if len(n.needs) <= 32 {
+		for j, m := range n.needs {
+			key.needs |= uint64(o.seen(m)) << (2 * j)
+		}
+	} else {
+		var needs strings.Builder
+		for _, m := range n.needs {
+			needs.WriteByte(byte('0' + o.seen(m)))
+		}
+		key.manyNeeds = needs.String()
 	}
-	key := legKey{node: n.idx, leg: i, trigger: sc.trigger, empty: sc.empty, bad: sc.bad, mode: sc.mode, needs: needs.String()}
 	for _, run := range p.legs[key] {
 		if replays(sc, run.atoms) {
 			for _, j := range run.steps {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +179,25 @@ func TestEmptySecrets(t *testing.T) {
 		event, want := c.event, c.want
 		if got := emptySecrets(event); got != want {
 			t.Errorf("%+v: %v; want %v", event, got, want)
+		}
+	}
+}
+
+// joinedIs is strings.ToLower(strings.Join(parts, ".")) == name without
+// the allocations, for the names triggerContext asks about.
+func TestJoinedIs(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"event", "EVENT", "Event_Name", "event_name", "action", "ACTION", "ref_type", "Ref_Type", "", ".", "event.action", "\u212a", "é", "\xff", "ref", "_type"}
+	for range 50000 {
+		parts := make([]string, 1+rng.IntN(3))
+		for i := range parts {
+			parts[i] = pieces[rng.IntN(len(pieces))]
+		}
+		for _, name := range []string{"event_name", "event.action", "ref_type"} {
+			if got, want := joinedIs(parts, name), strings.ToLower(strings.Join(parts, ".")) == name; got != want {
+				t.Errorf("joinedIs(%q, %q) = %v, want %v", parts, name, got, want)
+			}
 		}
 	}
 }
