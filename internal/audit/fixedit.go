@@ -2,7 +2,9 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,9 +21,33 @@ type Edit struct {
 	Text           string
 }
 
-// Apply makes the edits, which must not overlap, from the last to the
-// first so that each offset still holds.
+// Apply makes the edits, which must not overlap: in one pass from the
+// first to the last, or, where two share an offset, from the last to the
+// first so that each offset still holds (the later edit's text then comes
+// first).
 func Apply(src []byte, edits []Edit) []byte {
+	sorted := slices.Clone(edits)
+	slices.SortStableFunc(sorted, func(x, y Edit) int { return cmp.Compare(x.Offset, y.Offset) })
+	size := len(src)
+	for i, e := range sorted {
+		if i > 0 && (sorted[i-1].Offset == e.Offset || sorted[i-1].Offset+sorted[i-1].Length > e.Offset) {
+			return applyBackwards(src, edits)
+		}
+		size += len(e.Text) - e.Length
+	}
+	out := make([]byte, 0, size)
+	at := 0
+	for _, e := range sorted {
+		out = append(out, src[at:e.Offset]...)
+		out = append(out, e.Text...)
+		at = e.Offset + e.Length
+	}
+	return append(out, src[at:]...)
+}
+
+// applyBackwards makes the edits from the last offset to the first, each
+// on the text the ones after it left.
+func applyBackwards(src []byte, edits []Edit) []byte {
 	sorted := append([]Edit(nil), edits...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Offset > sorted[j].Offset })
 	out := append([]byte(nil), src...)
@@ -201,10 +227,11 @@ func dashBefore(f *workflow.File, p workflow.Pos) int {
 // from just inside its [ and skipping quoted text; -1 when there is none
 // on the line.
 func closingBracket(src []byte, from int) int {
-	rest := string(src[from:])
-	if nl := strings.IndexAny(rest, "\r\n"); nl >= 0 {
-		rest = rest[:nl]
+	line := src[from:]
+	if nl := bytes.IndexAny(line, "\r\n"); nl >= 0 {
+		line = line[:nl]
 	}
+	rest := string(line)
 	for i := range unquoted(rest) {
 		if rest[i] == ']' {
 			return from + i
