@@ -316,7 +316,7 @@ func matchAt(words []string, prefix string) (int, bool) {
 	// The first word settles most lines of the tables, and is read
 	// without splitting: every command of every script meets every line.
 	// A path to the tool is the tool: /usr/bin/docker, ./gradlew.
-	if w := words[0]; w != first && !strings.HasSuffix(w, "/"+strings.TrimPrefix(first, "./")) {
+	if w, tool := words[0], strings.TrimPrefix(first, "./"); w != first && !(len(w) > len(tool) && strings.HasSuffix(w, tool) && w[len(w)-len(tool)-1] == '/') {
 		return 0, false
 	}
 	i := 1

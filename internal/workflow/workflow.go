@@ -14,6 +14,7 @@ package workflow
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -467,16 +468,24 @@ func (r *reader) pairs(n *yaml.Node) []pair {
 		return nil
 	}
 	out := make([]pair, 0, len(n.Content)/2)
-	seen := make(map[string]bool, len(n.Content)/2)
+	// A workflow's mappings are small: a key is looked for among the keys
+	// before it, and a set is made only for a large mapping (a matrix, a
+	// long env:), which a linear search would make quadratic.
+	var seen map[string]bool
+	if len(n.Content)/2 > 16 {
+		seen = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		switch {
 		case k.Tag == "!!merge":
 			r.fail(k, "GitHub does not read YAML merge keys (<<:); write the keys out, or use an alias for the whole value")
-		case seen[k.Value]:
+		case seen != nil && seen[k.Value] || seen == nil && slices.ContainsFunc(out, func(p pair) bool { return p.key.Value == k.Value }):
 			r.fail(k, "the key %s is given twice in this mapping", k.Value)
 		}
-		seen[k.Value] = true
+		if seen != nil {
+			seen[k.Value] = true
+		}
 		out = append(out, pair{k, n.Content[i+1]})
 	}
 	return out
@@ -589,8 +598,12 @@ func (r *reader) decode(n *yaml.Node) any {
 }
 
 func (r *reader) vars(n *yaml.Node) []Var {
-	var out []Var
-	for _, kv := range r.pairs(n) {
+	kvs := r.pairs(n)
+	if len(kvs) == 0 {
+		return nil
+	}
+	out := make([]Var, 0, len(kvs))
+	for _, kv := range kvs {
 		out = append(out, Var{Name: keyOf(kv), Key: pos(kv.key), Value: r.value(kv.value)})
 	}
 	return out

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +133,10 @@ func TestErrorsSayWhere(t *testing.T) {
 		"step not mapping": {"on: push\njobs:\n  a:\n    steps:\n      - hello\n", 5, "step 1 of job a"},
 		"yaml":             {"on: push\njobs:\n  a:\n    steps: [\n", 4, "YAML"},
 		"merge key":        {"on: push\nx: &x {runs-on: y}\njobs:\n  a:\n    <<: *x\n    steps: []\n", 5, "merge keys"},
+		// A key given twice is found in a small mapping by a search, in a
+		// large one by a set.
+		"twice":       {"on: push\njobs:\n  a:\n    runs-on: x\n    runs-on: y\n", 5, "given twice"},
+		"twice, many": {"on: push\nenv:\n" + manyKeys(20) + "  K3: again\njobs:\n  a:\n    runs-on: x\n", 23, "given twice"},
 	}
 	for name, c := range cases {
 		f := Parse("w.yml", []byte(c.src))
@@ -248,4 +253,12 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  K%d: v\n", i)
+	}
+	return b.String()
 }
