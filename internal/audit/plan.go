@@ -127,6 +127,9 @@ type planner struct {
 	scratch *outcome
 	// credIDs number the bad credentials of scenarios, for legKey.
 	credIDs map[credKey]int32
+	// callees are each call job's callees in the order they run, by
+	// node.idx, worked out on first use.
+	callees [][]*node
 }
 
 type factValue struct{ value, known bool }
@@ -413,7 +416,13 @@ func (p *planner) job(sc scenario, o *outcome, n *node) {
 	if n.job.Uses != nil {
 		o.started[n.idx] = true
 		res := succeeded
-		for _, m := range topological(n.callees) {
+		if p.callees == nil {
+			p.callees = make([][]*node, len(p.r.nodes))
+		}
+		if p.callees[n.idx] == nil {
+			p.callees[n.idx] = topological(n.callees)
+		}
+		for _, m := range p.callees[n.idx] {
 			p.job(sc, o, m)
 			if o.resultOf(m) == failed {
 				res = failed
