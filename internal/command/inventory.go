@@ -323,7 +323,7 @@ func (c *Command) inventoryAction(ctx context.Context, a *githubactions.Action, 
 			a.WithFieldsMap(map[string]string{"title": f.Title}).Warningf("%s", sec.Redact(f.Message))
 		}
 	}
-	totals := fmt.Sprintf("%s: %s", "token inventory of "+inventoryName(inv), inventoryCounts(inv))
+	totals := fmt.Sprintf("%s: %s", "token inventory of "+report.InventoryName(inv), report.InventoryCounts(inv))
 	fields := a.WithFieldsMap(map[string]string{"title": "token-gate inventory"})
 	switch {
 	case inv.HasErrors():
@@ -356,35 +356,6 @@ func orEmpty(r []gate.Reminder) []gate.Reminder {
 	return r
 }
 
-func inventoryName(inv inventory.Inventory) string {
-	if inv.Only != "" {
-		return inv.Only
-	}
-	return inv.Owner
-}
-
-// inventoryCounts says the totals in words, for the annotation and the
-// issue's title.
-// counted is "1 error", "2 errors".
-func counted(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func inventoryCounts(inv inventory.Inventory) string {
-	count := map[finding.Severity]int{}
-	for _, f := range inv.Findings {
-		count[f.Severity]++
-	}
-	s := fmt.Sprintf("%s, %s, %s", counted(len(inv.Secrets), "secret"), counted(count[finding.Error], "error"), counted(count[finding.Warning], "warning"))
-	if len(inv.NotVisible) > 0 {
-		s += ", " + counted(len(inv.NotVisible), "part") + " not visible"
-	}
-	return s
-}
-
 // logInventory prints the whole inventory to the log, its server text
 // kept from acting as workflow commands by stop-commands with a random
 // token.
@@ -415,10 +386,10 @@ func (c *Command) keepInventoryIssue(ctx context.Context, cfg config.Config, inv
 		pace = c.ReminderPace
 	}
 	owner, repo, _ := strings.Cut(cfg.Repository, "/")
-	title := "Token inventory of " + inventoryName(inv) + ": " + inventoryCounts(inv)
+	title := "Token inventory of " + report.InventoryName(inv) + ": " + report.InventoryCounts(inv)
 	return reminder.KeepInventory(ctx, client.REST(), reminder.Options{
 		Owner: owner, Repo: repo, Labels: cfg.ReminderLabels, Mentions: cfg.ReminderMentions,
 		Links: gate.Links{Server: cfg.ServerURL, Repository: cfg.Repository}, RunID: cfg.RunID,
 		Now: c.Now(), Redact: sec.Redact, Pace: pace,
-	}, inventoryName(inv), reminder.Document{Title: title, Body: report.InventoryIssue(inv, reminder.MaxBody-2000)})
+	}, report.InventoryName(inv), reminder.Document{Title: title, Body: report.InventoryIssue(inv, reminder.MaxBody-2000)})
 }

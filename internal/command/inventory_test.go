@@ -23,7 +23,7 @@ import (
 
 var updateGolden = flag.Bool("update-inventory", false, "rewrite testdata/golden/inventory.*")
 
-// inventoryToken reads every part in the fakes: a classic PAT with repo and
+// invToken reads every part in the fakes: a classic PAT with repo and
 // admin:org.
 var invToken = fake.Token("ghp_", "inventory")
 

@@ -168,8 +168,10 @@ func (e *Estate) Repo(name string) *EstateRepo {
 }
 
 // rateHeaders spends one request of a resource and writes GitHub's
-// X-RateLimit-* headers (docs/facts.md, "Headers"); it reports false when
-// the budget was already spent.
+// X-RateLimit-* headers, 5,000 an hour as for an authenticated user (GitHub
+// docs, "Rate limits for the REST API": "Checking the status of your rate
+// limit"; docs/facts.md, "Headers"); it reports false when the budget was
+// already spent.
 func (e *Estate) rateHeaders(w http.ResponseWriter, resource string) bool {
 	e.mu.Lock()
 	if e.budgets == nil {
@@ -284,24 +286,20 @@ func (e *Estate) write(w http.ResponseWriter, resource string, a Answer) {
 
 // writeJSON sends a 200 with a JSON body, the rate-limit headers and, for
 // a page of a list, its Link (GitHub docs, "Using pagination in the REST
-// API").
+// API"). The body's shape is the endpoint's 200 in GitHub's OpenAPI
+// description (@octokit/openapi, api.github.com.json), which
+// TestFakeAnswersMatchOpenAPI holds it to; its Content-Type is the one
+// every recorded answer in testdata/answers carries.
 func (e *Estate) writeJSON(w http.ResponseWriter, resource string, v any, link string) {
-	if !e.rateHeaders(w, resource) {
-		a := Recorded("primary-rate-limit-403")
-		delete(a.Headers, "X-RateLimit-Reset")
-		a.Write(w)
-		return
-	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	a := Answer{Status: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8"}, Body: string(data)}
 	if link != "" {
-		w.Header().Set("Link", link)
+		a.Headers["Link"] = link
 	}
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	e.write(w, resource, a)
 }
 
 // refuse answers a denied part with its recorded refusal, and reports
@@ -333,7 +331,9 @@ var acceptedPermission = map[string]string{
 }
 
 // page cuts a list to the page the request asks for (per_page at most
-// 100, default 30) and returns its Link header.
+// 100, default 30, as each list endpoint's parameters say) and returns its
+// Link header, rel="next" and rel="last" (GitHub docs, "Using pagination
+// in the REST API").
 func (e *Estate) page(r *http.Request, n int) (from, to int, link string) {
 	q := r.URL.Query()
 	per, err := strconv.Atoi(q.Get("per_page"))
@@ -380,7 +380,9 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // secretList answers a repository's or environment's secrets: GitHub's
 // "List repository secrets", "List repository organization secrets" and
-// "List environment secrets", {total_count, secrets: [actions-secret]}.
+// "List environment secrets", {total_count, secrets: [actions-secret]}
+// (https://docs.github.com/rest/actions/secrets, and these operations in
+// @octokit/openapi).
 func (e *Estate) secretList(w http.ResponseWriter, r *http.Request, part, repo string, secrets []EstateSecret) {
 	if e.refuse(w, part, repo) {
 		return
@@ -396,7 +398,8 @@ func (e *Estate) secretList(w http.ResponseWriter, r *http.Request, part, repo s
 }
 
 // orgSecrets answers "List organization secrets": {total_count, secrets:
-// [organization-actions-secret]}.
+// [organization-actions-secret]}
+// (https://docs.github.com/rest/actions/secrets#list-organization-secrets).
 func (e *Estate) orgSecrets(w http.ResponseWriter, r *http.Request) {
 	if e.refuse(w, PartOrgSecrets, "") {
 		return
@@ -416,7 +419,8 @@ func (e *Estate) orgSecrets(w http.ResponseWriter, r *http.Request) {
 }
 
 // selected answers "List selected repositories for an organization
-// secret": {total_count, repositories: [minimal-repository]}.
+// secret": {total_count, repositories: [minimal-repository]}
+// (https://docs.github.com/rest/actions/secrets#list-selected-repositories-for-an-organization-secret).
 func (e *Estate) selected(w http.ResponseWriter, r *http.Request, name string) {
 	if e.refuse(w, PartSelected, "") {
 		return
@@ -447,7 +451,9 @@ func (e *Estate) selected(w http.ResponseWriter, r *http.Request, name string) {
 
 // repoList answers "List organization repositories" or "List repositories
 // for a user": [minimal-repository], sorted as asked (created by default;
-// here by name, which the fake also creates them in).
+// here by name, which the fake also creates them in)
+// (https://docs.github.com/rest/repos/repos#list-organization-repositories,
+// #list-repositories-for-a-user).
 func (e *Estate) repoList(w http.ResponseWriter, r *http.Request) {
 	repos := e.sortedRepos()
 	from, to, link := e.page(r, len(repos))
@@ -520,7 +526,9 @@ func (e *Estate) minimalRepository(r *EstateRepo) map[string]any {
 }
 
 // environments answers "List environments": {total_count, environments:
-// [environment]}.
+// [environment]}, each in the shape of the documented response example
+// (https://docs.github.com/rest/deployments/environments#list-environments),
+// whose first id, 161088068, numbers them.
 func (e *Estate) environments(w http.ResponseWriter, r *http.Request, full string, repo *EstateRepo) {
 	if e.refuse(w, PartEnvironments, full) {
 		return
@@ -542,20 +550,18 @@ func (e *Estate) environments(w http.ResponseWriter, r *http.Request, full strin
 
 // contents answers "Get repository content" for .github/workflows: the
 // folder as [content-directory items], a file as content-file with its
-// text in base64; a path that does not exist is 404.
+// text in base64; a path that does not exist is 404
+// (https://docs.github.com/rest/repos/contents#get-repository-content).
 func (e *Estate) contents(w http.ResponseWriter, r *http.Request, full string, repo *EstateRepo, p string) {
 	if e.refuse(w, PartContents, full) {
 		return
 	}
 	const dir = ".github/workflows"
-	entry := func(name string, size int, kind string) map[string]any {
+	entry := func(name string, size int) map[string]any {
 		pth := dir + "/" + name
-		if kind == "dir" {
-			pth = dir
-		}
 		self := "https://api.github.com/repos/" + full + "/contents/" + pth + "?ref=main"
 		sha := fmt.Sprintf("%040x", len(name)*7919+size)
-		m := map[string]any{"type": kind, "size": size, "name": path.Base(pth), "path": pth, "sha": sha, "url": self,
+		m := map[string]any{"type": "file", "size": size, "name": path.Base(pth), "path": pth, "sha": sha, "url": self,
 			"git_url": "https://api.github.com/repos/" + full + "/git/blobs/" + sha, "html_url": "https://github.com/" + full + "/blob/main/" + pth,
 			"download_url": "https://raw.githubusercontent.com/" + full + "/main/" + pth}
 		m["_links"] = map[string]any{"self": self, "git": m["git_url"], "html": m["html_url"]}
@@ -572,7 +578,7 @@ func (e *Estate) contents(w http.ResponseWriter, r *http.Request, full string, r
 		slices.Sort(names)
 		out := []map[string]any{}
 		for _, n := range names {
-			out = append(out, entry(n, len(repo.Files[n]), "file"))
+			out = append(out, entry(n, len(repo.Files[n])))
 		}
 		e.writeJSON(w, "core", out, "")
 	default:
@@ -582,7 +588,7 @@ func (e *Estate) contents(w http.ResponseWriter, r *http.Request, full string, r
 			e.write(w, "core", Recorded("not-found-404"))
 			return
 		}
-		m := entry(name, len(text), "file")
+		m := entry(name, len(text))
 		m["encoding"], m["content"] = "base64", wrapBase64(base64.StdEncoding.EncodeToString([]byte(text)))
 		e.writeJSON(w, "core", m, "")
 	}

@@ -54,13 +54,20 @@ func (e *Estate) serveGraphQL(w http.ResponseWriter, r *http.Request, body strin
 }
 
 // gqlErr is an error as GitHub's GraphQL API writes one: its type, the
-// path of the field it nulled, and words.
+// path of the field it nulled, and words (the errors of
+// testdata/answers/graphql-saml-200.json, and of the invalid cursor quoted
+// at https://github.com/octokit/graphql.js#partial-responses; GitHub adds
+// locations, which the inventory does not read).
 type gqlErr struct {
 	Type    string `json:"type,omitempty"`
 	Path    []any  `json:"path,omitempty"`
 	Message string `json:"message"`
 }
 
+// writeGraphQL answers 200 with data beside any errors, as GitHub answers
+// a query some of whose fields it refused
+// (testdata/answers/graphql-saml-200.json; the partial response quoted at
+// https://github.com/octokit/graphql.js#partial-responses).
 func writeGraphQL(w http.ResponseWriter, data map[string]any, errs []gqlErr) {
 	out := map[string]any{"data": data}
 	if data == nil {
@@ -216,6 +223,8 @@ func (o ownerObj) field(x *executor, name string, args map[string]any, path []an
 			raw, _ := base64.StdEncoding.DecodeString(after)
 			n, err := strconv.Atoi(strings.TrimPrefix(string(raw), "cursor:v2:"))
 			if err != nil {
+				// GitHub's answer to a cursor it did not give, as quoted
+				// at https://github.com/octokit/graphql.js#partial-responses.
 				x.fail(path, "INVALID_CURSOR_ARGUMENTS", fmt.Sprintf("`%s` does not appear to be a valid cursor.", after))
 				return nil
 			}

@@ -241,9 +241,7 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 		return &facts.LockoutError{Status: status, Message: msg, RequestID: id}
 	case limited && r.Header.Get("X-RateLimit-Remaining") == "0":
 		rl := &facts.RateLimitError{Status: status, Message: msg, RequestID: id}
-		if secs, perr := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
-			rl.Reset = time.Unix(secs, 0).UTC()
-		}
+		rl.Reset, _ = resetOf(r)
 		return rl
 	case limited && (hasRetryAfter || status == http.StatusTooManyRequests || secondaryWording(msg)):
 		// A Retry-After with quota left is a secondary limit whatever the
@@ -260,6 +258,16 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 		where = r.Request.URL.Path
 	}
 	return &facts.APIError{Status: status, Message: msg, URL: where, RequestID: id}
+}
+
+// resetOf reads X-RateLimit-Reset, the primary limit's reset in epoch
+// seconds (GitHub docs, "Rate limits for the REST API").
+func resetOf(resp *http.Response) (time.Time, bool) {
+	secs, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(secs, 0).UTC(), true
 }
 
 // isJSON reports whether an answer is in GitHub's JSON. An answer without a

@@ -169,8 +169,8 @@ type readRun struct {
 
 	mu sync.Mutex
 	e  inventory.Estate
-	// orgNames is filled by the repositories' lists when the
-	// organization's own list is not visible.
+	// orgFromRepos is filled by the repositories' lists, to stand in for
+	// the organization's own list when that is not visible.
 	orgFromRepos map[string]inventory.Secret
 }
 
@@ -252,13 +252,19 @@ func (run *readRun) owner(ctx context.Context) error {
 			break
 		}
 	}
+	run.endListing(count, complete)
+	return nil
+}
+
+// endListing records whether every repository was listed, and, when
+// --max-repos is why not, says so as a Gap.
+func (run *readRun) endListing(count int, complete bool) {
 	if !complete && count >= run.t.MaxRepos {
-		run.gap(inventory.Gap{Part: inventory.PartRepositories, Reason: fmt.Sprintf("only the first %d repositories were read (--max-repos / max-repos); the rest are not in this inventory", run.t.MaxRepos), Permission: ""})
+		run.gap(inventory.Gap{Part: inventory.PartRepositories, Reason: fmt.Sprintf("only the first %d repositories were read (--max-repos / max-repos); the rest are not in this inventory", run.t.MaxRepos)})
 	}
 	run.mu.Lock()
 	run.e.Complete = complete
 	run.mu.Unlock()
-	return nil
 }
 
 // setKind records what kind of account the owner is, and starts reading

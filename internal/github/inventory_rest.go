@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -264,15 +263,6 @@ func gapFrom(part, repo, env, secret string, err error) inventory.Gap {
 	return g
 }
 
-// resetOf reads X-RateLimit-Reset.
-func resetOf(resp *http.Response) (time.Time, bool) {
-	secs, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.Unix(secs, 0).UTC(), true
-}
-
 // ownerKind asks the REST API whether the owner is an organization.
 func (r *Reader) ownerKind(ctx context.Context, owner string) (string, error) {
 	var a account
@@ -328,12 +318,7 @@ func (run *readRun) ownerREST(ctx context.Context) error {
 		run.gap(gapFrom(inventory.PartRepositories, "", "", "", err))
 		complete = false
 	}
-	if !complete && count >= run.t.MaxRepos {
-		run.gap(inventory.Gap{Part: inventory.PartRepositories, Reason: fmt.Sprintf("only the first %d repositories were read (--max-repos / max-repos); the rest are not in this inventory", run.t.MaxRepos)})
-	}
-	run.mu.Lock()
-	run.e.Complete = complete
-	run.mu.Unlock()
+	run.endListing(count, complete)
 	return nil
 }
 

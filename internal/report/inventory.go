@@ -212,11 +212,34 @@ func InventoryTerminal(i inv.Inventory, st Style) string {
 	return b.String()
 }
 
-func inventoryHeading(i inv.Inventory) string {
+func inventoryHeading(i inv.Inventory) string { return "token-gate inventory of " + InventoryName(i) }
+
+// InventoryName is what the inventory is of: OWNER/REPO when one
+// repository was read, else the owner.
+func InventoryName(i inv.Inventory) string {
 	if i.Only != "" {
-		return "token-gate inventory of " + i.Only
+		return i.Only
 	}
-	return "token-gate inventory of " + i.Owner
+	return i.Owner
+}
+
+// InventoryCounts says the totals in words, for the action's annotation
+// and the inventory issue's title.
+func InventoryCounts(i inv.Inventory) string {
+	count := severityCounts(i.Findings)
+	s := fmt.Sprintf("%s, %s, %s", plural(len(i.Secrets), "secret"), plural(count[finding.Error], "error"), plural(count[finding.Warning], "warning"))
+	if len(i.NotVisible) > 0 {
+		s += ", " + plural(len(i.NotVisible), "part") + " not visible"
+	}
+	return s
+}
+
+func severityCounts(findings []inv.Finding) map[finding.Severity]int {
+	count := map[finding.Severity]int{}
+	for _, f := range findings {
+		count[f.Severity]++
+	}
+	return count
 }
 
 // findingPlace is repository/file:line:col, or the repository alone, or
@@ -322,10 +345,7 @@ func gapSubject(g inv.Gap) string {
 
 // inventoryTotals is the last line.
 func inventoryTotals(i inv.Inventory, st Style) string {
-	count := map[finding.Severity]int{}
-	for _, f := range i.Findings {
-		count[f.Severity]++
-	}
+	count := severityCounts(i.Findings)
 	line := fmt.Sprintf("%s, %s, %s read: %s, %s, %s",
 		inventoryPlural(len(i.Repositories), "repository"), plural(i.Workflows, "workflow"), plural(len(i.Secrets), "secret"),
 		st.severity("error", plural(count[finding.Error], "error")), st.severity("warning", plural(count[finding.Warning], "warning")), plural(count[finding.Notice], "notice"))
@@ -396,10 +416,7 @@ func (w *budgeted) endPart(what, rest string) {
 
 func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) string {
 	w := &budgeted{budget: budget}
-	count := map[finding.Severity]int{}
-	for _, f := range i.Findings {
-		count[f.Severity]++
-	}
+	count := severityCounts(i.Findings)
 	head := fmt.Sprintf("## 🔑 %s\n\n%s, %s and %s read: **%s**, **%s**, %s.",
 		literal(inventoryHeading(i)), inventoryPlural(len(i.Repositories), "repository"), plural(i.Workflows, "workflow"), plural(len(i.Secrets), "secret"),
 		plural(count[finding.Error], "error"), plural(count[finding.Warning], "warning"), plural(count[finding.Notice], "notice"))
