@@ -12,6 +12,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/token-gate/token-gate/internal/gate"
+	"github.com/token-gate/token-gate/internal/report"
 )
 
 // The inventory issue is kept by the same machinery as the reminders: one
@@ -56,7 +57,7 @@ func KeepInventory(ctx context.Context, client *gh.Client, opts Options, owner s
 			done = append(done, gate.Reminder{Name: name, Action: "closed-duplicate", Number: dup.number, URL: dup.url})
 		}
 	}
-	title := cutRunes(s.o.Redact(doc.Title), MaxTitle) // redacted whole, then cut
+	title := report.CutRunes(s.o.Redact(doc.Title), MaxTitle) // redacted whole, then cut
 	body := s.o.Redact(doc.Body)
 	sum := sha256.Sum256([]byte(title + "\n" + body))
 	digest := hex.EncodeToString(sum[:6])

@@ -271,7 +271,7 @@ func (s *syncer) closeDuplicate(ctx context.Context, dup openIssue, keptNumber i
 	if !strings.HasPrefix(body, note) {
 		body = note + "\n\n" + body
 	}
-	body = cutRunes(s.o.Redact(body), MaxBody)
+	body = report.CutRunes(s.o.Redact(body), MaxBody)
 	closed, reason := "closed", "not_planned"
 	return s.mutate(ctx, func() (*gh.Response, error) {
 		_, resp, err := s.c.Issues.Edit(ctx, s.o.Owner, s.o.Repo, dup.number, &gh.IssueRequest{State: &closed, StateReason: &reason, Body: &body})
@@ -363,7 +363,7 @@ const MaxTitle = 256
 // headline is the title's claim: what is wrong and when, within GitHub's
 // limit on titles.
 func headline(v gate.Verdict) string {
-	return cutRunes(claim(v), MaxTitle)
+	return report.CutRunes(claim(v), MaxTitle)
 }
 
 func claim(v gate.Verdict) string {
@@ -439,7 +439,7 @@ func (s *syncer) render(v gate.Verdict, h gate.Health) (title, body, digest stri
 		b.WriteString("\n### Where it is used\n\n")
 		b.WriteString(report.WhereUsed(u.Uses, maxWhere))
 		if len(u.Images) > 0 {
-			fmt.Fprintf(&b, "\nIt pushes %s.\n", report.Markdown(cutRunes(strings.Join(u.Images, ", "), maxImages)))
+			fmt.Fprintf(&b, "\nIt pushes %s.\n", report.Markdown(report.CutRunes(strings.Join(u.Images, ", "), maxImages)))
 		}
 	}
 	// The renewal, in the order it is done (docs/facts.md, "Renewing a
@@ -515,15 +515,6 @@ func (c ghCommands) orgSecret(name, visibility string) string {
 
 func (c ghCommands) rerunFailed(runID string) string {
 	return "gh run rerun " + runID + " --failed " + c.repoFlag()
-}
-
-// cutRunes cuts s to at most n characters, marking the cut with "…".
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
 
 // issueURL is the issue's page: GitHub's html_url when it is the page it

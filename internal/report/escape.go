@@ -80,9 +80,6 @@ func cell(s string) string {
 	return strings.ReplaceAll(Markdown(s), "|", `\|`)
 }
 
-// code puts text in a code span; see CodeSpan.
-func code(s string) string { return CodeSpan(s) }
-
 // CodeSpan puts untrusted text (a workflow's file name, a job id) in a
 // Markdown code span that nothing in it can end early: its line breaks and
 // control characters are escaped (Inline), and the fence is one backtick

@@ -153,3 +153,24 @@ func TestMarkdownURLRunsEnd(t *testing.T) {
 		}
 	}
 }
+
+// CutRunes counts characters, not bytes, and marks a cut with the
+// ellipsis inside the n it keeps.
+func TestCutRunes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "ab…"},
+		{"ééé", 3, "ééé"},
+		{"éééé", 3, "éé…"},
+		{"", 1, ""},
+	} {
+		if got := CutRunes(c.in, c.n); got != c.want {
+			t.Errorf("CutRunes(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -443,7 +443,7 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 		lastFix := ""
 		for _, f := range i.Findings {
 			icon := map[finding.Severity]string{finding.Error: "❌", finding.Warning: "⚠️", finding.Notice: "ℹ️"}[f.Severity]
-			line := fmt.Sprintf("- %s %s [%s](%s): %s\n", icon, code(findingPlace(f)), f.Code, CodeURL(string(f.Code)), literal(f.Message))
+			line := fmt.Sprintf("- %s %s [%s](%s): %s\n", icon, CodeSpan(findingPlace(f)), f.Code, CodeURL(string(f.Code)), literal(f.Message))
 			if f.Fix != lastFix {
 				line += fmt.Sprintf("  - Fix: %s\n", literal(f.Fix))
 				lastFix = f.Fix
@@ -465,7 +465,7 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 	}
 	w.line(header + "---|---|---|\n")
 	for _, r := range i.Secrets {
-		row := fmt.Sprintf("| %s | %s | %s | %s | ", code(r.Name), r.Level, literalCell(where(r)), setDate(r))
+		row := fmt.Sprintf("| %s | %s | %s | %s | ", CodeSpan(r.Name), r.Level, literalCell(where(r)), setDate(r))
 		if ages {
 			row += age(r) + " | "
 		}
@@ -474,7 +474,7 @@ func inventoryMarkdown(i inv.Inventory, ages bool, budget int, rest string) stri
 	w.endPart("secrets", rest)
 	for _, r := range i.Secrets {
 		if r.GitHubToken != "" {
-			w.line(fmt.Sprintf("\n- %s: %s\n", code(r.Name), literal(r.GitHubToken)))
+			w.line(fmt.Sprintf("\n- %s: %s\n", CodeSpan(r.Name), literal(r.GitHubToken)))
 		}
 	}
 	w.endPart("notes on GITHUB_TOKEN", rest)

@@ -64,11 +64,16 @@ func (p UsePlace) calls() string {
 // maxName bounds a file name or job id shown in Markdown.
 const maxName = 200
 
-func cutName(s string) string {
-	if r := []rune(s); len(r) > maxName {
-		return string(r[:maxName-1]) + "…"
+func cutName(s string) string { return CutRunes(s, maxName) }
+
+// CutRunes keeps at most n characters of s, the last of them an ellipsis
+// where it cuts. Cut only what is already redacted and escaped as it will
+// be shown: a cut secret no longer matches its redaction.
+func CutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return s
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // WhereUsed renders the places of uses as a Markdown list, each once, in

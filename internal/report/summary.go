@@ -78,7 +78,7 @@ func auditSummary(b *strings.Builder, run gate.Run, o StepOptions) {
 	lastFix := ""
 	for _, f := range res.Findings {
 		icon := map[finding.Severity]string{finding.Error: "❌", finding.Warning: "⚠️", finding.Notice: "ℹ️"}[f.Severity]
-		fmt.Fprintf(b, "- %s %s [%s](%s): %s\n", icon, code(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), f.Code, CodeURL(string(f.Code)), Markdown(f.Message))
+		fmt.Fprintf(b, "- %s %s [%s](%s): %s\n", icon, CodeSpan(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)), f.Code, CodeURL(string(f.Code)), Markdown(f.Message))
 		if f.Fix+f.Snippet == lastFix {
 			continue
 		}
@@ -101,7 +101,7 @@ func auditSummary(b *strings.Builder, run gate.Run, o StepOptions) {
 				}
 				checked = strings.Join(places, ", ")
 			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(c.Secret), cell(c.Registry), cell(usesText(c)), cell(pushesText(c)), cell(checked))
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", CodeSpan(c.Secret), cell(c.Registry), cell(usesText(c)), cell(pushesText(c)), cell(checked))
 		}
 	}
 }
@@ -139,7 +139,7 @@ func fenced(text, lang string) string {
 
 func single(b *strings.Builder, v gate.Verdict) {
 	word := verdictWord(v)
-	fmt.Fprintf(b, "## %s token-gate: %s %s\n\n", verdictIcon[word], code(v.TokenName), word)
+	fmt.Fprintf(b, "## %s token-gate: %s %s\n\n", verdictIcon[word], CodeSpan(v.TokenName), word)
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(b, "| Kind | %s (`%s`) |\n", v.Kind.Describe(), v.Kind)
 	fmt.Fprintf(b, "| Login | %s |\n", cell(orDash(v.Login)))
@@ -182,11 +182,11 @@ func inventory(b *strings.Builder, vs []gate.Verdict) {
 			used = usesText(*v.UsedBy) + "; pushes " + pushesText(*v.UsedBy)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s %s | %s |\n",
-			code(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word, cell(used))
+			CodeSpan(v.TokenName), v.Kind, cell(orDash(v.Login)), cell(scopesText(v)), expiryText(v), daysText(v), verdictIcon[word], word, cell(used))
 	}
 	for _, v := range sorted {
 		if len(v.Images) > 0 {
-			fmt.Fprintf(b, "\n#### %s: packages\n", code(v.TokenName))
+			fmt.Fprintf(b, "\n#### %s: packages\n", CodeSpan(v.TokenName))
 			images(b, v.Images)
 		}
 	}
@@ -213,7 +213,7 @@ func images(b *strings.Builder, rs []facts.ImageResult) {
 		case facts.Unreachable, facts.RateLimited, facts.Unexpected, facts.NotProbed:
 			icon = "❔"
 		}
-		fmt.Fprintf(b, "| %s | %s %s | %s |\n", code(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))
+		fmt.Fprintf(b, "| %s | %s %s | %s |\n", CodeSpan(r.Image.String()), icon, imageText(r), cell(orDash(r.Message)))
 	}
 }
 
