@@ -90,7 +90,7 @@ func (r *Retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 			// second one could duplicate the issue.
 			if wait, ok := shortSecondaryLimit(resp, r.Policy.MaxRetryAfter); ok && retryable && !waitedRetryAfter {
 				waitedRetryAfter = true
-				if sleep(ctx, wait) != nil {
+				if Sleep(ctx, wait) != nil {
 					return resp, nil
 				}
 				attempt-- // waiting out a limit GitHub asked for is not a failed try
@@ -100,7 +100,7 @@ func (r *Retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 				return resp, nil
 			}
 		}
-		if sleep(ctx, backoff) != nil {
+		if Sleep(ctx, backoff) != nil {
 			if err != nil {
 				return nil, &AttemptsError{Attempts: attempt, Err: err}
 			}
@@ -224,7 +224,8 @@ func BodyText(resp *http.Response) string {
 	}, strings.ToValidUTF8(string(body), "?")))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or less when ctx ends first: then it returns ctx.Err().
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
