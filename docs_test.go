@@ -508,12 +508,8 @@ func TestDocWorkflows(t *testing.T) {
 // emitted.
 func TestEveryCodeHasItsAnchor(t *testing.T) {
 	t.Parallel()
-	page, err := os.ReadFile(filepath.Join("docs", "codes.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	documented := map[string]bool{}
-	for _, line := range strings.Split(string(page), "\n") {
+	for _, line := range strings.Split(readText(t, "docs/codes.md"), "\n") {
 		if h, ok := strings.CutPrefix(line, "### "); ok {
 			documented[h] = true
 		}

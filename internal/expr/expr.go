@@ -8,6 +8,7 @@
 package expr
 
 // The reader works in stages, a file each: scan.go finds the expressions in
-// a string, lex.go and parse.go read one into a Node, eval.go evaluates it,
-// truth.go decides an if: when only part of what it reads is known, and
-// template.go fills a string's expressions in.
+// a string, lex.go and parse.go read one into a Node, tree.go walks, writes
+// back and rewrites a Node, eval.go evaluates it, truth.go decides an if:
+// when only part of what it reads is known, and template.go fills a
+// string's expressions in.

@@ -22,8 +22,7 @@ func KeyLeaves(n Node) Node {
 	case Not:
 		return Not{X: KeyLeaves(n.X)}
 	case Call:
-		switch n.Name {
-		case "always", "success", "failure", "cancelled":
+		if isStatus(n.Name) {
 			return n
 		}
 	case Keyed:
@@ -106,75 +105,26 @@ func Truth(n Node, lookup Lookup, status Status, atom Atom) (value, known bool) 
 	return atom(key)
 }
 
-// Atoms lists the parts of a condition that Truth would ask atom about,
-// where lookup cannot decide them, by canonical text, once each.
-func Atoms(n Node, lookup Lookup) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(Node)
-	walk = func(n Node) {
-		switch n := n.(type) {
-		case Binary:
-			if n.Op == "&&" || n.Op == "||" {
-				walk(n.L)
-				walk(n.R)
-				return
-			}
-		case Not:
-			walk(n.X)
-			return
-		case Call:
-			switch n.Name {
-			case "always", "success", "failure", "cancelled":
-				return
-			}
-		case Keyed:
-			if _, ok := Eval(n.X, lookup); !ok && !seen[n.Key] {
-				seen[n.Key] = true
-				out = append(out, n.Key)
-			}
-			return
-		}
-		if _, ok := Eval(n, lookup); ok {
-			return
-		}
-		if key := Format(n); !seen[key] {
-			seen[key] = true
-			out = append(out, key)
-		}
-	}
-	walk(n)
-	return out
-}
-
 // HasStatus reports whether a condition calls a status function; one that
 // does not is read as success() && it (GitHub docs, "Expressions": status
 // check functions).
 func HasStatus(n Node) bool {
 	found := false
-	var walk func(Node)
-	walk = func(n Node) {
-		switch n := n.(type) {
-		case Call:
-			switch n.Name {
-			case "always", "success", "failure", "cancelled":
-				found = true
-			}
-			for _, a := range n.Args {
-				walk(a)
-			}
-		case Binary:
-			walk(n.L)
-			walk(n.R)
-		case Not:
-			walk(n.X)
-		case Index:
-			walk(n.X)
-			walk(n.I)
-		case Keyed:
-			walk(n.X)
+	inspect(n, func(n Node) bool {
+		if c, ok := n.(Call); ok && isStatus(c.Name) {
+			found = true
 		}
-	}
-	walk(n)
+		return !found
+	})
 	return found
+}
+
+// isStatus reports a status function: always(), success(), failure(),
+// cancelled().
+func isStatus(name string) bool {
+	switch name {
+	case "always", "success", "failure", "cancelled":
+		return true
+	}
+	return false
 }

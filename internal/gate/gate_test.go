@@ -99,18 +99,27 @@ func TestJudge(t *testing.T) {
 			want: want{codes: []string{"error:sso"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail}, says: []string{"valid for one hour"}}},
 		{name: "organization policy on the credentials request", value: classic, facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Message: "aibrix forbids access via a personal access token (classic)."})},
 			want: want{codes: []string{"error:org-policy"}, health: Failed}},
+		// GitHub's words, cut after the first sentence: docs/facts.md,
+		// "Error answers" (git-town/git-town#4609, mislav/hub#3363).
 		{name: "organization policy: an owner of the organization changes it", value: classic, facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "aibrix", Classic: true, Message: "`aibrix` forbids access via a personal access token (classic)."})},
 			want: want{codes: []string{"error:org-policy"}, health: Failed, says: []string{"aibrix forbids access", "an owner of aibrix allows classic tokens (Settings → Personal access tokens"}, absent: []string{"enterprise"}}},
+		// microsoft/testfx#10322 (8 days), cut before "Please adjust":
+		// docs/facts.md, "Error answers".
 		{name: "an enterprise's lifetime policy names the enterprise and its owners", value: classic,
 			facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 8, Classic: true,
 				Message: "The 'Microsoft Open Source' enterprise forbids access via a personal access tokens (classic) if the token's lifetime is greater than 8 days."})},
 			want: want{codes: []string{"error:lifetime-policy"}, health: Failed, checks: map[string]Status{"SSO and org policy": Fail},
 				says:   []string{"The enterprise Microsoft Open Source refuses TOKEN", "at most 8 days", "The limit is the enterprise Microsoft Open Source's policy: only its owners can change it", "not an organization owner"},
 				absent: []string{"an owner of Microsoft", "Source' enterprise refuses", "organization's limit"}}},
+		// No public source quotes an enterprise's ban of a whole kind
+		// (docs/facts.md, "Error answers"): this message is modelled on
+		// the enterprise lifetime message, not copied.
 		{name: "an enterprise's ban on classic tokens: its owners, whom no organization overrides", value: classic,
 			facts: facts.Token{GitHub: failed(&facts.PolicyError{Kind: facts.PolicyNoClassicPAT, Org: "Node.js", Enterprise: true, Classic: true, Message: "The 'Node.js' enterprise forbids access via a personal access token (classic)."})},
 			want: want{codes: []string{"error:org-policy"}, health: Failed, says: []string{"The enterprise Node.js forbids access", "an owner of the enterprise Node.js allows classic tokens", "no organization can override it"},
 				absent: []string{"an owner of Node.js"}}},
+		// 403 and its message: docs/facts.md, "Error answers"
+		// (semantic-release/cli#124, PyGithub/PyGithub#1248).
 		{name: "GitHub's failed-login lockout: inconclusive, never the token refused", value: classic,
 			facts: facts.Token{GitHub: failed(&facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded. Please try again later.", RequestID: "R9"})},
 			want: want{codes: []string{"error:github-lockout"}, health: Unknown, checks: map[string]Status{"Credentials": Unverified},
@@ -257,11 +266,15 @@ func TestJudge(t *testing.T) {
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.APIError{Status: 404}}}},
 			want: want{codes: []string{"error:cannot-push"}, health: Failed, checks: map[string]Status{"SSO and org policy": Unverified},
 				says: []string{"GitHub also answers 404 when aibrix enforces SAML single sign-on", "Configure SSO → Authorize next to aibrix"}}},
+		// The failed-login 403, its message cut (docs/facts.md, "Error
+		// answers").
 		{name: "a lockout met while asking why: the lockout, once, and no guessed cause", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
 			Images: []facts.ImageResult{denied(runtimeImg), denied(gatewayImg)},
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Err: &facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded"}},
 				gatewayImg.String(): {Err: &facts.LockoutError{Status: 403, Message: "Maximum number of login attempts exceeded"}}}},
 			want: want{codes: []string{"error:github-lockout", "error:cannot-push", "error:cannot-push"}, health: Failed, says: []string{"GitHub could not say why: it is refusing every login"}}},
+		// Message "m" is a placeholder, not GitHub's words; no assertion
+		// reads it.
 		{name: "an enterprise's policy met while asking why names the enterprise", value: classic, cfg: withPackages, facts: facts.Token{GitHub: account("repo", "write:packages"),
 			Images:    []facts.ImageResult{denied(runtimeImg), {Image: gatewayImg, Outcome: facts.Pushable}},
 			Diagnoses: map[string]facts.Diagnosis{runtimeImg.String(): {Owner: facts.OwnerOrg, Err: &facts.PolicyError{Kind: facts.PolicyLifetime, Org: "Microsoft Open Source", Enterprise: true, MaxDays: 90, Classic: true, Message: "m"}}}},
@@ -344,7 +357,9 @@ func TestJudge(t *testing.T) {
 }
 
 // installationDenied is an installation token that GitHub answered and
-// ghcr.io refused on an organization package it can read.
+// ghcr.io refused on an organization package it can read. ghcr.io's words:
+// docs/facts.md, "GitHub Packages" (devsy-org/devsy#777,
+// SlyBase/helm-charts#595); it gives no status, and 403 is this fake's.
 func installationDenied() facts.Token {
 	return facts.Token{GitHub: &facts.GitHub{Account: facts.Account{Endpoint: "/rate_limit"}},
 		Images:    []facts.ImageResult{{Image: runtimeImg, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: installation not allowed to Write organization package"}, {Image: gatewayImg, Outcome: facts.Pushable}},
@@ -366,6 +381,9 @@ func expiringAt(t time.Time) *facts.GitHub {
 	return g
 }
 
+// denied is the refusal docker prints for a GITHUB_TOKEN without package
+// write, "denied: permission_denied: write_package" (docs/facts.md, "What
+// docker prints"), which gives no status: 403 is this fake's.
 func denied(img image.Image) facts.ImageResult {
 	return facts.ImageResult{Image: img, Outcome: facts.Denied, Step: "upload", Status: 403, Message: "permission_denied: write_package"}
 }
@@ -442,15 +460,22 @@ func TestJudgeDockerHubTokens(t *testing.T) {
 		says   []string
 		absent []string
 	}{
+		// 401 and Docker Hub's words as docker prints them
+		// (docker/for-win#4298); the token service's body is an
+		// unconfirmed shape (testdata/answers/dockerhub-token-401-details.json).
 		{"an organization token refused: the organization's name, its own settings", oat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
 			CodeBadRegistryLogin, Failed, []string{"logs in as the organization's name, not a person's Docker ID", "organization's own settings", "\"Repository Create\" scope",
 				"the organization aibrix → Identity & auth → Access tokens"},
 			[]string{"username is the Docker ID", "personal-access-tokens", "→ Settings → Access tokens"}},
 		{"a personal token refused: the Docker ID and the personal tokens page", pat, facts.Token{Login: login(facts.Denied, 401, "incorrect username or password")},
 			CodeBadRegistryLogin, Failed, []string{"is the Docker ID", "app.docker.com/settings/personal-access-tokens"}, nil},
+		// 429 and its words: docs/facts.md, "Docker Hub"
+		// (docker/hub-feedback#2217, #642).
 		{"the lockout after failed logins: some job uses a wrong credential", pat, facts.Token{Login: login(facts.RateLimited, 429, "too many failed login attempts for username or IP address")},
 			CodeRegistryLockout, Unknown, []string{"\"too many failed login attempts for username or IP address\"", "some job or machine is using a wrong credential for the account aibrix"},
 			[]string{"not a bad token"}},
+		// 401 and its words at the token step: docs/facts.md, "Docker Hub"
+		// (spinalcordtoolbox/spinalcordtoolbox#5286).
 		{"a read-only token is refused a push token", pat, facts.Token{Login: accepted, Images: []facts.ImageResult{{Image: hub, Outcome: facts.Denied, Step: "token", Status: 401, Message: "access token has insufficient scopes"}}},
 			CodeCannotPush, Failed, []string{"\"access token has insufficient scopes\"", "the access token cannot write (a Repo Read-only or Repo Public Read-only token)",
 				"Edit the token's permission to Repo Read & Write at https://app.docker.com/settings/personal-access-tokens", "Editing keeps the token's value, so the secret need not change"},

@@ -139,8 +139,13 @@ func newRelease(t *testing.T, rel release) *releaseServer {
 		data, exists := rs.rel.assets[name]
 		switch {
 		case !ok || !exists:
+			// Not documented: 404, or the 403 a test asks for
+			// (docs/facts.md, "Release downloads").
 			w.WriteHeader(rs.rel.missing)
 		case rs.rel.direct:
+			// 200 with the bytes, which a client must take as well as a
+			// 302 (GitHub docs, "REST API endpoints for release assets";
+			// docs/facts.md, "Release downloads").
 			w.Header().Set("Content-Type", "application/octet-stream")
 			w.Write(data)
 		default:
@@ -148,8 +153,12 @@ func newRelease(t *testing.T, rel release) *releaseServer {
 			if rs.rel.plainRedirect {
 				scheme = "http"
 			}
-			// The query stands for the signature; the script relies on
-			// nothing in it.
+			// 302 Found, text/html, to a pre-signed URL on assetHost
+			// whose query asks for application/octet-stream
+			// (DataDog/documentation#24206; packit/ai-workflows#634 for
+			// the host; docs/facts.md, "Release downloads"). The charset,
+			// the path and se/sig are stand-ins no source quotes: the
+			// script relies on nothing in them.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Location", scheme+"://"+assetHost+"/github-production-release-asset/4242/"+name+
 				"?se=2026-01-01T00%3A05%3A00Z&sig=c2lnbmF0dXJl&response-content-type=application%2Foctet-stream")
@@ -160,9 +169,15 @@ func newRelease(t *testing.T, rel release) *releaseServer {
 		rs.record(r)
 		data, ok := rs.rel.assets[strings.TrimPrefix(r.URL.Path, "/github-production-release-asset/4242/")]
 		if !ok || r.URL.Query().Get("sig") == "" {
+			// docs/facts.md cites no source for the asset host's answer
+			// to a URL it did not sign: 403 is this fake's choice, and
+			// the script refuses any failing status (curl -f).
 			w.WriteHeader(http.StatusForbidden)
 			return
 		}
+		// The bytes, as the signed URL's response-content-type asks
+		// (DataDog/documentation#24206; docs/facts.md, "Release
+		// downloads").
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(data)
 	}))

@@ -353,6 +353,7 @@ func TestInstall(t *testing.T) {
 	t.Run("a download URL from the job's env is ignored", func(t *testing.T) {
 		t.Parallel()
 		in := newInstaller(t, release{assets: good}, pins, nil)
+		// An attacker's host: its answer copies no real server's.
 		in.rs.in.Serve("evil.example", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(evil) }))
 		for _, u := range []string{"http://localhost:1@evil.example/releases", "https://evil.example/releases", "http://127.0.0.1:1/"} {
 			in.env["TOKEN_GATE_DOWNLOAD_URL"] = u

@@ -39,13 +39,7 @@ func ParseAction(path string, src []byte) *Action {
 		case "name":
 			act.Name = r.value(kv.value).Text
 		case "inputs":
-			for _, in := range r.pairs(kv.value) {
-				v := Var{Name: keyOf(in), Key: pos(in.key)}
-				if def, ok := Lookup(r.vars(in.value), "default"); ok {
-					v.Value = def
-				}
-				act.Inputs = append(act.Inputs, v)
-			}
+			act.Inputs = append(act.Inputs, r.inputs(kv.value)...)
 		case "runs":
 			for _, rk := range r.pairs(kv.value) {
 				if keyOf(rk) != "steps" {

@@ -52,7 +52,8 @@ func (r *Repo) Refusal(uses string) (Refusal, bool) {
 	if r == nil {
 		return Refusal{}, false
 	}
-	i := slices.IndexFunc(r.Refused, func(x Refusal) bool { return x.Path == localKey(uses) })
+	key := localKey(uses)
+	i := slices.IndexFunc(r.Refused, func(x Refusal) bool { return x.Path == key })
 	if i < 0 {
 		return Refusal{}, false
 	}
@@ -102,13 +103,16 @@ func Load(root string) (*Repo, error) {
 	}
 	slices.Sort(names)
 	// The files are parsed side by side, as actionlint lints them: the
-	// parse is most of an audit's time.
+	// parse is most of an audit's time. Each keeps its place in name
+	// order, where a file that could not be read is already.
 	type source struct {
+		at   int // its index in repo.Files
 		rel  string
 		src  []byte
 		link bool
 	}
 	var sources []source
+	repo.Files = make([]*File, 0, len(names))
 	for _, name := range names {
 		rel := path.Join(Dir, name)
 		full := filepath.Join(dir, name)
@@ -129,47 +133,31 @@ func Load(root string) (*Repo, error) {
 			repo.Files = append(repo.Files, &File{Path: rel, Link: link, Err: &Error{Pos: Pos{1, 1}, Msg: "cannot read it: " + localError(err).Error()}})
 			continue
 		}
-		sources = append(sources, source{rel, src, link})
+		sources = append(sources, source{len(repo.Files), rel, src, link})
 		repo.Files = append(repo.Files, nil)
 	}
-	// Keep name order: unread files first took their places.
-	files := repo.Files
-	repo.Files = make([]*File, 0, len(files))
-	parsed := make([]*File, len(sources))
-	order := make([]int, len(sources))
-	for i := range order {
-		order[i] = i
-	}
 	// Largest first, so that no big file starts last and runs alone.
-	slices.SortStableFunc(order, func(a, b int) int { return len(sources[b].src) - len(sources[a].src) })
-	parse := func(i int) {
-		parsed[i] = Parse(sources[i].rel, sources[i].src)
-		parsed[i].Link = sources[i].link
+	slices.SortStableFunc(sources, func(a, b source) int { return len(b.src) - len(a.src) })
+	parse := func(s source) {
+		f := Parse(s.rel, s.src)
+		f.Link = s.link
+		repo.Files[s.at] = f
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, i := range order {
-		if len(order) == 1 {
-			parse(i) // no goroutine for one file: its stack would grow anew
+	for _, s := range sources {
+		if len(sources) == 1 {
+			parse(s) // no goroutine for one file: its stack would grow anew
 			break
 		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			parse(i)
+			parse(s)
 		}()
 	}
 	wg.Wait()
-	next := 0
-	for _, f := range files {
-		if f == nil {
-			f = parsed[next]
-			next++
-		}
-		repo.Files = append(repo.Files, f)
-	}
-	slices.SortStableFunc(repo.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
 	repo.loadActions(root, inside)
 	return repo, nil
 }

@@ -701,17 +701,25 @@ func (r *reader) trigger(event string, kv pair) Trigger {
 			t.TagsIgnore, t.HasTags = strs(f.value), true
 		case "inputs":
 			if event == "workflow_dispatch" {
-				for _, in := range r.pairs(f.value) {
-					v := Var{Name: keyOf(in), Key: pos(in.key)}
-					if def, ok := Lookup(r.vars(in.value), "default"); ok {
-						v.Value = def
-					}
-					t.Inputs = append(t.Inputs, v)
-				}
+				t.Inputs = append(t.Inputs, r.inputs(f.value)...)
 			}
 		}
 	}
 	return t
+}
+
+// inputs reads a mapping of inputs (workflow_call's, workflow_dispatch's,
+// an action's), each with its default where one is given.
+func (r *reader) inputs(n *yaml.Node) []Var {
+	var out []Var
+	for _, in := range r.pairs(n) {
+		v := Var{Name: keyOf(in), Key: pos(in.key)}
+		if def, ok := Lookup(r.vars(in.value), "default"); ok {
+			v.Value = def
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func (r *reader) call(n *yaml.Node) *Call {
@@ -719,13 +727,7 @@ func (r *reader) call(n *yaml.Node) *Call {
 	for _, kv := range r.pairs(n) {
 		switch keyOf(kv) {
 		case "inputs":
-			for _, in := range r.pairs(kv.value) {
-				v := Var{Name: keyOf(in), Key: pos(in.key)}
-				if def, ok := Lookup(r.vars(in.value), "default"); ok {
-					v.Value = def
-				}
-				c.Inputs = append(c.Inputs, v)
-			}
+			c.Inputs = append(c.Inputs, r.inputs(kv.value)...)
 		case "secrets":
 			for _, s := range r.pairs(kv.value) {
 				c.Secrets = append(c.Secrets, keyOf(s))
