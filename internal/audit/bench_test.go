@@ -39,3 +39,33 @@ func BenchmarkAudit(b *testing.B) {
 		Audit(repo, Options{})
 	}
 }
+
+// go test ./internal/audit -run '^$' -bench AuditCorpus -benchmem : each
+// repository of the shared corpus read and judged, apart; go run
+// ./internal/bench/process compares each as a whole process with
+// actionlint (docs/speed.md).
+func BenchmarkAuditCorpus(b *testing.B) {
+	corpus := filepath.Join(filepath.Dir(fake.AIBrixWorkflows(b)), "corpus")
+	entries, err := os.ReadDir(corpus)
+	if err != nil {
+		b.Skip(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b.Run(e.Name(), func(b *testing.B) {
+			root := b.TempDir()
+			if err := os.CopyFS(filepath.Join(root, workflow.Dir), os.DirFS(filepath.Join(corpus, e.Name()))); err != nil {
+				b.Fatal(err)
+			}
+			repo, err := workflow.Load(root)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				Audit(repo, Options{})
+			}
+		})
+	}
+}
