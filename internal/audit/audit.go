@@ -273,28 +273,22 @@ func (a *auditor) readRuns() []*run {
 			}
 		}()
 		sub := a.child(a.repo, a.opts)
-		r := sub.buildRun(a.repo.Files[i])
-		for _, n := range r.nodes {
-			sub.stepEvents(n)
-		}
-		runs[i], subs[i] = r, sub
+		runs[i], subs[i] = sub.buildRun(a.repo.Files[i]), sub
 	}
 	if len(roots) == 1 {
 		// One run: no goroutine, whose stack would grow again from nothing.
 		read(roots[0])
-	}
-	for _, i := range roots {
-		if len(roots) == 1 {
-			break
+	} else {
+		for _, i := range roots {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				read(i)
+			}()
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			read(i)
-		}()
+		wg.Wait()
 	}
-	wg.Wait()
 	var out []*run
 	for i, f := range a.repo.Files {
 		switch {

@@ -32,15 +32,13 @@ type credSet struct {
 	pushes map[credKey]bool
 	// templates are images named by what only the runner knows.
 	templates map[credKey][]string
-	// exchanged are the credentials token-gate cannot check, and why.
-	exchanged map[credKey]string
 	// images are each credential's images, as a set.
 	images map[credKey]map[string]bool
 }
 
 func (a *auditor) credentials(runs []*run) *credSet {
 	cs := &credSet{byKey: map[credKey]*Credential{}, uses: map[credKey]map[placeKey]int{}, checks: map[credKey]map[CheckPlace]bool{},
-		unlisted: map[credKey]bool{}, pushes: map[credKey]bool{}, templates: map[credKey][]string{}, exchanged: map[credKey]string{}, images: map[credKey]map[string]bool{}}
+		unlisted: map[credKey]bool{}, pushes: map[credKey]bool{}, templates: map[credKey][]string{}, images: map[credKey]map[string]bool{}}
 	for _, r := range runs {
 		for _, n := range r.nodes {
 			for _, e := range n.events {
@@ -54,7 +52,6 @@ func (a *auditor) credentials(runs []*run) *credSet {
 				case evLogin:
 					cs.use(e.cred, use)
 					if e.exchanged != "" {
-						cs.exchanged[e.cred] = e.exchanged
 						c.CannotCheck = e.exchanged
 					}
 				case evCheck:
@@ -159,6 +156,15 @@ func (cs *credSet) list() []Credential {
 	return out
 }
 
+// exchanged says why token-gate cannot check a credential (its registry's
+// password is made from it at run time), "" when it can.
+func (cs *credSet) exchanged(k credKey) string {
+	if c := cs.byKey[k]; c != nil {
+		return c.CannotCheck
+	}
+	return ""
+}
+
 // pushedAnywhere reports an image some credential matching k pushes, or
 // may push (it pushes images the audit cannot name).
 func (cs *credSet) pushedAnywhere(k credKey, img string) bool {
@@ -212,19 +218,17 @@ func credWords(k credKey) string {
 	return fmt.Sprintf("%s (%s)", k.secret, image.DisplayHost(k.registry))
 }
 
-func trimDot(s string) string { return strings.TrimSuffix(s, ".") }
-
 // rootUsername writes a username as the root workflow names it: a called
 // workflow's secrets.X by the caller's secret.
 func (n *node) rootUsername(user string) string {
 	if n.secrets == nil {
 		return user
 	}
-	segs, err := expr.Scan(strings.TrimSpace(user))
-	if err != nil || len(segs) != 1 || !segs[0].Expr {
+	x, ok := soleExpr(strings.TrimSpace(user))
+	if !ok {
 		return user
 	}
-	if p, ok := exprNode(segs[0].Text).(expr.Property); ok && len(p.Path) == 2 && strings.EqualFold(p.Path[0], "secrets") {
+	if p, ok := exprNode(x).(expr.Property); ok && len(p.Path) == 2 && strings.EqualFold(p.Path[0], "secrets") {
 		if root := n.rootSecret(p.Path[1]); root != "" {
 			return "${{ secrets." + root + " }}"
 		}

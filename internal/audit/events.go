@@ -49,13 +49,11 @@ type event struct {
 	// publish says what a publish publishes: its kind for JSON, its
 	// target for people; secret is the root name of its own credential.
 	publishKind, target, secret string
-	// packages are a check's images; auditMode its audit input;
-	// passesEmpty that an empty token does not fail it (on-missing).
+	// packages are a check's images; passesEmpty that an empty token
+	// does not fail it (on-missing).
 	packages      []string
 	packagesPlace Place
-	auditMode     string
 	passesEmpty   bool
-	usesText      string
 	// exchanged says why token-gate cannot check a login's credential.
 	exchanged string
 	// maybe marks a push that a command nobody knows may make after a
@@ -308,13 +306,13 @@ type choice struct {
 // value that is one expression: X when A, Y when !A && B, Z otherwise.
 // Anything else is one choice, always.
 func choices(text string) []choice {
-	segs, err := expr.Scan(strings.TrimSpace(text))
-	if err != nil || len(segs) != 1 || !segs[0].Expr {
+	x, ok := soleExpr(strings.TrimSpace(text))
+	if !ok {
 		return nil
 	}
 	var out []choice
 	var prior expr.Node
-	n := exprNode(segs[0].Text)
+	n := exprNode(x)
 	for {
 		or, ok := n.(expr.Binary)
 		if !ok || or.Op != "||" {
@@ -379,11 +377,7 @@ func (a *auditor) exchangedLogin(n *node, s *workflow.Step, place Place, secrets
 		a.cannotCheck(n, s, place, secrets[0], reg, exchanged)
 	}
 	for _, secret := range secrets {
-		e := &event{kind: evLogin, cred: credKey{strings.ToUpper(secret), reg}, hasCred: true, username: user, place: place, exchanged: exchanged}
-		if s.Uses != nil {
-			e.usesText = s.Uses.Text
-		}
-		n.events = append(n.events, e)
+		n.events = append(n.events, &event{kind: evLogin, cred: credKey{strings.ToUpper(secret), reg}, hasCred: true, username: user, place: place, exchanged: exchanged})
 	}
 }
 
@@ -485,11 +479,6 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 			registry = image.RegistryFromInput(regValue.Text)
 		}
 	}
-	auditValue, hasAudit := input(config.InAudit)
-	mode := config.Default(config.InAudit)
-	if hasAudit {
-		mode = strings.ToLower(strings.TrimSpace(auditValue.Text))
-	}
 	missing, _ := input(config.InOnMissing)
 	user, _ := input(config.InUsername)
 	pkgValue, hasPkgs := input(config.InPackages)
@@ -504,9 +493,9 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 		imgs, _, templates := a.images(n, s, home, pkgPlace, config.SplitList(pkgValue.Text))
 		packages = append(imgs, templates...)
 	}
-	base := event{kind: evCheck, place: place, packages: packages, packagesPlace: pkgPlace, auditMode: mode,
+	base := event{kind: evCheck, place: place, packages: packages, packagesPlace: pkgPlace,
 		passesEmpty: slices.Contains([]string{"warn", "skip"}, strings.ToLower(strings.TrimSpace(missing.Text))),
-		username:    rawText(n.file, user), usesText: s.Uses.Text}
+		username:    rawText(n.file, user)}
 	var secrets []string
 	if tok, ok := input(config.InToken); ok {
 		secrets = append(secrets, n.secretRefs(tok.Text, s, 0)...)
@@ -558,7 +547,7 @@ func (a *auditor) buildPushEvents(n *node, s *workflow.Step) {
 	place := a.place(n.file, s.Pos, n, s)
 	if tags, ok := workflow.Lookup(s.With, "tags"); ok {
 		place = a.place(n.file, tags.Pos, n, s)
-		refs = append(refs, a.tagRefs(n, s, place, tags.Text)...)
+		refs = append(refs, tagRefs(n.job, tags.Text)...)
 	}
 	for _, name := range outputNames(outputs.Text) {
 		refs = append(refs, name)
@@ -571,7 +560,7 @@ func (a *auditor) buildPushEvents(n *node, s *workflow.Step) {
 
 // tagRefs reads a tags input: each tag, or, for ${{ steps.ID.outputs.tags }}
 // of a metadata-action step, that step's images.
-func (a *auditor) tagRefs(n *node, s *workflow.Step, place Place, text string) []string {
+func tagRefs(j *workflow.Job, text string) []string {
 	var refs []string
 	for _, item := range config.SplitList(text) {
 		id, isOutput := stepOutput(item, "tags")
@@ -579,15 +568,25 @@ func (a *auditor) tagRefs(n *node, s *workflow.Step, place Place, text string) [
 			refs = append(refs, item)
 			continue
 		}
-		meta := stepByID(n.job, id)
-		if meta == nil || meta.Uses == nil || !slices.Contains(metadataActions, actionName(meta.Uses.Text)) {
+		imgs, ok := metadataStepImages(j, id)
+		if !ok {
 			refs = append(refs, "") // a run: step's output, say: not known before the run
 			continue
 		}
-		imgs, _ := workflow.Lookup(meta.With, "images")
-		refs = append(refs, metadataImages(imgs.Text)...)
+		refs = append(refs, imgs...)
 	}
 	return refs
+}
+
+// metadataStepImages are the images of the job's step id, when that step
+// is a metadata-action.
+func metadataStepImages(j *workflow.Job, id string) ([]string, bool) {
+	meta := stepByID(j, id)
+	if meta == nil || meta.Uses == nil || !slices.Contains(metadataActions, actionName(meta.Uses.Text)) {
+		return nil, false
+	}
+	imgs, _ := workflow.Lookup(meta.With, "images")
+	return metadataImages(imgs.Text), true
 }
 
 // outputPushes reads build-push-action's outputs: type=registry, or an
@@ -671,7 +670,7 @@ func (a *auditor) bakeEvents(n *node, s *workflow.Step) {
 	for _, line := range strings.Split(set.Text, "\n") {
 		key, value, ok := strings.Cut(strings.TrimSpace(line), "=")
 		if ok && strings.HasSuffix(key, ".tags") {
-			refs = append(refs, a.tagRefs(n, s, place, value)...)
+			refs = append(refs, tagRefs(n.job, value)...)
 		}
 	}
 	// A bake file that metadata-action writes names that step's images.
@@ -679,10 +678,8 @@ func (a *auditor) bakeEvents(n *node, s *workflow.Step) {
 	for _, item := range config.SplitList(files.Text) {
 		for _, out := range []string{"bake-file", "bake-file-tags"} {
 			if id, ok := stepOutput(item, out); ok {
-				if meta := stepByID(n.job, id); meta != nil && meta.Uses != nil && slices.Contains(metadataActions, actionName(meta.Uses.Text)) {
-					imgs, _ := workflow.Lookup(meta.With, "images")
-					refs = append(refs, metadataImages(imgs.Text)...)
-				}
+				imgs, _ := metadataStepImages(n.job, id)
+				refs = append(refs, imgs...)
 			}
 		}
 	}
@@ -697,23 +694,14 @@ func (a *auditor) bakeEvents(n *node, s *workflow.Step) {
 // and registry, with its own username and password when given.
 func (a *auditor) pushToRegistryEvents(n *node, s *workflow.Step) {
 	img, _ := workflow.Lookup(s.With, "image")
-	tags, _ := workflow.Lookup(s.With, "tags")
 	reg, _ := workflow.Lookup(s.With, "registry")
 	place := a.place(n.file, s.Pos, n, s)
 	if pw, ok := workflow.Lookup(s.With, "password"); ok {
 		a.loginActionEvents(n, s, registryLogin{password: "password", username: "username", registry: "registry"})
 		place = a.place(n.file, pw.Pos, n, s)
 	}
-	var refs []string
-	for _, t := range config.SplitList(tags.Text) {
-		_ = t
-		refs = append(refs, strings.TrimSuffix(reg.Text, "/")+"/"+img.Text)
-		break
-	}
-	if len(refs) == 0 {
-		refs = []string{strings.TrimSuffix(reg.Text, "/") + "/" + img.Text}
-	}
-	a.pushEvents(n, s, place, refs, nil)
+	// Push rights belong to the repository: its tags name no other.
+	a.pushEvents(n, s, place, []string{strings.TrimSuffix(reg.Text, "/") + "/" + img.Text}, nil)
 }
 
 // localActionEvents reads a local composite action (uses: ./path): its
@@ -732,21 +720,14 @@ func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 	}
 	sub := &workflow.Job{ID: n.job.ID, Steps: act.Steps, Env: n.job.Env}
 	inner := &node{id: n.id, file: act.File, job: sub, top: n.top, caller: n.caller, secrets: n.secrets, outer: n, outerStep: s}
+	defaults := map[string]any{}
+	for _, w := range act.Inputs {
+		if w.Value.Text != "" {
+			defaults[strings.ToLower(w.Name)] = w.Value.Raw
+		}
+	}
 	for _, l := range n.legs {
-		in := map[string]any{}
-		for _, w := range act.Inputs {
-			if w.Value.Text != "" {
-				in[strings.ToLower(w.Name)] = w.Value.Raw
-			}
-		}
-		for _, w := range s.With {
-			if v, ok := a.eval(n, s, l, w.Value.Text); ok {
-				in[strings.ToLower(w.Name)] = v
-			} else {
-				in[strings.ToLower(w.Name)] = unknownInput{}
-			}
-		}
-		inner.legs = append(inner.legs, leg{matrix: l.matrix, inputs: in})
+		inner.legs = append(inner.legs, leg{matrix: l.matrix, inputs: a.bindInputs(n, s, l, defaults, s.With)})
 	}
 	inner.legs = dedupeLegs(inner.legs)
 	// The action reads its inputs as inputs.X; secrets reach it only
@@ -1214,7 +1195,7 @@ func (a *auditor) runPush(n *node, s *workflow.Step, words []string, skip int, p
 	if len(refs) == 0 {
 		refs = []string{""}
 	}
-	a.pushEvents(n, s, place, a.loopRefs(n, s, place, refs), nil)
+	a.pushEvents(n, s, place, a.loopRefs(n, s, refs), nil)
 }
 
 // pushEvents records a push of each image refs name (docker's home is
@@ -1316,15 +1297,11 @@ func registryOf(img string) string {
 
 // stepOutput reads ${{ steps.ID.outputs.NAME }}.
 func stepOutput(item, name string) (string, bool) {
-	segs, err := expr.Scan(item)
-	if err != nil || len(segs) != 1 || !segs[0].Expr {
+	x, ok := soleExpr(item)
+	if !ok {
 		return "", false
 	}
-	n, err := expr.Parse(segs[0].Text)
-	if err != nil {
-		return "", false
-	}
-	if p, ok := n.(expr.Property); ok && len(p.Path) == 4 && strings.EqualFold(p.Path[0], "steps") && strings.EqualFold(p.Path[2], "outputs") && strings.EqualFold(p.Path[3], name) {
+	if p, ok := exprNode(x).(expr.Property); ok && len(p.Path) == 4 && strings.EqualFold(p.Path[0], "steps") && strings.EqualFold(p.Path[2], "outputs") && strings.EqualFold(p.Path[3], name) {
 		return p.Path[1], true
 	}
 	return "", false
@@ -1387,12 +1364,21 @@ func rawText(f *workflow.File, v workflow.Value) string {
 	if v.Style == workflow.Block || v.Seq || v.Map {
 		return v.Text
 	}
+	rest, ok := restOfLine(f, v)
+	if !ok {
+		return v.Text
+	}
+	return strings.TrimSpace(stripComment(rest))
+}
+
+// restOfLine is the text of v's line from where v starts.
+func restOfLine(f *workflow.File, v workflow.Value) (string, bool) {
 	line := f.Line(v.Pos.Line)
 	start := f.Offset(v.Pos) - f.Offset(workflow.Pos{Line: v.Pos.Line, Col: 1})
 	if start < 0 || start > len(line) {
-		return v.Text
+		return "", false
 	}
-	return strings.TrimSpace(stripComment(line[start:]))
+	return line[start:], true
 }
 
 func stepWords(n *node, s *workflow.Step) string {
@@ -1427,11 +1413,11 @@ func clipText(s string) string {
 
 // inputRef reads ${{ inputs.NAME }}.
 func inputRef(text string) (string, bool) {
-	segs, err := expr.Scan(strings.TrimSpace(text))
-	if err != nil || len(segs) != 1 || !segs[0].Expr {
+	x, ok := soleExpr(strings.TrimSpace(text))
+	if !ok {
 		return "", false
 	}
-	if p, ok := exprNode(segs[0].Text).(expr.Property); ok && len(p.Path) == 2 && strings.EqualFold(p.Path[0], "inputs") {
+	if p, ok := exprNode(x).(expr.Property); ok && len(p.Path) == 2 && strings.EqualFold(p.Path[0], "inputs") {
 		return p.Path[1], true
 	}
 	return "", false

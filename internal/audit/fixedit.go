@@ -276,14 +276,7 @@ func fileIndents(f *workflow.File) indents {
 			continue
 		}
 		first := job.Steps[0].Pos
-		line := []rune(f.Line(first.Line))
-		dash := -1
-		for i := min(first.Col-2, len(line)-1); i >= 0; i-- {
-			if line[i] == '-' {
-				dash = i
-				break
-			}
-		}
+		dash := dashBefore(f, first)
 		if dash < 0 {
 			continue
 		}
@@ -297,10 +290,9 @@ func fileIndents(f *workflow.File) indents {
 // rawWithComment is a scalar as written with its trailing comment (a pin's
 // "# v4.2.2").
 func rawWithComment(f *workflow.File, v workflow.Value) string {
-	line := f.Line(v.Pos.Line)
-	start := f.Offset(v.Pos) - f.Offset(workflow.Pos{Line: v.Pos.Line, Col: 1})
-	if start < 0 || start > len(line) {
+	rest, ok := restOfLine(f, v)
+	if !ok {
 		return v.Text
 	}
-	return strings.TrimSpace(line[start:])
+	return strings.TrimSpace(rest)
 }

@@ -27,7 +27,7 @@ import (
 // filePlan is the fix of one workflow file.
 type filePlan struct {
 	file *workflow.File
-	// edits make the fix; fixed is the file with them, parsed.
+	// edits make the fix.
 	edits []Edit
 	// jobs are the preflight jobs written, with the jobs that need each.
 	jobs []plannedJob
@@ -198,7 +198,7 @@ func (a *auditor) checked(r *run, k credKey) bool {
 // conditions and environment as a preflight job can write them; nil and
 // why when no check that can pass can be written.
 func (a *auditor) planCheck(r *run, cs *credSet, k credKey) (*check, string) {
-	if why := cs.exchanged[k]; why != "" {
+	if why := cs.exchanged(k); why != "" {
 		return nil, "it is " + why + ", which token-gate cannot check; check it with its cloud's own step first"
 	}
 	c := &check{key: k}
@@ -456,8 +456,8 @@ func (a *auditor) portable(r *run, cond *condition, n *node, s *workflow.Step) (
 // text is a string, true and numbers are themselves.
 func passedNode(v workflow.Value) expr.Node {
 	text := strings.TrimSpace(v.Text)
-	if segs, err := expr.Scan(text); err == nil && len(segs) == 1 && segs[0].Expr {
-		if n := exprNode(segs[0].Text); n != nil {
+	if x, ok := soleExpr(text); ok {
+		if n := exprNode(x); n != nil {
 			return n
 		}
 	}
@@ -470,8 +470,8 @@ func passedNode(v workflow.Value) expr.Node {
 // condText is an if: as written, without ${{ }}: what a fix copies.
 func condText(c *condition) string {
 	text := strings.TrimSpace(c.value.Text)
-	if segs, err := expr.Scan(text); err == nil && len(segs) == 1 && segs[0].Expr {
-		return segs[0].Text
+	if x, ok := soleExpr(text); ok {
+		return x
 	}
 	return text
 }
@@ -537,12 +537,8 @@ func (a *auditor) guards(r *run, c *check) []*node {
 		set[e.node.top] = true
 	}
 	for _, mode := range []badMode{expired, noRights} {
-		p.each(false, func(sc scenario) {
-			o := p.simulate(sc.with(c.key, mode))
-			if !o.triedCred(c.key) {
-				return
-			}
-			for _, e := range o.ran() {
+		p.whileBad(c.key, mode, func(ran []*event) {
+			for _, e := range ran {
 				if e.kind == evPublish || e.kind == evPush && !(e.hasCred && e.cred.matches(c.key)) {
 					set[e.node.top] = true
 				}

@@ -106,7 +106,7 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 		p.jobs = append(p.jobs, j)
 	}
 	p.unpinned = ""
-	if v := refVersion(a.tokenGateRef(f)); pinsBySHA(f) && !isSHA(v) {
+	if v := refVersion(a.tokenGateRef()); pinsBySHA(f) && !isSHA(v) {
 		p.unpinned = v
 	}
 	if jobsText.Len() > 0 {
@@ -165,7 +165,7 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 	line := func(indent int, format string, args ...any) {
 		fmt.Fprintf(&b, "%s"+format+"\n", append([]any{pad(indent)}, args...)...)
 	}
-	hoisted := commonJobIf(r, checks, guards)
+	hoisted := commonJobIf(checks, guards)
 	line(in.job, "# Checks the push credentials before anything publishes (token-gate audit --fix).")
 	line(in.job, "%s:", id)
 	if hoisted != "" {
@@ -198,7 +198,7 @@ func (a *auditor) preflightYAML(r *run, in indents, id, env string, checks []*ch
 		// GITHUB_TOKEN is probed with this job's own permissions.
 		line(in.body+unit, "packages: write")
 	}
-	ref := a.tokenGateRef(f)
+	ref := a.tokenGateRef()
 	if pinsBySHA(f) && !isSHA(refVersion(ref)) {
 		// The file pins every action by SHA; say so where it shows.
 		ref += " # pin by commit SHA, as this file pins its other actions"
@@ -319,7 +319,7 @@ func (c *check) condition(hoisted string) string {
 // commonJobIf is a job-level if: that every guarded job and every use's
 // job carries alike, which the preflight can carry too: it then runs only
 // where they can (no runner spent on a fork, say).
-func commonJobIf(r *run, checks []*check, guards []*node) string {
+func commonJobIf(checks []*check, guards []*node) string {
 	var jobs []*node
 	jobs = append(jobs, guards...)
 	for _, c := range checks {
@@ -409,7 +409,7 @@ func (a *auditor) writeStep(r *run, p *filePlan, c *check) {
 	line := func(indent int, format string, args ...any) {
 		fmt.Fprintf(&b, "%s"+format+"\n", append([]any{strings.Repeat(" ", indent)}, args...)...)
 	}
-	line(dash, "-%suses: %s", strings.Repeat(" ", keys-dash-1), a.tokenGateRef(r.root))
+	line(dash, "-%suses: %s", strings.Repeat(" ", keys-dash-1), a.tokenGateRef())
 	if sp := stepPlanOf(n, s); sp != nil && sp.cond != nil {
 		line(keys, "if: %s", sp.cond.copied(r.root))
 	}
@@ -444,7 +444,7 @@ func (a *auditor) checkoutRef(f *workflow.File) string {
 
 // tokenGateRef is how the workflows already use token-gate, else the
 // reference this build names.
-func (a *auditor) tokenGateRef(f *workflow.File) string {
+func (a *auditor) tokenGateRef() string {
 	for _, wf := range a.repo.Files {
 		for _, j := range wf.Jobs {
 			for _, s := range j.Steps {
@@ -516,12 +516,8 @@ func appendOnce(list []string, s string) []string {
 func (a *auditor) unguardable(r *run, c *check) []*node {
 	p := a.planner(r)
 	var out []*node
-	p.each(false, func(sc scenario) {
-		o := p.simulate(sc.with(c.key, expired))
-		if !o.triedCred(c.key) {
-			return
-		}
-		for _, e := range o.ran() {
+	p.whileBad(c.key, expired, func(ran []*event) {
+		for _, e := range ran {
 			top := e.node.top
 			if e.kind == evPublish && top.cond != nil && top.cond.status && p.runsAfterFailure(top) && !slices.Contains(out, top) {
 				out = append(out, top)

@@ -80,10 +80,11 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 		}
 		for _, l := range n.legs {
 			var unknown []string
-			text, _ := a.template(ref).Interpolate(a.lookup(n, s, l), func(e string) string {
+			keep := func(e string) string { // an unknown expression stays as written
 				unknown = append(unknown, e)
 				return "${{ " + e + " }}"
-			})
+			}
+			text, _ := a.template(ref).Interpolate(a.lookup(n, s, l), keep)
 			if len(unknown) > 0 {
 				// An expression that only builds a string (format, join)
 				// is filled with what it knows, the rest marked: the
@@ -91,10 +92,7 @@ func (a *auditor) images(n *node, s *workflow.Step, home string, place Place, re
 				if marked, ok := a.marked(n, s, l, ref); ok {
 					text, unknown = marked, nil
 					if strings.Contains(stripTag(text), "\x01") {
-						text, _ = a.template(ref).Interpolate(a.lookup(n, s, l), func(e string) string {
-							unknown = append(unknown, e)
-							return "${{ " + e + " }}"
-						})
+						text, _ = a.template(ref).Interpolate(a.lookup(n, s, l), keep)
 					}
 				}
 			}
@@ -214,7 +212,7 @@ func loopList(script, name string) (string, bool) {
 // loopRefs reads a pushed reference that is a loop's variable walking an
 // env variable's tags (for tag in $TAGS, TAGS from metadata-action's tags
 // output): the images those tags name, as a tags input would.
-func (a *auditor) loopRefs(n *node, s *workflow.Step, place Place, refs []string) []string {
+func (a *auditor) loopRefs(n *node, s *workflow.Step, refs []string) []string {
 	if s == nil || s.Run == nil {
 		return refs
 	}
@@ -224,7 +222,7 @@ func (a *auditor) loopRefs(n *node, s *workflow.Step, place Place, refs []string
 		if len(vars) == 1 && (ref == "$"+vars[0] || ref == "${"+vars[0]+"}") {
 			if list, ok := loopList(s.Run.Text, vars[0]); ok {
 				if env, found := n.envValue(s, list); found {
-					out = append(out, a.tagRefs(n, s, place, env.Text)...)
+					out = append(out, tagRefs(n.job, env.Text)...)
 					continue
 				}
 			}

@@ -81,17 +81,10 @@ func (a *auditor) invariant(r *run, p *filePlan) (why string, errs bool) {
 		// The run audited read github.repository; the one compared must
 		// not.
 		before := a.child(a.repo, opts)
-		r1 := before.buildRun(r.root)
-		for _, n := range r1.nodes {
-			before.stepEvents(n)
-		}
-		orig = before.planner(r1)
+		orig = before.planner(before.buildRun(r.root))
 	}
 	sub := a.child(&repo, opts)
 	r2 := sub.buildRun(fixed)
-	for _, n := range r2.nodes {
-		sub.stepEvents(n)
-	}
 	if why := samePlan(orig, sub.planner(r2)); why != "" {
 		return why, false
 	}
@@ -135,27 +128,20 @@ func samePlan(orig, fixed *planner) string {
 	}
 	why := ""
 	pairs := pairSteps(orig.r, byID)
-	for i := range orig.r.triggers {
-		t := &orig.r.triggers[i]
-		compare := func(sc scenario) {
-			if why != "" {
-				return
-			}
-			o1, o2 := orig.simulate(sc), fixed.simulate(sc)
-			switch {
-			case sc.empty && o2.failed && !o1.failed:
-				why = fmt.Sprintf("on %s from a fork or Dependabot%s, where secrets are empty, the fixed workflow would fail where the original does not", t.Event, atomWords(sc.atoms))
-			case !sc.empty:
-				if w := sameRuns(orig.r, o1, byID, o2, pairs); w != "" {
-					why = fmt.Sprintf("on %s%s, %s", t.Event, atomWords(sc.atoms), w)
-				}
+	orig.each(true, func(sc scenario) {
+		if why != "" {
+			return
+		}
+		o1, o2 := orig.simulate(sc), fixed.simulate(sc)
+		switch {
+		case sc.empty && o2.failed && !o1.failed:
+			why = fmt.Sprintf("on %s from a fork or Dependabot%s, where secrets are empty, the fixed workflow would fail where the original does not", sc.trigger.Event, atomWords(sc.atoms))
+		case !sc.empty:
+			if w := sameRuns(orig.r, o1, byID, o2, pairs); w != "" {
+				why = fmt.Sprintf("on %s%s, %s", sc.trigger.Event, atomWords(sc.atoms), w)
 			}
 		}
-		explore(t, false, compare)
-		if emptySecrets(*t) {
-			explore(t, true, compare)
-		}
-	}
+	})
 	return why
 }
 
@@ -212,15 +198,6 @@ func ownSteps(n *node) []*stepPlan {
 		out = append(out, sp)
 	}
 	return out
-}
-
-func findNode(r *run, id string) *node {
-	for _, n := range r.nodes {
-		if n.id == id {
-			return n
-		}
-	}
-	return nil
 }
 
 // atomWords says how a scenario's atoms fell, for a reason.

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/token-gate/token-gate/internal/expr"
 	"github.com/token-gate/token-gate/internal/workflow"
@@ -160,13 +159,4 @@ func overwrites(c, inc map[string]any, rows []workflow.Row) bool {
 		}
 	}
 	return false
-}
-
-// matrixKeys lists a matrix's keys, for words.
-func matrixKeys(m map[string]any) string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return strings.Join(keys, ",")
 }

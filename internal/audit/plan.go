@@ -172,8 +172,6 @@ func (o *outcome) set(n *node, r result) {
 	o.result[n.idx], o.decided[n.idx] = r, true
 }
 
-func (o *outcome) didAttempt(e *event) bool { return o.attempted[e.idx] }
-
 func (o *outcome) ranSteps(sp *stepPlan) int { return o.stepRan[sp.idx] }
 
 // explore calls f once for every way the atoms its simulations ask about
@@ -223,6 +221,18 @@ func (p *planner) each(withEmpty bool, f func(sc scenario)) {
 			explore(t, true, f)
 		}
 	}
+}
+
+// whileBad calls f with the events that ran, in each scenario where
+// credential k is bad (mode) and some login, push or check of it ran: what
+// a bad credential lets happen before it fails.
+func (p *planner) whileBad(k credKey, mode badMode, f func(ran []*event)) {
+	p.each(false, func(sc scenario) {
+		o := p.simulate(sc.with(k, mode))
+		if o.triedCred(k) {
+			f(o.ran())
+		}
+	})
 }
 
 // emptySecrets reports an event whose run may see no secrets: a pull
@@ -630,14 +640,14 @@ func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *c
 	if c.node == nil {
 		return true // unreadable: GitHub refuses the file, or runs it; assume it runs
 	}
-	legs := []leg{l}
 	if s == nil {
-		legs = n.legs // a job's if: cannot read matrix; any leg will do
-		if len(legs) == 0 {
-			legs = []leg{{}}
+		// A job's if: cannot read matrix; any leg will do.
+		l = leg{}
+		if len(n.legs) > 0 {
+			l = n.legs[0]
 		}
 	}
-	look := p.runLookup(sc, o, n, s, legs[0], good, steps)
+	look := p.runLookup(sc, o, n, s, l, good, steps)
 	v, known := expr.Truth(c.node, look, expr.Status{Success: good, Failure: bad}, func(key string) (bool, bool) {
 		f, ok := sc.facts[key]
 		if !ok {

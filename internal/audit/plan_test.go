@@ -17,11 +17,7 @@ func planOf(t *testing.T, src string) *planner {
 		t.Fatalf("%v\n%s", f.Err, src)
 	}
 	a := newAuditor(&workflow.Repo{Files: []*workflow.File{f}}, Options{})
-	r := a.buildRun(f)
-	for _, n := range r.nodes {
-		a.stepEvents(n)
-	}
-	return a.planner(r)
+	return a.planner(a.buildRun(f))
 }
 
 // halfReleased lists the jobs whose publishes ran, in some scenario, while

@@ -27,7 +27,7 @@ import (
 func (a *auditor) replaceable(r *run, cs *credSet) {
 	refs := a.secretRefs(r)
 	for _, k := range runCreds(r) {
-		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged[k] != "" {
+		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged(k) != "" {
 			continue
 		}
 		first := a.firstUse(r, k)

@@ -14,7 +14,7 @@ import (
 // A job that only logs in (to read) makes no credential a push credential.
 func (a *auditor) unchecked(r *run, cs *credSet) {
 	for _, k := range runCreds(r) {
-		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged[k] != "" {
+		if k.secret == "GITHUB_TOKEN" || !cs.pushes[k] || cs.exchanged(k) != "" {
 			continue
 		}
 		var first *event

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,7 +66,7 @@ type node struct {
 	// the job and step that use it: its inputs are that step's with:.
 	outer     *node
 	outerStep *workflow.Step
-	// ancestry is ancestors' answer, once asked; planner is the run's.
+	// ancestry is ancestors' answer, once asked.
 	ancestry []*node
 }
 
@@ -93,6 +94,8 @@ const maxCallDepth = 10
 // workflow, and what keeps a hostile file's fan of calls linear.
 const maxNodes = 2000
 
+// buildRun reads a workflow file into a run: its jobs and the jobs of the
+// workflows they call, each step's condition, and what each step does.
 func (a *auditor) buildRun(f *workflow.File) *run {
 	r := &run{root: f, triggers: f.Triggers}
 	if len(r.triggers) == 0 {
@@ -130,6 +133,9 @@ func (a *auditor) buildRun(f *workflow.File) *run {
 			n.steps[i] = &stepPlan{step: s, cond: a.readCond(s.If)}
 		}
 	}
+	for _, n := range r.nodes {
+		a.stepEvents(n)
+	}
 	return r
 }
 
@@ -159,9 +165,17 @@ func (a *auditor) call(r *run, caller *node, depth int, chain []string) {
 		return
 	}
 	secrets := a.passedSecrets(caller)
+	defaults := map[string]any{}
+	if callee.Call != nil {
+		for _, in := range callee.Call.Inputs {
+			if in.Value.Text != "" || in.Value.Raw != nil {
+				defaults[strings.ToLower(in.Name)] = in.Value.Raw
+			}
+		}
+	}
 	var legs []leg
 	for _, l := range caller.legs {
-		legs = append(legs, leg{inputs: a.boundInputs(caller, l, callee)})
+		legs = append(legs, leg{inputs: a.bindInputs(caller, nil, l, defaults, caller.job.With)})
 	}
 	legs = dedupeLegs(legs)
 	inner := map[string]*node{}
@@ -227,22 +241,15 @@ func (a *auditor) passedSecrets(caller *node) map[string]string {
 	return out
 }
 
-// boundInputs evaluates the inputs a call passes, in one leg of the
-// caller, with the called workflow's defaults for the rest.
-func (a *auditor) boundInputs(caller *node, l leg, callee *workflow.File) map[string]any {
-	out := map[string]any{}
-	if callee.Call != nil {
-		for _, in := range callee.Call.Inputs {
-			if in.Value.Text != "" || in.Value.Raw != nil {
-				out[strings.ToLower(in.Name)] = in.Value.Raw
-			}
-		}
-	}
-	for _, w := range caller.job.With {
-		if v, ok := a.eval(caller, nil, l, w.Value.Text); ok {
+// bindInputs is what inputs.X reads where n (at step s, for a local
+// action) passes with: in one of its legs: each value evaluated, or
+// unknownInput when only the run knows it, and the defaults for the rest.
+func (a *auditor) bindInputs(n *node, s *workflow.Step, l leg, defaults map[string]any, with []workflow.Var) map[string]any {
+	out := maps.Clone(defaults)
+	for _, w := range with {
+		if v, ok := a.eval(n, s, l, w.Value.Text); ok {
 			out[strings.ToLower(w.Name)] = v
 		} else {
-			delete(out, strings.ToLower(w.Name))
 			out[strings.ToLower(w.Name)] = unknownInput{}
 		}
 	}
@@ -316,6 +323,16 @@ func topological(nodes []*node) []*node {
 		visit(n)
 	}
 	return out
+}
+
+// soleExpr is the expression text holds when it is one ${{ }} and nothing
+// else.
+func soleExpr(text string) (string, bool) {
+	segs, err := expr.Scan(text)
+	if err != nil || len(segs) != 1 || !segs[0].Expr {
+		return "", false
+	}
+	return segs[0].Text, true
 }
 
 // exprNode parses an expression for evaluation, or nil.
