@@ -7,7 +7,7 @@ import (
 )
 
 // memo keeps what depends on text alone (a script's commands, a compiled
-// expression template, a parsed image name), shared by every auditor of
+// expression template, a parsed image name, a parsed if:), shared by every auditor of
 // one Audit: the files' auditors, which run side by side, and the fix's
 // checks, which read the same workflow again and again.
 type memo struct {
@@ -15,10 +15,12 @@ type memo struct {
 	names     map[string]parsedName
 	scripts   map[string][]command
 	templates map[string]expr.Template
+	conds     map[string]parsedCond
 }
 
 func newMemo() *memo {
-	return &memo{names: map[string]parsedName{}, scripts: map[string][]command{}, templates: map[string]expr.Template{}}
+	return &memo{names: map[string]parsedName{}, scripts: map[string][]command{}, templates: map[string]expr.Template{},
+		conds: map[string]parsedCond{}}
 }
 
 // once returns m[key], made by make the first time; make runs outside the

@@ -26,28 +26,39 @@ func (a *auditor) readCond(v *workflow.Value) *condition {
 	if v == nil {
 		return nil
 	}
-	c := &condition{value: *v}
 	text := strings.TrimSpace(v.Text)
-	switch {
-	case text == "":
+	if text == "" {
 		return nil
-	case !expr.HasExpr(text):
-		c.node = exprNode(text)
-	default:
-		segs, err := expr.Scan(text)
-		if err == nil && len(segs) == 1 && segs[0].Expr {
-			c.node = exprNode(segs[0].Text)
-		} else if err == nil {
-			c.node = expr.Literal{Value: text} // always true: the docs warn of it
-		}
 	}
-	if c.node != nil {
-		c.status = expr.HasStatus(c.node)
-		c.node = expr.KeyLeaves(c.node)
+	// The fix's checks read every if: of the workflow again: a condition is
+	// parsed once per text (the trees are never changed once made).
+	p := once(&a.memo.mu, a.memo.conds, text, func() parsedCond { return parseCond(text) })
+	return &condition{value: *v, node: p.node, status: p.status}
+}
+
+// parsedCond is what an if:'s text alone decides: its expression, and
+// whether it names a status function.
+type parsedCond struct {
+	node   expr.Node
+	status bool
+}
+
+func parseCond(text string) parsedCond {
+	var p parsedCond
+	if !expr.HasExpr(text) {
+		p.node = exprNode(text)
+	} else if segs, err := expr.Scan(text); err == nil && len(segs) == 1 && segs[0].Expr {
+		p.node = exprNode(segs[0].Text)
+	} else if err == nil {
+		p.node = expr.Literal{Value: text} // always true: the docs warn of it
+	}
+	if p.node != nil {
+		p.status = expr.HasStatus(p.node)
+		p.node = expr.KeyLeaves(p.node)
 	} else {
-		c.status = statusWords().MatchString(text)
+		p.status = statusWords().MatchString(text)
 	}
-	return c
+	return p
 }
 
 var statusWords = sync.OnceValue(func() *regexp.Regexp {

@@ -638,8 +638,9 @@ const (
 func (a *auditor) decided(r *run, c expr.Node, n *node) verdict {
 	seen := unsure
 	for _, t := range r.triggers {
+		name, action := eventValues(&t)
 		look := func(path []string) (any, bool) {
-			if v, ok := triggerContext(&t, path); ok {
+			if v, ok := triggerContext(&t, name, action, path); ok {
 				return v, true
 			}
 			if strings.EqualFold(path[0], "github") {

@@ -61,6 +61,10 @@ type scenario struct {
 	// badID is bad numbered by the planner (simulate): what legKey holds,
 	// hashed thousands of times, instead of bad's two strings.
 	badID int32
+	// eventName and eventAction are what triggerContext answers for
+	// github.event_name and github.event.action, made values once per
+	// explore: a string made a value at every lookup was an allocation.
+	eventName, eventAction any
 }
 
 func (s scenario) with(bad credKey, mode badMode) scenario {
@@ -184,8 +188,9 @@ func explore(t *workflow.Trigger, empty bool, f func(sc scenario)) {
 	facts := map[string]factValue{}
 	assign := map[string]bool{}
 	var path []string
+	name, action := eventValues(t)
 	for {
-		sc := scenario{trigger: t, facts: facts, empty: empty, atoms: assign}
+		sc := scenario{trigger: t, facts: facts, empty: empty, atoms: assign, eventName: name, eventAction: action}
 		sc.ask = func(key string) bool {
 			if v, ok := assign[key]; ok {
 				return v
@@ -248,18 +253,27 @@ func emptySecrets(t workflow.Trigger) bool {
 	return false
 }
 
+// eventValues are an event's name, and its activity type when on: allows
+// one (else nil), as triggerContext answers them.
+func eventValues(t *workflow.Trigger) (name, action any) {
+	if len(t.Types) == 1 {
+		action = t.Types[0]
+	}
+	return t.Event, action
+}
+
 // triggerContext answers what the event itself fixes: its name, and its
-// activity type when on: allows one.
-func triggerContext(t *workflow.Trigger, path []string) (any, bool) {
+// activity type when on: allows one; name and action are eventValues'.
+func triggerContext(t *workflow.Trigger, name, action any, path []string) (any, bool) {
 	if len(path) < 2 || !strings.EqualFold(path[0], "github") {
 		return nil, false
 	}
 	switch rest := path[1:]; {
 	case joinedIs(rest, "event_name"):
-		return t.Event, true
+		return name, true
 	case joinedIs(rest, "event.action"):
-		if len(t.Types) == 1 {
-			return t.Types[0], true
+		if action != nil {
+			return action, true
 		}
 	case joinedIs(rest, "ref_type"):
 		switch refKind(t) {
@@ -677,7 +691,7 @@ func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *c
 func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, l leg, good bool, steps map[string]result) expr.Lookup {
 	base := p.a.lookup(n, s, l)
 	return func(path []string) (any, bool) {
-		if v, ok := triggerContext(sc.trigger, path); ok {
+		if v, ok := triggerContext(sc.trigger, sc.eventName, sc.eventAction, path); ok {
 			return v, true
 		}
 		switch strings.ToLower(path[0]) {
