@@ -92,7 +92,7 @@ func (a *auditor) credentials(runs []*run) *credSet {
 		p := a.planner(r)
 		p.each(false, func(sc scenario) {
 			o := p.simulate(sc)
-			for _, e := range o.ran() {
+			for e := range o.ran() {
 				if e.kind == evPush && e.hasCred {
 					cs.pushes[e.cred] = true
 				}

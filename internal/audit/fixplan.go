@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -537,8 +538,8 @@ func (a *auditor) guards(r *run, c *check) []*node {
 		set[e.node.top] = true
 	}
 	for _, mode := range []badMode{expired, noRights} {
-		p.whileBad(c.key, mode, func(ran []*event) {
-			for _, e := range ran {
+		p.whileBad(c.key, mode, func(ran iter.Seq[*event]) {
+			for e := range ran {
 				if e.kind == evPublish || e.kind == evPush && !(e.hasCred && e.cred.matches(c.key)) {
 					set[e.node.top] = true
 				}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -516,8 +517,8 @@ func appendOnce(list []string, s string) []string {
 func (a *auditor) unguardable(r *run, c *check) []*node {
 	p := a.planner(r)
 	var out []*node
-	p.whileBad(c.key, expired, func(ran []*event) {
-		for _, e := range ran {
+	p.whileBad(c.key, expired, func(ran iter.Seq[*event]) {
+		for e := range ran {
 			top := e.node.top
 			if e.kind == evPublish && top.cond != nil && top.cond.status && p.runsAfterFailure(top) && !slices.Contains(out, top) {
 				out = append(out, top)

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"iter"
 	"path"
 	"strings"
 
@@ -104,14 +105,14 @@ type outcome struct {
 }
 
 // ran lists the events that ran, in the run's order.
-func (o *outcome) ran() []*event {
-	var out []*event
-	for i, e := range o.p.events {
-		if o.attempted[i] {
-			out = append(out, e)
+func (o *outcome) ran() iter.Seq[*event] {
+	return func(yield func(*event) bool) {
+		for i, e := range o.p.events {
+			if o.attempted[i] && !yield(e) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // planner holds a run's scenarios, and the outcomes it has worked out.
@@ -189,20 +190,19 @@ func explore(t *workflow.Trigger, empty bool, f func(sc scenario)) {
 	assign := map[string]bool{}
 	var path []string
 	name, action := eventValues(t)
-	for {
-		sc := scenario{trigger: t, facts: facts, empty: empty, atoms: assign, eventName: name, eventAction: action}
-		sc.ask = func(key string) bool {
-			if v, ok := assign[key]; ok {
-				return v
-			}
-			if len(path) >= maxAtoms {
-				return true
-			}
-			assign[key] = false
-			path = append(path, key)
-			return false
+	ask := func(key string) bool {
+		if v, ok := assign[key]; ok {
+			return v
 		}
-		f(sc)
+		if len(path) >= maxAtoms {
+			return true
+		}
+		assign[key] = false
+		path = append(path, key)
+		return false
+	}
+	for {
+		f(scenario{trigger: t, facts: facts, empty: empty, atoms: assign, ask: ask, eventName: name, eventAction: action})
 		// Backtrack: the deepest atom still false becomes true, and what
 		// was asked after it is asked anew.
 		for len(path) > 0 && assign[path[len(path)-1]] {
@@ -231,7 +231,7 @@ func (p *planner) each(withEmpty bool, f func(sc scenario)) {
 // whileBad calls f with the events that ran, in each scenario where
 // credential k is bad (mode) and some login, push or check of it ran: what
 // a bad credential lets happen before it fails.
-func (p *planner) whileBad(k credKey, mode badMode, f func(ran []*event)) {
+func (p *planner) whileBad(k credKey, mode badMode, f func(ran iter.Seq[*event])) {
 	p.each(false, func(sc scenario) {
 		o := p.simulate(sc.with(k, mode))
 		if o.triedCred(k) {
@@ -563,6 +563,7 @@ func replays(sc scenario, atoms []tracedAtom) bool {
 
 // leg runs one combination's steps; false when the job fails there.
 func (p *planner) leg(sc scenario, o *outcome, n *node, l leg, rec *legRun) bool {
+	rec.steps = make([]int, 0, len(n.steps)) // one allocation, not one per doubling
 	ok := true
 	// pending is a background step's failure, which the job sees only at
 	// the next step that waits, or at its end.

@@ -30,7 +30,7 @@ func halfReleased(p *planner) []string {
 		if !o.triedCred(k) {
 			return
 		}
-		for _, e := range o.ran() {
+		for e := range o.ran() {
 			if e.kind == evPublish && !slices.Contains(out, e.node.id) {
 				out = append(out, e.node.id)
 			}

@@ -25,7 +25,7 @@ func (a *auditor) imagesInPart(r *run) {
 				if !o.triedPush(k) {
 					return
 				}
-				for _, e := range o.ran() {
+				for e := range o.ran() {
 					if e.kind != evPush || !e.hasCred || e.cred.matches(k) {
 						continue
 					}
@@ -65,7 +65,7 @@ func (a *auditor) imagesInPart(r *run) {
 
 // triedPush reports whether some push with k ran.
 func (o *outcome) triedPush(k credKey) bool {
-	for _, e := range o.ran() {
+	for e := range o.ran() {
 		if e.kind == evPush && e.hasCred && e.cred.matches(k) {
 			return true
 		}

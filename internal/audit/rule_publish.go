@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -22,8 +23,8 @@ func (a *auditor) publishBeforeCheck(r *run) {
 			continue
 		}
 		// A scenario where it is not used leaves nothing half done.
-		p.whileBad(k, expired, func(ran []*event) {
-			for _, e := range ran {
+		p.whileBad(k, expired, func(ran iter.Seq[*event]) {
+			for e := range ran {
 				if e.kind == evPublish {
 					if hazards[e] == nil {
 						hazards[e] = map[credKey]bool{}
@@ -108,7 +109,7 @@ func runCreds(r *run) []credKey {
 
 // triedCred reports whether some login, push or check of k ran.
 func (o *outcome) triedCred(k credKey) bool {
-	for _, e := range o.ran() {
+	for e := range o.ran() {
 		if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush || e.kind == evCheck) {
 			return true
 		}
