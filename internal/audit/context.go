@@ -16,36 +16,39 @@ import (
 // matrix.*, inputs.*, env.* from the env in scope, and the repository's
 // name when known.
 func (a *auditor) lookup(n *node, s *workflow.Step, l leg) expr.Lookup {
-	return func(path []string) (any, bool) {
-		switch strings.ToLower(path[0]) {
-		case "matrix":
-			if n.matrixUnknown != "" {
-				return nil, false
-			}
-			return walkPath(l.matrix, path[1:])
-		case "inputs":
-			if l.inputs == nil {
-				return nil, false
-			}
-			v, ok := walkPath(l.inputs, path[1:])
-			if _, unknown := v.(unknownInput); unknown {
-				return nil, false
-			}
-			return v, ok
-		case "env":
-			if len(path) != 2 {
-				return nil, false
-			}
-			v, ok := n.envValue(s, path[1])
-			if !ok || expr.HasExpr(v.Text) {
-				return nil, false
-			}
-			return v.Text, true
-		case "github":
-			return a.githubContext(path[1:])
+	return func(path []string) (any, bool) { return a.contextValue(n, s, l, path) }
+}
+
+// contextValue is lookup's answer for one path.
+func (a *auditor) contextValue(n *node, s *workflow.Step, l leg, path []string) (any, bool) {
+	switch strings.ToLower(path[0]) {
+	case "matrix":
+		if n.matrixUnknown != "" {
+			return nil, false
 		}
-		return nil, false
+		return walkPath(l.matrix, path[1:])
+	case "inputs":
+		if l.inputs == nil {
+			return nil, false
+		}
+		v, ok := walkPath(l.inputs, path[1:])
+		if _, unknown := v.(unknownInput); unknown {
+			return nil, false
+		}
+		return v, ok
+	case "env":
+		if len(path) != 2 {
+			return nil, false
+		}
+		v, ok := n.envValue(s, path[1])
+		if !ok || expr.HasExpr(v.Text) {
+			return nil, false
+		}
+		return v.Text, true
+	case "github":
+		return a.githubContext(path[1:])
 	}
+	return nil, false
 }
 
 // githubContext answers github.repository and its parts when the

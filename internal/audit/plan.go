@@ -690,7 +690,6 @@ func (p *planner) holds(sc scenario, o *outcome, n *node, s *workflow.Step, c *c
 // then what has happened (needs.X.result, steps.X.outcome, job.status),
 // then what the job knows before the run.
 func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, l leg, good bool, steps map[string]result) expr.Lookup {
-	base := p.a.lookup(n, s, l)
 	return func(path []string) (any, bool) {
 		if v, ok := triggerContext(sc.trigger, sc.eventName, sc.eventAction, path); ok {
 			return v, true
@@ -700,7 +699,7 @@ func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, 
 			if len(path) == 3 && strings.EqualFold(path[2], "result") {
 				for _, m := range n.needs {
 					if strings.EqualFold(m.job.ID, path[1]) {
-						return o.seen(m).String(), true
+						return resultValues[o.seen(m)], true
 					}
 				}
 				return nil, true
@@ -708,7 +707,7 @@ func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, 
 		case "steps":
 			if len(path) == 3 && (strings.EqualFold(path[2], "outcome") || strings.EqualFold(path[2], "conclusion")) {
 				if r, ok := steps[path[1]]; ok {
-					return r.String(), true
+					return resultValues[r], true
 				}
 				return nil, true
 			}
@@ -720,6 +719,10 @@ func (p *planner) runLookup(sc scenario, o *outcome, n *node, s *workflow.Step, 
 				return "failure", true
 			}
 		}
-		return base(path)
+		return p.a.contextValue(n, s, l, path)
 	}
 }
+
+// resultValues are the results as a condition reads them, made values
+// once (a string made a value at every lookup was an allocation).
+var resultValues = [...]any{skipped: "skipped", succeeded: "success", failed: "failure"}
