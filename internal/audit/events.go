@@ -733,7 +733,6 @@ func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 	// The action reads its inputs as inputs.X; secrets reach it only
 	// through them, so what the step passes is what it reads.
 	for _, as := range act.Steps {
-		before := len(inner.events)
 		switch {
 		case as.Uses != nil && localKeyOf(as.Uses.Text) == localKeyOf(s.Uses.Text):
 			// an action that uses itself: nothing more to read
@@ -742,13 +741,11 @@ func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 		case as.Run != nil:
 			a.runEvents(inner, as)
 		}
-		for _, e := range inner.events[before:] {
-			e.node, e.step = n, s
-		}
 	}
 	// What the action's steps do, the step that uses it does, at its
 	// place; a username given as an input is the step's with: value.
 	for _, e := range inner.events {
+		e.node, e.step = n, s
 		e.place = a.place(n.file, s.Pos, n, s)
 		if e.hasCred {
 			// Where the step hands the action that secret: its with:.

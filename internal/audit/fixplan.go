@@ -185,11 +185,9 @@ func (a *auditor) inRun(r *run, file string) bool {
 
 // checked reports a credential some token-gate step of the run checks.
 func (a *auditor) checked(r *run, k credKey) bool {
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.kind == evCheck && e.hasCred && e.cred.matches(k) {
-				return true
-			}
+	for e := range r.events() {
+		if e.kind == evCheck && e.hasCred && e.cred.matches(k) {
+			return true
 		}
 	}
 	return false
@@ -619,6 +617,12 @@ func (p *filePlan) snippet() string {
 	return b.String()
 }
 
+// applied is the file with the plan's edits made, its newlines written as
+// the file writes its own.
+func (p *filePlan) applied() []byte {
+	return Apply(p.file.Source, withLineEnding(p.edits, lineEnding(p.file.Source)))
+}
+
 // sortedNodes orders nodes by their place in the file.
 func sortedNodes(nodes []*node) []*node {
 	out := slices.Clone(nodes)
@@ -647,7 +651,7 @@ func (a *auditor) decided(r *run, c expr.Node, n *node) verdict {
 			if strings.EqualFold(path[0], "github") {
 				return nil, false // the fixed file runs in forks too
 			}
-			return a.lookup(n, nil, leg{})(path)
+			return a.contextValue(n, nil, leg{}, path)
 		}
 		v, known := expr.Truth(c, look, expr.Status{Success: true}, func(key string) (bool, bool) { return eventFact(&t, key) })
 		if !known {
@@ -712,11 +716,9 @@ func (a *auditor) planExisting(r *run, k credKey) (*check, []string) {
 		return nil, nil
 	}
 	c := &check{key: k, existing: job}
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) {
-				c.uses = append(c.uses, e)
-			}
+	for e := range r.events() {
+		if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) {
+			c.uses = append(c.uses, e)
 		}
 	}
 	var guards, before []*node
@@ -748,19 +750,17 @@ func (a *auditor) planExisting(r *run, k credKey) (*check, []string) {
 func runImages(r *run, k credKey) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.kind != evPush || !e.hasCred || !e.cred.matches(k) {
-				continue
-			}
-			img := e.image
-			if img == "" {
-				img = e.template
-			}
-			if img != "" && !seen[img] {
-				seen[img] = true
-				out = append(out, img)
-			}
+	for e := range r.events() {
+		if e.kind != evPush || !e.hasCred || !e.cred.matches(k) {
+			continue
+		}
+		img := e.image
+		if img == "" {
+			img = e.template
+		}
+		if img != "" && !seen[img] {
+			seen[img] = true
+			out = append(out, img)
 		}
 	}
 	slices.Sort(out)

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 		}
 		p.edits = append(p.edits, e)
 	}
-	for _, g := range sortedNodes(mapKeys(needs)) {
+	for _, g := range sortedNodes(slices.Collect(maps.Keys(needs))) {
 		e, err := needsEdit(f, g.job, needs[g])
 		if err != nil {
 			p.problems = append(p.problems, err.Error())
@@ -132,14 +133,6 @@ func (a *auditor) writePlan(r *run, p *filePlan, checks []*check, auditMode stri
 			a.writeStep(r, p, c)
 		}
 	}
-}
-
-func mapKeys[K comparable, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // slug makes an environment's name fit a job ID.

@@ -60,7 +60,7 @@ func (a *auditor) invariant(r *run, p *filePlan) (why string, errs bool) {
 	if len(p.edits) == 0 {
 		return "", false
 	}
-	src := Apply(r.root.Source, withLineEnding(p.edits, lineEnding(r.root.Source)))
+	src := p.applied()
 	fixed := workflow.Parse(r.root.Path, src)
 	if fixed.Err != nil {
 		return "the fixed file would not parse (" + fixed.Err.Error() + ")", false
@@ -222,7 +222,7 @@ func (r Result) Fix() map[string][]byte {
 		if len(p.edits) == 0 {
 			continue
 		}
-		src := Apply(p.file.Source, withLineEnding(p.edits, lineEnding(p.file.Source)))
+		src := p.applied()
 		if workflow.Parse(p.file.Path, src).Err != nil {
 			continue
 		}

@@ -97,11 +97,9 @@ func (a *auditor) publishBeforeCheck(r *run) {
 // checks, in the order they appear.
 func runCreds(r *run) []credKey {
 	var out []credKey
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.hasCred && (e.kind == evLogin || e.kind == evPush || e.kind == evCheck) && !slices.Contains(out, e.cred) {
-				out = append(out, e.cred)
-			}
+	for e := range r.events() {
+		if e.hasCred && (e.kind == evLogin || e.kind == evPush || e.kind == evCheck) && !slices.Contains(out, e.cred) {
+			out = append(out, e.cred)
 		}
 	}
 	return out

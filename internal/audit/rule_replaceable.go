@@ -68,11 +68,9 @@ func (a *auditor) replaceable(r *run, cs *credSet) {
 // file's first.
 func (a *auditor) firstUse(r *run, k credKey) *event {
 	var first *event
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) && (first == nil || earlierUse(r, e, first)) {
-				first = e
-			}
+	for e := range r.events() {
+		if e.hasCred && e.cred.matches(k) && (e.kind == evLogin || e.kind == evPush) && (first == nil || earlierUse(r, e, first)) {
+			first = e
 		}
 	}
 	return first
@@ -108,10 +106,8 @@ func (a *auditor) sameOwner(r *run, k credKey) (string, bool) {
 // pushesUnnamed reports a credential that also pushes images the audit cannot name:
 // nobody can say they are the repository owner's.
 func pushesUnnamed(r *run, k credKey) bool {
-	for _, n := range r.nodes {
-		if slices.ContainsFunc(n.events, func(e *event) bool {
-			return e.kind == evPush && e.hasCred && e.cred.matches(k) && e.image == "" && e.template == ""
-		}) {
+	for e := range r.events() {
+		if e.kind == evPush && e.hasCred && e.cred.matches(k) && e.image == "" && e.template == "" {
 			return true
 		}
 	}
@@ -122,11 +118,9 @@ func pushesUnnamed(r *run, k credKey) bool {
 // authorises.
 func (r *run) publishesWithSecrets() []*event {
 	var out []*event
-	for _, n := range r.nodes {
-		for _, e := range n.events {
-			if e.kind == evPublish && e.secret != "" && e.secret != "GITHUB_TOKEN" {
-				out = append(out, e)
-			}
+	for e := range r.events() {
+		if e.kind == evPublish && e.secret != "" && e.secret != "GITHUB_TOKEN" {
+			out = append(out, e)
 		}
 	}
 	return out

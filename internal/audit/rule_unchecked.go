@@ -19,18 +19,16 @@ func (a *auditor) unchecked(r *run, cs *credSet) {
 		}
 		var first *event
 		checked := false
-		for _, n := range r.nodes {
-			for _, e := range n.events {
-				if !e.hasCred || !e.cred.matches(k) && !k.matches(e.cred) {
-					continue
-				}
-				switch e.kind {
-				case evCheck:
-					checked = true
-				case evLogin, evPush:
-					if first == nil || earlierUse(r, e, first) {
-						first = e
-					}
+		for e := range r.events() {
+			if !e.hasCred || !e.cred.matches(k) && !k.matches(e.cred) {
+				continue
+			}
+			switch e.kind {
+			case evCheck:
+				checked = true
+			case evLogin, evPush:
+				if first == nil || earlierUse(r, e, first) {
+					first = e
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -17,7 +18,7 @@ import (
 
 type run struct {
 	// plan is the run's planner, once made; refs its secret reads, once
-	// listed (runRefs).
+	// listed (secretRefs).
 	plan   *planner
 	refs   []finding.SecretRef
 	reffed bool
@@ -30,6 +31,20 @@ type run struct {
 	triggers []workflow.Trigger
 	// skipped says what a bound left out, for one notice.
 	skipped []string
+}
+
+// events are the events of every node of the run, node by node, each
+// node's in its order.
+func (r *run) events() iter.Seq[*event] {
+	return func(yield func(*event) bool) {
+		for _, n := range r.nodes {
+			for _, e := range n.events {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
 }
 
 type node struct {
