@@ -80,11 +80,8 @@ func parseInventoryFlags(args []string) (inventoryFlags, *flag.FlagSet, error) {
 	maxAge := fs.String(config.InMaxAgeDays, config.Default(config.InMaxAgeDays), "report push and publish credentials set longer ago than this many days (secret-old); 0 turns it off")
 	archived := fs.Bool("include-archived", false, "read archived repositories too")
 	forks := fs.Bool("include-forks", false, "read forks too")
-	for _, arg := range args {
-		name := strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-")
-		if strings.HasPrefix(arg, "-") && (name == config.InToken || name == config.InGitHubToken) {
-			return o, fs, fmt.Errorf("there is no --%s flag: a token on the command line ends up in shell history and ps. Set GH_TOKEN, or pipe it in with --token-stdin", name)
-		}
+	if err := refuseTokenFlag(args); err != nil {
+		return o, fs, err
 	}
 	var targets []string
 	rest := args
@@ -323,7 +320,7 @@ func (c *Command) inventoryAction(ctx context.Context, a *githubactions.Action, 
 			a.WithFieldsMap(map[string]string{"title": f.Title}).Warningf("%s", sec.Redact(f.Message))
 		}
 	}
-	totals := fmt.Sprintf("%s: %s", "token inventory of "+report.InventoryName(inv), report.InventoryCounts(inv))
+	totals := "token inventory of " + report.InventoryName(inv) + ": " + report.InventoryCounts(inv)
 	fields := a.WithFieldsMap(map[string]string{"title": "token-gate inventory"})
 	switch {
 	case inv.HasErrors():

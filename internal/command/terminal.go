@@ -95,11 +95,8 @@ func parseFlags(args []string) (terminalOptions, *flag.FlagSet, error) {
 	fs.BoolVar(&o.showVersion, "version", false, "print the version")
 	fs.StringVar(&o.color, "color", "auto", colorHelp)
 
-	for _, arg := range args {
-		name := strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-")
-		if strings.HasPrefix(arg, "-") && (name == config.InToken || name == config.InGitHubToken) {
-			return o, fs, fmt.Errorf("there is no --%s flag: a token on the command line ends up in shell history and ps. Set GH_TOKEN, or pipe it in with --token-stdin", name)
-		}
+	if err := refuseTokenFlag(args); err != nil {
+		return o, fs, err
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -118,6 +115,18 @@ func parseFlags(args []string) (terminalOptions, *flag.FlagSet, error) {
 		}
 	})
 	return o, fs, nil
+}
+
+// refuseTokenFlag refuses --token and --github-token, saying why there are
+// none: a token on the command line ends up in shell history and ps.
+func refuseTokenFlag(args []string) error {
+	for _, arg := range args {
+		name := strings.TrimLeft(strings.SplitN(arg, "=", 2)[0], "-")
+		if strings.HasPrefix(arg, "-") && (name == config.InToken || name == config.InGitHubToken) {
+			return fmt.Errorf("there is no --%s flag: a token on the command line ends up in shell history and ps. Set GH_TOKEN, or pipe it in with --token-stdin", name)
+		}
+	}
+	return nil
 }
 
 func (c *Command) terminal(ctx context.Context) int {

@@ -309,7 +309,7 @@ func (run *readRun) one(ctx context.Context) error {
 		run.setKind(ctx, kind)
 		var repo restRepo
 		if _, err := run.r.getJSON(ctx, run.r.rest("repos", run.t.Owner, run.t.Repo), &repo); err != nil {
-			if api := (*facts.APIError)(nil); errors.As(err, &api) && api.Status == http.StatusNotFound {
+			if notFound(err) {
 				return fmt.Errorf("%w: GitHub shows this token no repository %s/%s", ErrNoOwner, run.t.Owner, run.t.Repo)
 			}
 			return err
@@ -694,16 +694,10 @@ func (run *readRun) finish() inventory.Estate {
 		}
 	}
 	if e.Only != "" && len(e.Repositories) == 1 {
-		r := e.Repositories[0]
+		r := &e.Repositories[0]
 		e.Secrets = slices.DeleteFunc(e.Secrets, func(s inventory.Secret) bool {
-			if s.Level != inventory.LevelOrganization {
-				return false
-			}
-			if r.OrgSecretsRead {
-				return !slices.ContainsFunc(r.OrgSecrets, func(n string) bool { return strings.EqualFold(n, s.Name) })
-			}
-			return s.Visibility == "selected" && s.SelectedRead && !slices.ContainsFunc(s.Selected, func(n string) bool { return strings.EqualFold(n, r.Name) }) ||
-				s.Visibility == "private" && r.Visibility == "public"
+			reaches, known := inventory.Reaches(s, r)
+			return s.Level == inventory.LevelOrganization && known && !reaches
 		})
 	}
 	slices.SortFunc(e.Repositories, func(a, b inventory.Repository) int { return strings.Compare(a.Name, b.Name) })

@@ -263,11 +263,17 @@ func gapFrom(part, repo, env, secret string, err error) inventory.Gap {
 	return g
 }
 
+// notFound reports a REST answer of 404.
+func notFound(err error) bool {
+	var api *facts.APIError
+	return errors.As(err, &api) && api.Status == http.StatusNotFound
+}
+
 // ownerKind asks the REST API whether the owner is an organization.
 func (r *Reader) ownerKind(ctx context.Context, owner string) (string, error) {
 	var a account
 	if _, err := r.getJSON(ctx, r.rest("users", owner), &a); err != nil {
-		if api := (*facts.APIError)(nil); errors.As(err, &api) && api.Status == http.StatusNotFound {
+		if notFound(err) {
 			return "", fmt.Errorf("%w: GitHub shows this token no organization or user named %s", ErrNoOwner, owner)
 		}
 		return "", err
@@ -332,9 +338,8 @@ func (r *Reader) restFiles(ctx context.Context, owner, name string) ([]WorkflowF
 		Type string `json:"type"`
 	}
 	_, err := r.getJSON(ctx, r.rest("repos", owner, name, "contents", ".github", "workflows"), &entries)
-	var api *facts.APIError
 	switch {
-	case errors.As(err, &api) && api.Status == http.StatusNotFound:
+	case notFound(err):
 		return nil, nil
 	case err != nil:
 		return nil, err

@@ -92,7 +92,6 @@ func testAudit(repository string, files []WorkflowFile) (finding.Report, bool) {
 
 type fixture struct {
 	gh     *fake.GitHub
-	estate *fake.Estate
 	reader *Reader
 }
 
@@ -108,7 +107,7 @@ func newFixture(t *testing.T, e *fake.Estate, opts ReaderOptions) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{gh: gh, estate: e, reader: r}
+	return fixture{gh: gh, reader: r}
 }
 
 func (f fixture) read(t *testing.T, target Target) inventory.Estate {

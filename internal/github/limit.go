@@ -98,14 +98,9 @@ func resourceOf(req *http.Request) string {
 func (l *Limiter) waitTurn(ctx context.Context, resource string) error {
 	l.mu.Lock()
 	now := l.now()
-	start := now
-	if l.pausedUntil.After(start) {
-		start = l.pausedUntil
-	}
+	start := later(now, l.pausedUntil)
 	if b := l.budgets[resource]; b != nil && b.reset.After(now) && b.remaining <= l.Low {
-		if b.next.After(start) {
-			start = b.next
-		}
+		start = later(start, b.next)
 		spread := b.reset.Sub(now) / time.Duration(max(b.remaining, 1))
 		if b.remaining <= 0 {
 			spread = 0

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/image"
@@ -103,9 +104,14 @@ type def struct {
 func (d *def) row(opts Options) Row {
 	r := Row{Secret: d.Secret, UsedBy: d.uses, Images: d.images, Roles: d.roles, CheckedBy: d.checks, GitHubToken: d.note}
 	if !d.UpdatedAt.IsZero() && !opts.Now.IsZero() {
-		r.AgeDays = max(int(opts.Now.Sub(d.UpdatedAt).Hours()/24), 0)
+		r.AgeDays = d.ageDays(opts.Now)
 	}
 	return r
+}
+
+// ageDays is whole days since the secret was last set.
+func (d *def) ageDays(now time.Time) int {
+	return max(int(now.Sub(d.UpdatedAt).Hours()/24), 0)
 }
 
 // candidates is what a job may read under one name: the definitions that
@@ -207,7 +213,7 @@ func (j *joiner) candidatesFor(r *Repository, ref finding.SecretRef) candidates 
 				continue
 			}
 			found = true
-			reaches, known := j.reaches(d, r)
+			reaches, known := Reaches(d.Secret, r)
 			switch {
 			case !known:
 				c.unknown[LevelOrganization] = true
@@ -232,22 +238,22 @@ func (j *joiner) find(level Level, repo, env, name string) *def {
 	return nil
 }
 
-// reaches says whether an organization secret reaches a repository, and
+// Reaches says whether an organization secret reaches a repository, and
 // whether that is known: from the repository's own list of the
 // organization secrets it can see when it was read, else from the
 // secret's visibility (docs/facts.md, "Secret precedence").
-func (j *joiner) reaches(d *def, r *Repository) (reaches, known bool) {
+func Reaches(s Secret, r *Repository) (reaches, known bool) {
 	if r.OrgSecretsRead {
-		return slices.ContainsFunc(r.OrgSecrets, func(n string) bool { return sameName(n, d.Name) }), true
+		return slices.ContainsFunc(r.OrgSecrets, func(n string) bool { return sameName(n, s.Name) }), true
 	}
-	switch d.Visibility {
+	switch s.Visibility {
 	case "all":
 		return true, true
 	case "private":
 		return r.Visibility == "private" || r.Visibility == "internal", r.Visibility != ""
 	case "selected":
-		if d.SelectedRead {
-			return slices.ContainsFunc(d.Selected, func(n string) bool { return strings.EqualFold(n, r.Name) }), true
+		if s.SelectedRead {
+			return slices.ContainsFunc(s.Selected, func(n string) bool { return strings.EqualFold(n, r.Name) }), true
 		}
 	}
 	return false, false
@@ -374,7 +380,7 @@ func (j *joiner) unused(d *def) {
 		}
 		reached := 0
 		for _, r := range j.repos {
-			reaches, known := j.reaches(d, r)
+			reaches, known := Reaches(d.Secret, r)
 			if !known || reaches && (!r.WorkflowsRead || r.ReadsAnySecret) {
 				return
 			}
@@ -386,7 +392,7 @@ func (j *joiner) unused(d *def) {
 			if s.Archived {
 				continue // it runs no workflow
 			}
-			if reaches, known := j.reaches(d, &s); !known || reaches {
+			if reaches, known := Reaches(d.Secret, &s); !known || reaches {
 				return // a repository left out may read it
 			}
 		}
@@ -415,7 +421,7 @@ func (j *joiner) old(d *def) {
 	if j.opts.MaxAgeDays <= 0 || d.UpdatedAt.IsZero() || j.opts.Now.IsZero() {
 		return
 	}
-	age := int(j.opts.Now.Sub(d.UpdatedAt).Hours() / 24)
+	age := d.ageDays(j.opts.Now)
 	if age <= j.opts.MaxAgeDays {
 		return
 	}

@@ -234,7 +234,6 @@ func TestJoinNeverGuesses(t *testing.T) {
 // visibility, or by the repository's own list when it was read.
 func TestJoinReach(t *testing.T) {
 	t.Parallel()
-	j := &joiner{}
 	public := &Repository{Name: "acme/site", Visibility: "public"}
 	private := &Repository{Name: "acme/app", Visibility: "private"}
 	internal := &Repository{Name: "acme/tool", Visibility: "internal"}
@@ -256,7 +255,7 @@ func TestJoinReach(t *testing.T) {
 		{&def{Secret: Secret{Name: "U", Level: LevelOrganization}}, private, false, false},
 	}
 	for _, tc := range tests {
-		reaches, known := j.reaches(tc.d, tc.r)
+		reaches, known := Reaches(tc.d.Secret, tc.r)
 		if reaches != tc.reaches || known != tc.known {
 			t.Errorf("reaches(%s %s, %s) = %v, %v; want %v, %v", tc.d.Name, tc.d.Visibility, tc.r.Name, reaches, known, tc.reaches, tc.known)
 		}
