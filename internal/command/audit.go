@@ -119,7 +119,10 @@ func (c *Command) auditMain(args []string) int {
 		}
 	}
 	for _, u := range a.comments.Unknown(audit.Codes()) {
-		errorf(c.Stderr, "%s:%d: ignore[%s] names no code token-gate has, so it suppresses nothing (the codes: %s)", u.File, u.Line, joinCodes(u.Codes), report.CodesURL)
+		// Workflow text, redacted as the audit's report is, before errorf
+		// escapes it: a token written there is not repeated whole.
+		errorf(c.Stderr, "%s:%d: ignore[%s] names no code token-gate has, so it suppresses nothing (the codes: %s)",
+			secret.RedactShaped(u.File), u.Line, secret.RedactShaped(joinCodes(u.Codes)), report.CodesURL)
 	}
 	rep := a.report
 	show := report.AuditOptions{Style: st, ShowSuppressed: *noIgnore}

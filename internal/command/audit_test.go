@@ -18,11 +18,7 @@ import (
 // under its base name.
 func repoOf(t *testing.T, files ...string) string {
 	t.Helper()
-	root := t.TempDir()
-	dir := filepath.Join(root, ".github", "workflows")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	texts := map[string]string{}
 	for _, f := range files {
 		if !filepath.IsAbs(f) {
 			f = filepath.Join("..", "..", "testdata", "audit", f)
@@ -31,11 +27,9 @@ func repoOf(t *testing.T, files ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		texts[filepath.Base(f)] = string(src)
 	}
-	return root
+	return repoWith(t, texts)
 }
 
 // auditRun runs `token-gate audit ARGS` as a terminal would.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestAuditFormatGitHub(t *testing.T) {
 	for i, a := range r.Annotations {
 		p := a.Properties
 		j := slices.IndexFunc(unmatched, func(f finding.Finding) bool {
-			return p["file"] == f.File && p["line"] == itoa(f.Line) && p["col"] == itoa(f.Column) && p["title"] == "token-gate audit: "+string(f.Code) && strings.HasPrefix(a.Message, "["+string(f.Code)+"] "+f.Message)
+			return p["file"] == f.File && p["line"] == strconv.Itoa(f.Line) && p["col"] == strconv.Itoa(f.Column) && p["title"] == "token-gate audit: "+string(f.Code) && strings.HasPrefix(a.Message, "["+string(f.Code)+"] "+f.Message)
 		})
 		if j < 0 {
 			t.Errorf("command %d matches no finding: %+v", i, a)
@@ -97,8 +98,6 @@ func TestAuditFormatGitHub(t *testing.T) {
 		t.Errorf("last line %q", tail)
 	}
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // The SARIF log is the format's own: Microsoft's SARIF Multitool validates
 // it, with GitHub code scanning's ingestion rules, and the SARIF 2.1.0

@@ -125,7 +125,7 @@ func repositoryFromURL(raw string) string {
 	} else if at, rest, ok := strings.Cut(raw, ":"); ok && !strings.Contains(at, "/") && at != "" {
 		path = rest // scp-like: [user@]host:owner/repo
 	}
-	path = strings.TrimSuffix(strings.TrimSuffix(strings.Trim(path, "/"), "/"), ".git")
+	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
 	if !isOwnerRepo(path) {
 		return ""
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/report"
 )
@@ -134,6 +135,27 @@ func TestSuppressionRemovesExactlyItsFindings(t *testing.T) {
 	r = auditRun(t, e, nil, patternWith(t, typo))
 	if r.Code != ExitFail || !strings.Contains(r.Stderr, "token-gate: .github/workflows/ci.yml:35: ignore[publish-before-chek] names no code token-gate has, so it suppresses nothing") {
 		t.Errorf("a misspelt code: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+// A token written into an ignore comment by mistake is not repeated whole
+// by the warning that names the unknown code: like every workflow text the
+// audit quotes, it is redacted (secret.RedactShaped) before it is escaped.
+func TestUnknownIgnoreCodeRepeatsNoToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	written := fake.Token("ghp_", "written-into-an-ignore-comment")
+	src, err := os.ReadFile(filepath.Join(suppressedPattern, ".github", "workflows", "ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withToken := strings.Replace(string(src), "ignore[publish-before-check, replaceable]", "ignore[publish-before-check, "+written+"]", 1)
+	if withToken == string(src) {
+		t.Fatal("the pattern has no ignore[publish-before-check, replaceable]")
+	}
+	r := auditRun(t, e, nil, patternWith(t, withToken))
+	if strings.Contains(r.Stderr, written) || !strings.Contains(r.Stderr, "token-gate: .github/workflows/ci.yml:35: ignore[ghp_…] names no code token-gate has") {
+		t.Errorf("a token in an ignore comment: stderr %q", r.Stderr)
 	}
 }
 

@@ -18,19 +18,9 @@ type Action struct {
 // ParseAction reads a local action's action.yml. A file that is not a
 // readable action comes back with File.Err set.
 func ParseAction(path string, src []byte) *Action {
-	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
+	f, doc := readDocument(path, src)
 	act := &Action{File: f}
-	if err := checkSize(src); err != nil {
-		f.Err = err
-		return act
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		f.Err = syntaxError(err, src)
-		return act
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
+	if doc == nil {
 		return act
 	}
 	r := newReader(f)

@@ -179,7 +179,10 @@ func (r *Repo) loadActions(root string, inside func(string) bool) {
 		uses := queue[0]
 		queue = queue[1:]
 		key := localKey(uses)
-		if _, seen := r.Actions[key]; seen || slices.ContainsFunc(r.Refused, func(x Refusal) bool { return x.Path == key }) {
+		if _, seen := r.Actions[key]; seen {
+			continue
+		}
+		if _, refused := r.Refusal(uses); refused {
 			continue
 		}
 		clean := strings.TrimPrefix(key, "./")

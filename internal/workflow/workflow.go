@@ -8,7 +8,7 @@
 // The YAML tree comes from go.yaml.in/yaml/v3 (the YAML organisation's
 // maintained yaml.v3), whose nodes keep every line and column; the model is
 // checked against actionlint's parser in the tests, and the choice is
-// measured in (docs/speed.md, "Speed").
+// measured in docs/speed.md.
 package workflow
 
 import (
@@ -267,22 +267,12 @@ type Row struct {
 // Parse reads one workflow. A file that is not a readable workflow comes
 // back with Err set and what could be read.
 func Parse(path string, src []byte) *File {
-	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
-	if err := checkSize(src); err != nil {
-		f.Err = err
-		return f
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		f.Err = syntaxError(err, src)
-		return f
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
+	f, doc := readDocument(path, src)
+	if doc == nil {
 		return f
 	}
 	r := newReader(f)
-	r.budget = max(visitsFloor, visitsPerNode*countNodes(&doc))
+	r.budget = max(visitsFloor, visitsPerNode*countNodes(doc))
 	root := r.resolve(doc.Content[0])
 	if root == nil || root.Kind != yaml.MappingNode {
 		f.Err = &Error{Pos: pos(doc.Content[0]), Msg: "a workflow is a mapping of keys (name, on, jobs, …)"}
@@ -293,6 +283,27 @@ func Parse(path string, src []byte) *File {
 		f.Err = r.err
 	}
 	return f
+}
+
+// readDocument reads a file's source as one YAML document, for Parse and
+// ParseAction: the file comes back with Err set, and no document, when its
+// source is past token-gate's bounds, not YAML, or empty.
+func readDocument(path string, src []byte) (*File, *yaml.Node) {
+	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
+	if err := checkSize(src); err != nil {
+		f.Err = err
+		return f, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		f.Err = syntaxError(err, src)
+		return f, nil
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
+		return f, nil
+	}
+	return f, &doc
 }
 
 var (
@@ -850,7 +861,8 @@ func (r *reader) exprs(n *yaml.Node, out []Value) []Value {
 
 func (r *reader) step(i int, n *yaml.Node) *Step {
 	s := &Step{Index: i, Pos: pos(n), Flow: n.Kind == yaml.AliasNode}
-	if m := r.resolve(n); m != nil && m.Style&yaml.FlowStyle != 0 {
+	body := r.resolve(n)
+	if body != nil && body.Style&yaml.FlowStyle != 0 {
 		s.Flow = true
 	}
 	kvs := r.pairs(n)
@@ -884,10 +896,10 @@ func (r *reader) step(i int, n *yaml.Node) *Step {
 	if len(kvs) > 0 {
 		s.Pos = pos(kvs[0].key)
 	}
-	if m := r.resolve(n); m != nil && m.Anchor != "" {
+	if body != nil && body.Anchor != "" {
 		// An anchored step (- &login) stands where its anchor does, for
 		// each alias of it too, as actionlint places it.
-		s.Pos = pos(m)
+		s.Pos = pos(body)
 	}
 	return s
 }
