@@ -225,19 +225,20 @@ func writeFixes(root string, fixed map[string][]byte, links map[string]bool, log
 	sort.Strings(paths)
 	for _, p := range paths {
 		target := filepath.Join(root, filepath.FromSlash(p))
+		shown := secret.RedactShaped(p) // a file's name is workflow text: redacted whole before it is shown
 		info, err := os.Lstat(target)
 		if err != nil {
 			return err
 		}
 		switch {
 		case links[p] || info.Mode()&os.ModeSymlink != 0:
-			errorf(log, "not fixed: %s is a link; apply the fix shown to the file it points at", p)
+			errorf(log, "not fixed: %s is a link; apply the fix shown to the file it points at", shown)
 			continue
 		case !info.Mode().IsRegular():
-			errorf(log, "not fixed: %s is not a regular file", p)
+			errorf(log, "not fixed: %s is not a regular file", shown)
 			continue
 		case info.Mode().Perm()&0o200 == 0:
-			errorf(log, "not fixed: %s is read-only; make it writable (chmod u+w) and run --fix again", p)
+			errorf(log, "not fixed: %s is read-only; make it writable (chmod u+w) and run --fix again", shown)
 			continue
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(target), ".token-gate-fix-*")
@@ -254,7 +255,7 @@ func writeFixes(root string, fixed map[string][]byte, links map[string]bool, log
 			os.Remove(tmp.Name())
 			return err
 		}
-		fmt.Fprint(log, report.LogSafe("token-gate: fixed "+report.Inline(p)+"\n"))
+		fmt.Fprint(log, report.LogSafe("token-gate: fixed "+report.Inline(shown)+"\n"))
 	}
 	return nil
 }

@@ -249,3 +249,23 @@ func TestFixLeavesSuppressedFindings(t *testing.T) {
 		}
 	}
 }
+
+// A workflow file named like a token is fixed, and the line that says so
+// shows its name redacted.
+func TestFixedFileNameRepeatsNoToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audit", "half-release", ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := fake.Token("ghp_", "a-workflow-file-named-like-a-token")
+	root := repoWith(t, map[string]string{named + ".yml": string(src)})
+	r := auditRun(t, e, nil, "--fix", root)
+	if strings.Contains(r.Stdout+r.Stderr, named) || !strings.Contains(r.Stderr, "token-gate: fixed .github/workflows/ghp_…") {
+		t.Errorf("a file named like a token: stdout %q, stderr %q", r.Stdout, r.Stderr)
+	}
+	if fixed, err := os.ReadFile(filepath.Join(root, ".github", "workflows", named+".yml")); err != nil || !strings.Contains(string(fixed), "preflight:") {
+		t.Errorf("the file was not fixed (%v)", err)
+	}
+}

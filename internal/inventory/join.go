@@ -250,7 +250,12 @@ func Reaches(s Secret, r *Repository) (reaches, known bool) {
 	case "all":
 		return true, true
 	case "private":
-		return r.Visibility == "private" || r.Visibility == "internal", r.Visibility != ""
+		switch r.Visibility {
+		case "private", "internal":
+			return true, true
+		case "public":
+			return false, true
+		}
 	case "selected":
 		if s.SelectedRead {
 			return slices.ContainsFunc(s.Selected, func(n string) bool { return strings.EqualFold(n, r.Name) }), true

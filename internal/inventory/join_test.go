@@ -248,6 +248,9 @@ func TestJoinReach(t *testing.T) {
 		{&def{Secret: orgSecret("P", "private", 1)}, public, false, true},
 		{&def{Secret: orgSecret("P", "private", 1)}, private, true, true},
 		{&def{Secret: orgSecret("P", "private", 1)}, internal, true, true},
+		// A visibility GitHub does not document is not read as public.
+		{&def{Secret: orgSecret("P", "private", 1)}, &Repository{Name: "acme/odd", Visibility: "PUBLIC"}, false, false},
+		{&def{Secret: orgSecret("P", "private", 1)}, &Repository{Name: "acme/unread"}, false, false},
 		{sel, private, true, true},
 		{sel, internal, false, true},
 		{sel, listed, true, true}, // the repository's own list wins, names compared without case
