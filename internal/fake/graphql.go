@@ -45,6 +45,11 @@ func (e *Estate) serveGraphQL(w http.ResponseWriter, r *http.Request, body strin
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
 	if err != nil || len(doc.Operations) != 1 {
+		// GitHub answers a query it cannot parse with errors and no data,
+		// e.g. {"errors":[{"message":"Parse error on \"\\xE2\" (error) at
+		// [13, 15]","locations":[...]}]} (ocurrent/ocurrent#395,
+		// pyvec/python.cz#417). The message here is the fake parser's own:
+		// no code reads its wording, only that the answer has no data.
 		writeGraphQL(w, nil, []gqlErr{{Message: fmt.Sprintf("Parse error: %v", err)}})
 		return
 	}
@@ -213,7 +218,10 @@ func (o ownerObj) field(x *executor, name string, args map[string]any, path []an
 	case "repositories":
 		first := intArg(args["first"])
 		if first < 1 || first > 100 {
-			// GitHub's words for first beyond its bounds.
+			// GitHub's words for first beyond its bounds, as dblock/fue#5
+			// quotes them for last ("Requesting 1000 records on the
+			// `repositories` connection exceeds the `last` limit of 100
+			// records.").
 			x.fail(path, "", fmt.Sprintf("Requesting %d records on the `repositories` connection exceeds the `first` limit of 100 records.", first))
 			return nil
 		}
@@ -263,6 +271,10 @@ func (c connObj) field(x *executor, name string, _ map[string]any, _ []any) any 
 	case "totalCount":
 		return c.total
 	case "pageInfo":
+		// GitHub's cursors are opaque strings to pass back as after:
+		// (GitHub docs, "Using pagination in the GraphQL API"); the
+		// reader never looks inside. This one is the fake's own, in the
+		// shape GitHub's take (base64 of "cursor:v2:…").
 		return pageInfoObj{next: c.end < c.total, cursor: base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + strconv.Itoa(c.end)))}
 	case "nodes":
 		out := make([]object, len(c.repos))
@@ -313,7 +325,10 @@ func (o repoObj) field(x *executor, name string, args map[string]any, path []any
 		return o.r.Fork
 	case "object":
 		if expr, _ := args["expression"].(string); expr != "HEAD:.github/workflows" || o.r.Files == nil {
-			return nil // no such path: null, without an error
+			// No such path: null, without an error. Repository.object is a
+			// nullable GitObject (GitHub docs, GraphQL reference,
+			// "Repository", field object(expression)).
+			return nil
 		}
 		if answer, denied := o.e.denied(PartContents, o.e.Owner+"/"+o.r.Name); denied {
 			// A token without Contents read: the field is null and the
@@ -371,6 +386,9 @@ func (en entryObj) field(_ *executor, name string, _ map[string]any, _ []any) an
 	case "type":
 		return "blob"
 	case "mode":
+		// TreeEntry.mode is "Entry file mode", an Int! (GitHub's GraphQL
+		// schema, TreeEntry); 100644 is a regular file's (GitHub REST docs,
+		// "Create a tree": 100644 for file (blob)).
 		return 0o100644
 	case "object":
 		return blobObj{en.e, en.text}
