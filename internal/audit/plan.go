@@ -135,6 +135,8 @@ type planner struct {
 	// callees are each call job's callees in the order they run, by
 	// node.idx, worked out on first use.
 	callees [][]*node
+	// sweeps are whileBad's answers, kept.
+	sweeps map[badSweep][][]int32
 }
 
 type factValue struct{ value, known bool }
@@ -230,14 +232,47 @@ func (p *planner) each(withEmpty bool, f func(sc scenario)) {
 
 // whileBad calls f with the events that ran, in each scenario where
 // credential k is bad (mode) and some login, push or check of it ran: what
-// a bad credential lets happen before it fails.
+// a bad credential lets happen before it fails. The rules and the fix ask
+// it of one credential up to five times, so the first answer is kept: the
+// events that ran in each such scenario, by number.
 func (p *planner) whileBad(k credKey, mode badMode, f func(ran iter.Seq[*event])) {
-	p.each(false, func(sc scenario) {
-		o := p.simulate(sc.with(k, mode))
-		if o.triedCred(k) {
-			f(o.ran())
+	key := badSweep{k, mode}
+	runs, ok := p.sweeps[key]
+	if !ok {
+		p.each(false, func(sc scenario) {
+			o := p.simulate(sc.with(k, mode))
+			if !o.triedCred(k) {
+				return
+			}
+			var ran []int32
+			for i, at := range o.attempted {
+				if at {
+					ran = append(ran, int32(i))
+				}
+			}
+			runs = append(runs, ran)
+		})
+		if p.sweeps == nil {
+			p.sweeps = map[badSweep][][]int32{}
 		}
-	})
+		p.sweeps[key] = runs
+	}
+	for _, ran := range runs {
+		f(func(yield func(*event) bool) {
+			for _, i := range ran {
+				if !yield(p.events[i]) {
+					return
+				}
+			}
+		})
+	}
+}
+
+// badSweep is a question whileBad answers: every scenario where one
+// credential is bad in one way.
+type badSweep struct {
+	k    credKey
+	mode badMode
 }
 
 // emptySecrets reports an event whose run may see no secrets: a pull

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -194,6 +195,53 @@ func TestJoinedIs(t *testing.T) {
 			if got, want := joinedIs(parts, name), strings.ToLower(strings.Join(parts, ".")) == name; got != want {
 				t.Errorf("joinedIs(%q, %q) = %v, want %v", parts, name, got, want)
 			}
+		}
+	}
+}
+
+// whileBad keeps its answer: the second question of one credential is
+// answered without simulating, and every answer is what a fresh sweep of
+// the scenarios gives.
+func TestWhileBadAnswersOnce(t *testing.T) {
+	k := credKey{"CR", "ghcr.io"}
+	swept := func(p *planner, mode badMode) (out [][]int) {
+		p.each(false, func(sc scenario) {
+			o := p.simulate(sc.with(k, mode))
+			if !o.triedCred(k) {
+				return
+			}
+			var ran []int
+			for e := range o.ran() {
+				ran = append(ran, e.idx)
+			}
+			out = append(out, ran)
+		})
+		return out
+	}
+	asked := func(p *planner, mode badMode) (out [][]int) {
+		p.whileBad(k, mode, func(ran iter.Seq[*event]) {
+			var got []int
+			for e := range ran {
+				got = append(got, e.idx)
+			}
+			out = append(out, got)
+		})
+		return out
+	}
+	src := "on: [push, release]\njobs:\n  image:\n    if: vars.IMAGES == 'on'\n    runs-on: x\n    steps:\n" + loginCR +
+		"      - run: docker push ghcr.io/o/a\n  pypi:\n    if: github.event_name == 'release' || vars.PYPI\n    runs-on: x\n    steps:\n" + pypi
+	for _, mode := range []badMode{expired, noRights} {
+		want := swept(planOf(t, src), mode)
+		if len(want) < 2 {
+			t.Fatalf("mode %d: %d scenarios tried the credential, want several to compare", mode, len(want))
+		}
+		p := planOf(t, src)
+		if got := asked(p, mode); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("mode %d: first answer %v, a fresh sweep %v", mode, got, want)
+		}
+		p.scratch = nil // simulate sets it again: the second answer must not
+		if got := asked(p, mode); !slices.EqualFunc(got, want, slices.Equal) || p.scratch != nil {
+			t.Errorf("mode %d: second answer %v (simulated again: %v), want %v kept", mode, got, p.scratch != nil, want)
 		}
 	}
 }

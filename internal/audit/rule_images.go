@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -20,12 +21,11 @@ func (a *auditor) imagesInPart(r *run) {
 			if k.secret == "GITHUB_TOKEN" && mode == expired {
 				continue
 			}
-			p.each(false, func(sc scenario) {
-				o := p.simulate(sc.with(k, mode))
-				if !o.triedPush(k) {
+			p.whileBad(k, mode, func(ran iter.Seq[*event]) {
+				if !triedPush(ran, k) {
 					return
 				}
-				for e := range o.ran() {
+				for e := range ran {
 					if e.kind != evPush || !e.hasCred || e.cred.matches(k) {
 						continue
 					}
@@ -64,8 +64,8 @@ func (a *auditor) imagesInPart(r *run) {
 }
 
 // triedPush reports whether some push with k ran.
-func (o *outcome) triedPush(k credKey) bool {
-	for e := range o.ran() {
+func triedPush(ran iter.Seq[*event], k credKey) bool {
+	for e := range ran {
 		if e.kind == evPush && e.hasCred && e.cred.matches(k) {
 			return true
 		}
