@@ -14,6 +14,7 @@ require (
 	github.com/yuin/goldmark v1.7.17
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/oauth2 v0.38.0
+	golang.org/x/term v0.45.0
 )
 
 require (

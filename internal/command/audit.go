@@ -41,8 +41,8 @@ above it: # token-gate: ignore[CODE] (or ignore[CODE1,CODE2]). The totals
 count suppressed findings, --no-ignore shows them, and they fail nothing.
 
 Exit status: 0 no error finding, 1 an error finding, 2 bad usage, no
-.github/workflows in DIR, or an internal error (a bug in token-gate). The format changes what is printed, not the
-exit status.
+.github/workflows in DIR, or an internal error (a bug in token-gate).
+The format changes what is printed, not the exit status.
 
 Flags:
 `

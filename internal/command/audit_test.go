@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/token-gate/token-gate/internal/fake"
 	"github.com/token-gate/token-gate/internal/report"
@@ -394,5 +395,22 @@ jobs:
 	}
 	if !strings.Contains(r.Summary, "a value written into the file, not shown here") {
 		t.Errorf("the literal password is not said to be hidden:\n%s", r.Summary)
+	}
+}
+
+// The help's prose is wrapped for an 80-column terminal: a line that ran on
+// past it once read as a glitch. The usage line and the examples are as
+// long as they must be.
+func TestHelpProseFitsATerminal(t *testing.T) {
+	for name, text := range map[string]string{"audit": auditUsage, "inventory": inventoryUsage, "token-gate": usageHead} {
+		prose, _, _ := strings.Cut(text, "Flags:")
+		for i, line := range strings.Split(prose, "\n") {
+			if strings.HasPrefix(line, "Usage:") || strings.HasPrefix(line, "  ") {
+				continue
+			}
+			if n := utf8.RuneCountInString(line); n > 80 {
+				t.Errorf("%s help, line %d: %d columns: %q", name, i+1, n, line)
+			}
+		}
 	}
 }

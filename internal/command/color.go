@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/term"
+
 	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/secret"
 )
 
-// IsTerminal reports whether f is a character device: a terminal, for
-// standard output. main asks it once; the command only reads the answer.
+// IsTerminal reports whether f is a terminal, as the terminal driver
+// answers (a character device is not enough: /dev/null is one too). main
+// asks it once; the command only reads the answer.
 func IsTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // colorHelp is --color's help, and the environment it honours.
