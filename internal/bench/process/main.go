@@ -10,6 +10,13 @@
 // tests already use, with shellcheck and pyflakes off (they are other
 // programs). Runs alternate, so that a loaded machine slows both alike;
 // it prints each repository's medians and the sums of the medians.
+//
+//	go run ./internal/bench/process -phases         # where a cold audit's time goes
+//
+// With -phases it measures no actionlint: it builds HEAD with
+// phases.patch applied in a worktree (timers at the audit's parts, which
+// the product does not carry), runs each audit as a whole process, and
+// prints each part's median, cold as a person's run is.
 package main
 
 import (
@@ -28,8 +35,13 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 21, "runs of each, per repository")
+	parts := flag.Bool("phases", false, "time the audit's parts instead, in a build of HEAD with phases.patch")
 	flag.Parse()
-	if err := run(*runs, flag.Args()); err != nil {
+	bench := run
+	if *parts {
+		bench = phases
+	}
+	if err := bench(*runs, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "process bench:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// phasesPatch puts timers at the audit's parts: reading the files, reading
+// their runs, the credentials, the rules, and the fix (all of it, and its
+// check: parsing the fixed file, reading its run, comparing the plans).
+// With TOKEN_GATE_PHASES set, the audit prints each as "phase NAME NS" on
+// standard error. A patch, so that the product carries no timers; when it
+// no longer applies, make it again against the code it measures.
+//
+//go:embed phases.patch
+var phasesPatch []byte
+
+func phases(runs int, dirs []string) error {
+	tmp, err := os.MkdirTemp("", "token-gate-bench-phases")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if len(dirs) == 0 {
+		if dirs, err = corpus(tmp); err != nil {
+			return err
+		}
+	}
+	src, bin := filepath.Join(tmp, "src"), filepath.Join(tmp, "token-gate")
+	if err := git("", "worktree", "add", "--detach", src, "HEAD"); err != nil {
+		return err
+	}
+	defer git("", "worktree", "remove", "--force", src)
+	apply := exec.Command("git", "apply")
+	apply.Dir, apply.Stdin, apply.Stderr = src, bytes.NewReader(phasesPatch), os.Stderr
+	if err := apply.Run(); err != nil {
+		return fmt.Errorf("phases.patch does not apply to HEAD (make it again): %w", err)
+	}
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	build.Dir, build.Env, build.Stderr = src, append(os.Environ(), "CGO_ENABLED=0"), os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building the timed token-gate: %w", err)
+	}
+	sums := map[string]time.Duration{}
+	var names []string
+	for _, dir := range dirs {
+		got := map[string][]time.Duration{}
+		for i := 0; i <= runs; i++ { // the first warms the page cache
+			cmd := exec.Command(bin, "audit", dir)
+			cmd.Env = append(os.Environ(), "TOKEN_GATE_PHASES=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			whole := time.Since(start)
+			if _, exited := err.(*exec.ExitError); err != nil && !exited {
+				return err
+			}
+			if i == 0 {
+				continue
+			}
+			got["whole process"] = append(got["whole process"], whole)
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				f := strings.Split(line, "\t")
+				if len(f) != 3 || f[0] != "phase" {
+					continue
+				}
+				ns, err := strconv.ParseInt(f[2], 10, 64)
+				if err != nil {
+					return fmt.Errorf("%s: %q", dir, line)
+				}
+				got[f[1]] = append(got[f[1]], time.Duration(ns))
+			}
+		}
+		fmt.Println(filepath.Base(dir))
+		for _, name := range slices.Sorted(func(yield func(string) bool) {
+			for k := range got {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			m := median(got[name])
+			if _, ok := sums[name]; !ok {
+				names = append(names, name)
+			}
+			sums[name] += m
+			fmt.Printf("  %-34s %10v\n", name, m.Round(10*time.Microsecond))
+		}
+	}
+	fmt.Println("sums of medians")
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Printf("  %-34s %10v\n", name, sums[name].Round(10*time.Microsecond))
+	}
+	return nil
+}
+
+func git(dir string, args ...string) error {
+	cmd := exec.Command("git", args...)
+	cmd.Dir, cmd.Stderr = dir, os.Stderr
+	return cmd.Run()
+}
