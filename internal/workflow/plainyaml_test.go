@@ -1,0 +1,352 @@
+package workflow
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/token-gate/token-gate/internal/fake"
+)
+
+// sameTree says where two YAML trees differ in what the model reads: kind,
+// style, tag, value, line, column, anchor, alias and children. Comments
+// are left out: nothing reads them, and plainDocument keeps none.
+func sameTree(want, got *yaml.Node, path string) string {
+	switch {
+	case want == nil || got == nil:
+		if want != got {
+			return fmt.Sprintf("%s: %v against %v", path, want, got)
+		}
+		return ""
+	case want.Kind != got.Kind || want.Style != got.Style || want.Tag != got.Tag || want.Value != got.Value ||
+		want.Line != got.Line || want.Column != got.Column || want.Anchor != got.Anchor || (want.Alias == nil) != (got.Alias == nil):
+		return fmt.Sprintf("%s: yaml.v3 reads kind %v style %v tag %q value %q at %d:%d; plainDocument kind %v style %v tag %q value %q at %d:%d",
+			path, want.Kind, want.Style, want.Tag, want.Value, want.Line, want.Column, got.Kind, got.Style, got.Tag, got.Value, got.Line, got.Column)
+	case len(want.Content) != len(got.Content):
+		return fmt.Sprintf("%s (%d:%d): %d children against %d", path, want.Line, want.Column, len(want.Content), len(got.Content))
+	}
+	for i := range want.Content {
+		if d := sameTree(want.Content[i], got.Content[i], fmt.Sprintf("%s/%d", path, i)); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// agrees reads src both ways: whether plainDocument read it, and where it
+// differs from yaml.v3 when it did ("" when it agrees, or left it).
+func agrees(src []byte) (read bool, diff string) {
+	got, ok := plainDocument(src)
+	if !ok {
+		return false, ""
+	}
+	var want yaml.Node
+	if err := yaml.Unmarshal(src, &want); err != nil {
+		return true, "yaml.v3 refuses what plainDocument read: " + err.Error()
+	}
+	return true, sameTree(&want, got, "")
+}
+
+// yamlFiles are the workflows and actions that the repository and the
+// shared folder hold, by path.
+func yamlFiles(t testing.TB) map[string][]byte {
+	roots := []string{"../../testdata", "../../.github", "../.."}
+	if aibrix, _ := fake.LookupAIBrix(); aibrix != "" {
+		roots = append(roots, filepath.Dir(aibrix))
+	}
+	out := map[string][]byte{}
+	for i, root := range roots {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() && i == 2 && p != root {
+				return filepath.SkipDir // the top level's own action.yml only
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				if src, err := os.ReadFile(p); err == nil {
+					out[p] = src
+				}
+			}
+			return nil
+		})
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d YAML files found", len(out))
+	}
+	return out
+}
+
+// Every real workflow here that plainDocument reads, it reads as yaml.v3
+// does, node for node; and it reads most of them, or it is not worth its
+// keep (docs/speed.md).
+func TestPlainDocumentIsYAMLv3(t *testing.T) {
+	files := yamlFiles(t)
+	read := 0
+	var left []string
+	for path, src := range files {
+		ok, diff := agrees(src)
+		if diff != "" {
+			t.Errorf("%s: %s", path, diff)
+		}
+		if ok {
+			read++
+		} else {
+			left = append(left, path)
+		}
+	}
+	t.Logf("plainDocument read %d of %d files; yaml.v3 read %v", read, len(files), left)
+	if read*10 < len(files)*8 {
+		t.Errorf("plainDocument read only %d of %d files: %v", read, len(files), left)
+	}
+}
+
+// plainCases are shapes at the edge of what plainDocument reads: each
+// either read as yaml.v3 reads it, or left to yaml.v3 (read false).
+var plainCases = []struct {
+	name, src string
+	read      bool
+}{
+	{"the plain shape", "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n", true},
+	{"comments, blank lines, no final newline", "# head\n\non: push # why\n\njobs:\n  # lone\n  a:\n    runs-on: x", true},
+	{"an empty value, at the end and before a key", "a:\nb:\n  c:\nd: 1\n", true},
+	{"a sequence at its key's indent", "a:\n- x\n- y: 1\n  z: 2\nb: 3\n", true},
+	{"a compact mapping with a wide dash", "a:\n  -   k: v\n      l: w\n", true},
+	{"a nested sequence below a dash", "a:\n  -\n    - x\n", true},
+	{"scalars the resolver types", "a: 1\nb: true\nc: ~\nd: 2001-12-14\ne: 0x1F\nf: .inf\ng: yes\nh: -1\n", true},
+	{"quoted scalars", "a: 'it''s'\nb: \"x # y\"\nc: ''\nd: '''' \ne: \"\"\n'k': 1\n\"l\": 2\n", true},
+	{"flow sequences", "a: []\nb: [ ]\nc: [x, 'y', \"z\"]\nd: [ \"v[0-9]+\" , w ]\ne: {} # none\n", true},
+	{"literal blocks", "a: |\n  x\n\n   y\n\nb: |-\n  s\n    t\nc: |\n\n  lead\n", true},
+	{"a literal block with a comment-like line and a longer blank", "a: |\n  # text\n    \n  x\nb: 1\n", true},
+	{"a literal block at the end, no final newline", "a: |\n  x", true},
+	{"a literal block then blank lines at the end", "a: |-\n  x\n\n\n", true},
+	{"folded blocks", "a: >\n  one\n  two\n\n  three\n    more\n  four\nb: >-\n  x\n  y\n", true},
+	{"a folded block under an item", "s:\n  - >-\n    a\n    b\n  - |\n    c\n", true},
+	{"characters beyond ASCII", "é: ü\nk: [ä, ö]\n", true},
+	{"a key with spaces", "my key: v\n", true},
+	{"an anchor and an alias", "a: &x 1\nb: *x\n", false},
+	{"a merge key", "a:\n  <<: {b: 1}\n", false},
+	{"a tag", "a: !!str 1\n", false},
+	{"a flow mapping", "a: {b: 1}\n", false},
+	{"a multi-line plain scalar", "a: one\n  two\n", false},
+	{"a plain scalar on the line below", "a:\n  one\n", false},
+	{"a multi-line quoted scalar", "a: 'one\n  two'\n", false},
+	{"a double-quoted escape", "a: \"x\\ty\"\n", false},
+	{"a tab after the colon", "a:\tb\n", false},
+	{"a tab inside a value, and before its comment", "a: ${{ x\t}}\nb: c\t# d\ne: f\t\n", true},
+	{"a tab before a value", "a: \tb\n", false},
+	{"a tab after a colon inside a value", "a: b:\tc\n", false},
+	{"a tab in indentation", "a:\n\tb: 1\n", false},
+	{"a carriage return", "a: b\r\nc: d\r\n", false},
+	{"a byte-order mark", "\ufeffa: b\n", false},
+	{"a document marker", "---\na: b\n", false},
+	{"a directive", "%YAML 1.2\n---\na: b\n", false},
+	{"a kept block", "a: |+\n  x\n\n", false},
+	{"an indentation indicator", "a: |2\n   x\n", false},
+	{"an empty block", "a: |\nb: 1\n", false},
+	{"a blank line longer than the block's text", "a: |\n     \n  x\n", false},
+	{"a sequence in a sequence on one line", "a:\n  - - x\n", false},
+	{"an empty item", "a:\n  -\n  - x\n", false},
+	{"a trailing comma", "a: [x,]\n", false},
+	{"a nested flow sequence", "a: [[x]]\n", false},
+	{"an unclosed flow sequence", "a: [x,\n  y]\n", false},
+	{"a value that is a key", "a: b: c\n", false},
+	{"a question mark", "? a\n: b\n", false},
+	{"a top-level sequence", "- a\n", false},
+	{"a top-level scalar", "a\n", false},
+	{"an empty file", "", false},
+	{"only comments", "# a\n", false},
+	{"a deeper comment after a value", "a: b\n  # c\nd: e\n", false},
+	{"a key deeper than its siblings", "a: 1\n  b: 2\n", false},
+	{"a control character", "a: b\x01\n", false},
+	{"a line separator", "a: b\u2028c\n", false},
+	{"invalid UTF-8", "a: \xff\n", false},
+}
+
+func TestPlainDocumentCases(t *testing.T) {
+	for _, c := range plainCases {
+		read, diff := agrees([]byte(c.src))
+		if diff != "" {
+			t.Errorf("%s: %s\n%s", c.name, diff, c.src)
+		}
+		if read != c.read {
+			t.Errorf("%s: read %v, want %v\n%s", c.name, read, c.read, c.src)
+		}
+	}
+}
+
+// FuzzPlainDocument: whatever plainDocument reads, yaml.v3 reads alike.
+//
+//	go test -run '^$' -fuzz '^FuzzPlainDocument$' -fuzztime 10m ./internal/workflow
+func FuzzPlainDocument(f *testing.F) {
+	for _, c := range plainCases {
+		f.Add([]byte(c.src))
+	}
+	for _, src := range yamlFiles(f) {
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if _, diff := agrees(src); diff != "" {
+			t.Fatalf("%s\n%q", diff, src)
+		}
+	})
+}
+
+// plainShapes writes random documents in and around the shapes
+// plainDocument reads: nested mappings and sequences at uneven indents,
+// every scalar style, block scalars with blank, longer and more-indented
+// lines, comments and blank lines anywhere. The fuzzer mutates bytes;
+// this reaches the edges of the grammar.
+type plainShapes struct {
+	r *rand.Rand
+	b strings.Builder
+}
+
+var shapeScalars = []string{"x", "1", "-1", "0x1F", "true", "yes", "~", "null", "2001-12-14", ".inf", "a b", "a#b", "a # c", "a:b", "a: b",
+	"'q'", "'it''s'", "''", "\"d\"", "\"x # y\"", "\"\"", "-x", "é ü", "${{ secrets.X }}", "a  ", "- x", "[x, 'y']", "[ ]", "[x,]", "{}", "{a: 1}",
+	"&a x", "*a", "!t x", "|", ">", "'open", "x\ty", "x\t", "x\t#c", "\tx", "a:\tb", "a\t:b", "@x", "`x", "%x", "?x", ":x", "<<"}
+
+func (g *plainShapes) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+
+func (g *plainShapes) filler(indent int) {
+	for g.r.IntN(4) == 0 {
+		switch g.r.IntN(3) {
+		case 0:
+			g.b.WriteString(strings.Repeat(" ", g.r.IntN(indent+4)) + "# note\n")
+		case 1:
+			g.b.WriteString(strings.Repeat(" ", g.r.IntN(indent+4)) + "\n")
+		default:
+			g.b.WriteString("\n")
+		}
+	}
+}
+
+func (g *plainShapes) mapping(indent, depth int, inline bool) {
+	for i := range 1 + g.r.IntN(3) {
+		if i > 0 || !inline {
+			g.filler(indent)
+			g.b.WriteString(strings.Repeat(" ", indent))
+		}
+		g.b.WriteString(g.pick("a", "b", "on", "runs-on", "'q k'", "\"d\"", "my key", "1", "é", "a ", "<<", "${{ x }}") + ":")
+		g.value(indent, depth)
+	}
+}
+
+func (g *plainShapes) sequence(indent, depth int) {
+	for range 1 + g.r.IntN(3) {
+		g.filler(indent)
+		g.b.WriteString(strings.Repeat(" ", indent) + "-")
+		switch g.r.IntN(4) {
+		case 0:
+			if depth < 4 {
+				pad := 1 + g.r.IntN(3)
+				g.b.WriteString(strings.Repeat(" ", pad))
+				g.mapping(indent+1+pad, depth+1, true)
+				continue
+			}
+			fallthrough
+		default:
+			g.value(indent, depth)
+		}
+	}
+}
+
+func (g *plainShapes) value(indent, depth int) {
+	switch n := g.r.IntN(10); {
+	case n < 4 || depth >= 4:
+		g.b.WriteString(" " + g.pick(shapeScalars...) + g.pick("", "", " # c", "  ", "#c") + "\n")
+	case n == 4:
+		g.b.WriteString("\n")
+	case n == 5:
+		g.b.WriteString(g.pick("", " # c") + "\n")
+		g.mapping(indent+1+g.r.IntN(3), depth+1, false)
+	case n == 6:
+		g.b.WriteString("\n")
+		g.sequence(indent+g.r.IntN(3), depth+1)
+	default:
+		g.block(indent)
+	}
+}
+
+func (g *plainShapes) block(indent int) {
+	g.b.WriteString(" " + g.pick("|", "|-", ">", ">-", "|+", "|2") + g.pick("", "", " # c") + "\n")
+	text := indent + 1 + g.r.IntN(3)
+	for range g.r.IntN(6) {
+		switch g.r.IntN(6) {
+		case 0:
+			g.b.WriteString(strings.Repeat(" ", g.r.IntN(text+3)) + "\n")
+		case 1:
+			g.b.WriteString(strings.Repeat(" ", text+1+g.r.IntN(2)) + "more\n")
+		case 2:
+			g.b.WriteString(strings.Repeat(" ", text) + "# text " + g.pick("", " ", "\t") + "\n")
+		default:
+			g.b.WriteString(strings.Repeat(" ", text) + g.pick("line", "two words", "a: b", "- x") + "\n")
+		}
+	}
+}
+
+func TestPlainDocumentGenerated(t *testing.T) {
+	const docs = 30000
+	r := rand.New(rand.NewPCG(1, 2))
+	read := 0
+	for i := range docs {
+		g := &plainShapes{r: r}
+		g.mapping(0, 0, false)
+		src := g.b.String()
+		if r.IntN(5) == 0 {
+			src = strings.TrimRight(src, "\n")
+		}
+		ok, diff := agrees([]byte(src))
+		if diff != "" {
+			t.Fatalf("document %d: %s\n%s", i, diff, src)
+		}
+		if ok {
+			read++
+		}
+	}
+	// The generator must reach the reader, not only its refusals.
+	if read < docs/20 {
+		t.Errorf("plainDocument read %d of %d generated documents", read, docs)
+	}
+	t.Logf("plainDocument read %d of %d generated documents", read, docs)
+}
+
+// go test ./internal/workflow -run '^$' -bench ReadYAML -benchmem : the
+// shared corpus's files read by yaml.v3 and by plainDocument.
+func BenchmarkReadYAML(b *testing.B) {
+	aibrix, why := fake.LookupAIBrix()
+	if aibrix == "" {
+		b.Skip(why)
+	}
+	var srcs [][]byte
+	for path, src := range yamlFiles(b) {
+		if strings.HasPrefix(path, filepath.Join(filepath.Dir(aibrix), "corpus")) {
+			srcs = append(srcs, src)
+		}
+	}
+	b.Run("yaml.v3", func(b *testing.B) {
+		for b.Loop() {
+			for _, src := range srcs {
+				var doc yaml.Node
+				if err := yaml.Unmarshal(src, &doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("plainDocument", func(b *testing.B) {
+		for b.Loop() {
+			for _, src := range srcs {
+				if _, ok := plainDocument(src); !ok {
+					var doc yaml.Node
+					yaml.Unmarshal(src, &doc)
+				}
+			}
+		}
+	})
+}
