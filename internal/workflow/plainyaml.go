@@ -264,9 +264,14 @@ func keyColon(line string) int {
 	return -1
 }
 
+// resolvable are the first bytes that yaml.v3's resolver looks past (its
+// resolveTable): a plain scalar starting with any other is a string, and
+// asking the resolver (which boxes its answer) would say so at a cost.
+const resolvable = "+-0123456789yYnNtTfFoO~<."
+
 func (p *plainReader) scalar(text string, style yaml.Style, l, off int) *yaml.Node {
 	tag := "!!str"
-	if style == 0 {
+	if style == 0 && strings.IndexByte(resolvable, text[0]) >= 0 {
 		tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
 	}
 	n := p.node(yaml.ScalarNode, tag, l+1, p.col(l, off))

@@ -350,3 +350,25 @@ func BenchmarkReadYAML(b *testing.B) {
 		}
 	})
 }
+
+// A plain scalar whose first byte is not in resolvable is a string to
+// yaml.v3's resolver, whatever follows: plainDocument tags it so without
+// asking. Should a yaml.v3 release widen its table, this fails.
+func TestResolvableCoversTheResolver(t *testing.T) {
+	for c := range 256 {
+		if strings.IndexByte(resolvable, byte(c)) >= 0 {
+			continue
+		}
+		for _, rest := range []string{"", "1", "0", "e3", ".5", "rue", "RUE", "ull", "inf", "<", "x"} {
+			v := string([]byte{byte(c)}) + rest
+			if tag := (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(); tag != "!!str" {
+				t.Errorf("%q resolves to %s, but its first byte is not in resolvable", v, tag)
+			}
+		}
+	}
+	for _, v := range []string{"1", "-1", "+1", ".5", "~", "null", "true", "yes", "<<"} {
+		if strings.IndexByte(resolvable, v[0]) < 0 {
+			t.Errorf("%q starts with a byte the resolver reads, missing from resolvable", v)
+		}
+	}
+}
