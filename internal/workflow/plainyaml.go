@@ -236,7 +236,9 @@ func (p *plainReader) key(at int) (*yaml.Node, int, bool) {
 			return nil, 0, false
 		}
 	}
-	if colon+1 < len(line) && line[colon+1] != ' ' {
+	if colon+1 < len(line) && line[colon+1] != ' ' || colon > 1000 {
+		// A key yaml.v3 finds no colon for: it looks for one within
+		// 1,024 characters of the key's start.
 		return nil, 0, false
 	}
 	k := p.scalar(text, style, p.at, at)
@@ -459,8 +461,11 @@ func (p *plainReader) block(indent, at int) *yaml.Node {
 		}
 		breaks++
 	}
-	if i == len(p.lines) || spaces(p.lines[i]) || p.lines[i].indent != textIndent {
-		p.fail() // an empty block scalar, or a blank line longer than the text's indent: left to yaml.v3
+	if i == len(p.lines) || spaces(p.lines[i]) || p.lines[i].indent != textIndent || p.text[p.lines[i].start+textIndent] == '\t' {
+		// An empty block scalar, a blank line longer than the text's
+		// indent, or a tab where yaml.v3 still reads indentation (the
+		// first line's, after its spaces): left to yaml.v3.
+		p.fail()
 		return nil
 	}
 	var b strings.Builder

@@ -129,6 +129,9 @@ var plainCases = []struct {
 	{"a folded block under an item", "s:\n  - >-\n    a\n    b\n  - |\n    c\n", true},
 	{"characters beyond ASCII", "é: ü\nk: [ä, ö]\n", true},
 	{"a key with spaces", "my key: v\n", true},
+	{"a key of 1,000 characters", strings.Repeat("k", 1000) + ": v\n", true},
+	{"a key longer than yaml.v3 looks for its colon", strings.Repeat("k", 1100) + ": v\n", false},
+	{"a quoted key longer than that", "'" + strings.Repeat("k", 1100) + "': v\n", false},
 	{"an anchor and an alias", "a: &x 1\nb: *x\n", false},
 	{"a merge key", "a:\n  <<: {b: 1}\n", false},
 	{"a tag", "a: !!str 1\n", false},
@@ -150,6 +153,8 @@ var plainCases = []struct {
 	{"an indentation indicator", "a: |2\n   x\n", false},
 	{"an empty block", "a: |\nb: 1\n", false},
 	{"a blank line longer than the block's text", "a: |\n     \n  x\n", false},
+	{"a tab where a block's indentation is read (FuzzPlainDocument)", "0: >\n \t", false},
+	{"a tab inside a block's text", "a: |\n  x\n  \ty\n", true},
 	{"a sequence in a sequence on one line", "a:\n  - - x\n", false},
 	{"an empty item", "a:\n  -\n  - x\n", false},
 	{"a trailing comma", "a: [x,]\n", false},
@@ -284,6 +289,8 @@ func (g *plainShapes) block(indent int) {
 			g.b.WriteString(strings.Repeat(" ", text+1+g.r.IntN(2)) + "more\n")
 		case 2:
 			g.b.WriteString(strings.Repeat(" ", text) + "# text " + g.pick("", " ", "\t") + "\n")
+		case 3:
+			g.b.WriteString(strings.Repeat(" ", g.r.IntN(text+2)) + "\t" + g.pick("", "x") + "\n")
 		default:
 			g.b.WriteString(strings.Repeat(" ", text) + g.pick("line", "two words", "a: b", "- x") + "\n")
 		}
