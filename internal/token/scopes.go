@@ -4,26 +4,31 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // implies is the normalisation GitHub applies to classic scopes: a token
 // granted `user, user:email` reports only `user`, so a check must expand
 // before it compares (docs/facts.md "Scopes"; GitHub docs "Scopes for OAuth apps").
-var implies = map[string][]string{
-	"repo":                  {"repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"},
-	"admin:repo_hook":       {"write:repo_hook", "read:repo_hook"},
-	"admin:org":             {"write:org", "read:org"},
-	"admin:public_key":      {"write:public_key", "read:public_key"},
-	"admin:gpg_key":         {"write:gpg_key", "read:gpg_key"},
-	"admin:ssh_signing_key": {"write:ssh_signing_key", "read:ssh_signing_key"},
-	"user":                  {"read:user", "user:email", "user:follow"},
-	"project":               {"read:project"},
-	"write:packages":        {"read:packages"},
-	"write:discussion":      {"read:discussion"},
-	"admin:enterprise":      {"manage_runners:enterprise", "manage_billing:enterprise", "read:enterprise"},
-	"codespace":             {"codespace:secrets"},
-	"audit_log":             {"read:audit_log"},
-}
+// Made on first use, as known is: a package's maps are otherwise built
+// before main, in every run, the audit's too.
+var implies = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"repo":                  {"repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"},
+		"admin:repo_hook":       {"write:repo_hook", "read:repo_hook"},
+		"admin:org":             {"write:org", "read:org"},
+		"admin:public_key":      {"write:public_key", "read:public_key"},
+		"admin:gpg_key":         {"write:gpg_key", "read:gpg_key"},
+		"admin:ssh_signing_key": {"write:ssh_signing_key", "read:ssh_signing_key"},
+		"user":                  {"read:user", "user:email", "user:follow"},
+		"project":               {"read:project"},
+		"write:packages":        {"read:packages"},
+		"write:discussion":      {"read:discussion"},
+		"admin:enterprise":      {"manage_runners:enterprise", "manage_billing:enterprise", "read:enterprise"},
+		"codespace":             {"codespace:secrets"},
+		"audit_log":             {"read:audit_log"},
+	}
+})
 
 // leaves are the scopes that imply nothing further (docs/facts.md "Scopes").
 var leaves = []string{
@@ -38,9 +43,9 @@ var highRisk = []string{
 	"admin:repo_hook", "admin:org_hook", "delete:packages", "workflow",
 }
 
-var known = func() map[string]bool {
+var known = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	for parent, children := range implies {
+	for parent, children := range implies() {
 		m[parent] = true
 		for _, c := range children {
 			m[c] = true
@@ -50,12 +55,12 @@ var known = func() map[string]bool {
 		m[l] = true
 	}
 	return m
-}()
+})
 
 // KnownScopes lists every scope name token-gate recognises, sorted.
 func KnownScopes() []string {
-	out := make([]string, 0, len(known))
-	for s := range known {
+	out := make([]string, 0, len(known()))
+	for s := range known() {
 		out = append(out, s)
 	}
 	slices.Sort(out)
@@ -63,7 +68,7 @@ func KnownScopes() []string {
 }
 
 // IsKnownScope reports whether s is a classic scope name.
-func IsKnownScope(s string) bool { return known[s] }
+func IsKnownScope(s string) bool { return known()[s] }
 
 // ParseScopesHeader splits X-OAuth-Scopes ("repo, write:packages"), keeping
 // GitHub's order and dropping empties and repeats.
@@ -98,7 +103,7 @@ func SplitList(v string) []string {
 func ParseRequiredScopes(v string) ([]string, error) {
 	scopes := SplitList(v)
 	for _, s := range scopes {
-		if !known[s] {
+		if !known()[s] {
 			return nil, &UnknownScopeError{Scope: s, Suggestion: closest(s)}
 		}
 	}
@@ -128,7 +133,7 @@ func Expand(granted []string) map[string]bool {
 			return
 		}
 		have[s] = true
-		for _, c := range implies[s] {
+		for _, c := range implies()[s] {
 			add(c)
 		}
 		// The general rule GitHub's own CLI applies (cli/cli api/client.go,
@@ -136,7 +141,7 @@ func Expand(granted []string) map[string]bool {
 		// read:X, for every X, whether or not the table names it.
 		// Only names GitHub has are added: admin:org_hook implies nothing.
 		for _, implied := range generalImplications(s) {
-			if known[implied] {
+			if known()[implied] {
 				add(implied)
 			}
 		}
