@@ -214,37 +214,46 @@ func (p *plainReader) mapping(indent, first int) *yaml.Node {
 func (p *plainReader) key(at int) (*yaml.Node, int, bool) {
 	l := p.lines[p.at]
 	line := p.text[at:l.end]
-	var text string
-	var style yaml.Style
+	var k *yaml.Node
 	var colon int
 	switch line[0] {
 	case '\'', '"':
-		v, end, ok := quoted(line)
-		if !ok || end >= len(line) || line[end] != ':' {
+		q, end, ok := p.quotedScalar(at)
+		if !ok || end-at >= len(line) || line[end-at] != ':' {
 			return nil, 0, false
 		}
-		text, colon = v, end
-		style = yaml.SingleQuotedStyle
-		if line[0] == '"' {
-			style = yaml.DoubleQuotedStyle
-		}
+		k, colon = q, end-at
 	default:
 		colon = keyColon(line)
 		if colon <= 0 {
 			return nil, 0, false
 		}
-		text = line[:colon]
+		text := line[:colon]
 		if !plainText(text) || text == "<<" || strings.HasSuffix(text, " ") {
 			return nil, 0, false
 		}
+		k = p.scalar(text, 0, p.at, at)
 	}
 	if colon+1 < len(line) && line[colon+1] != ' ' || colon > 1000 {
 		// A key yaml.v3 finds no colon for: it looks for one within
 		// 1,024 characters of the key's start.
 		return nil, 0, false
 	}
-	k := p.scalar(text, style, p.at, at)
 	return k, at + colon + 1, true
+}
+
+// quotedScalar reads the one-line quoted scalar at byte offset at of the
+// current line: its node, and the offset past its closing quote.
+func (p *plainReader) quotedScalar(at int) (*yaml.Node, int, bool) {
+	text, n, ok := quoted(p.text[at:p.lines[p.at].end])
+	if !ok {
+		return nil, 0, false
+	}
+	style := yaml.SingleQuotedStyle
+	if p.text[at] == '"' {
+		style = yaml.DoubleQuotedStyle
+	}
+	return p.scalar(text, style, p.at, at), at + n, true
 }
 
 // keyColon is where a plain key's colon stands: the first ':' followed by
@@ -333,7 +342,7 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 		}
 	}
 	var v *yaml.Node
-	switch c := p.text[at]; c {
+	switch p.text[at] {
 	case '|', '>':
 		return p.block(indent, at)
 	case '[':
@@ -346,16 +355,12 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 		v = p.node(yaml.MappingNode, "!!map", p.at+1, p.col(p.at, at))
 		v.Style = yaml.FlowStyle
 	case '\'', '"':
-		text, end, ok := quoted(p.text[at:l.end])
-		if !ok || !restIsEmpty(p.text[at+end:l.end]) {
+		q, end, ok := p.quotedScalar(at)
+		if !ok || !restIsEmpty(p.text[end:l.end]) {
 			p.fail()
 			return nil
 		}
-		style := yaml.SingleQuotedStyle
-		if c == '"' {
-			style = yaml.DoubleQuotedStyle
-		}
-		v = p.scalar(text, style, p.at, at)
+		v = q
 	default:
 		text := plainEnd(p.text[at:l.end])
 		if !plainText(strings.ReplaceAll(text, "\t", " ")) || text[0] == '\t' || strings.Contains(text, ": ") || strings.Contains(text, ":\t") || strings.HasSuffix(text, ":") {
@@ -519,19 +524,14 @@ func (p *plainReader) flowSequence(at int) *yaml.Node {
 	}
 	for skip(); i < l.end && p.text[i] != ']'; skip() {
 		var v *yaml.Node
-		switch c := p.text[i]; c {
+		switch p.text[i] {
 		case '\'', '"':
-			text, n, ok := quoted(p.text[i:l.end])
+			q, end, ok := p.quotedScalar(i)
 			if !ok {
 				p.fail()
 				return nil
 			}
-			style := yaml.SingleQuotedStyle
-			if c == '"' {
-				style = yaml.DoubleQuotedStyle
-			}
-			v = p.scalar(text, style, p.at, i)
-			i += n
+			v, i = q, end
 		default:
 			end := i + strings.IndexAny(p.text[i:l.end], ",]")
 			if end < i {

@@ -48,16 +48,11 @@ func main() {
 }
 
 func run(runs int, dirs []string) error {
-	tmp, err := os.MkdirTemp("", "token-gate-bench-process")
+	tmp, dirs, err := scratch("token-gate-bench-process", dirs)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if len(dirs) == 0 {
-		if dirs, err = corpus(tmp); err != nil {
-			return err
-		}
-	}
 	gate, lint := filepath.Join(tmp, "token-gate"), filepath.Join(tmp, "actionlint")
 	for _, b := range []struct{ out, pkg string }{{gate, "."}, {lint, "github.com/rhysd/actionlint/cmd/actionlint"}} {
 		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.out, b.pkg)
@@ -110,6 +105,22 @@ func timed(c *exec.Cmd) (time.Duration, error) {
 		return 0, err
 	}
 	return d, nil
+}
+
+// scratch makes a folder for the programs, and lays the corpus out in it
+// when no folders are named.
+func scratch(name string, dirs []string) (string, []string, error) {
+	tmp, err := os.MkdirTemp("", name)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(dirs) == 0 {
+		if dirs, err = corpus(tmp); err != nil {
+			os.RemoveAll(tmp)
+			return "", nil, err
+		}
+	}
+	return tmp, dirs, nil
 }
 
 // corpus lays each repository of the shared corpus out under tmp, as a

@@ -24,16 +24,11 @@ import (
 var phasesPatch []byte
 
 func phases(runs int, dirs []string) error {
-	tmp, err := os.MkdirTemp("", "token-gate-bench-phases")
+	tmp, dirs, err := scratch("token-gate-bench-phases", dirs)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if len(dirs) == 0 {
-		if dirs, err = corpus(tmp); err != nil {
-			return err
-		}
-	}
 	src, bin := filepath.Join(tmp, "src"), filepath.Join(tmp, "token-gate")
 	if err := git("", "worktree", "add", "--detach", src, "HEAD"); err != nil {
 		return err
