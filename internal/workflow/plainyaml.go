@@ -98,10 +98,12 @@ func (p *plainReader) split() {
 		}
 		start = end + 1
 	}
-	// About one node a line, and one child a line: a slab each, sized
-	// once (fresh memory costs nothing until it is written).
-	p.slab = make([]yaml.Node, 0, n+8)
-	p.arena = make([]*yaml.Node, 0, n+8)
+	// A node for each key and its value, and for each item: a slab each,
+	// sized once from the colons and dashes (an over-count costs little:
+	// fresh memory costs nothing until it is written).
+	nodes := 2*strings.Count(p.text, ":") + strings.Count(p.text, "-") + 8
+	p.slab = make([]yaml.Node, 0, nodes)
+	p.arena = make([]*yaml.Node, 0, nodes)
 }
 
 func (p *plainReader) fail() { p.failed = true }
@@ -282,10 +284,32 @@ func keyColon(line string) int {
 // asking the resolver (which boxes its answer) would say so at a cost.
 const resolvable = "+-0123456789yYnNtTfFoO~<."
 
+// plainTag is the tag yaml.v3's resolver gives a plain scalar. Past a sign,
+// a digit or a dot it parses numbers and times, and is asked; past the
+// other bytes it reads (y, n, t, f, o, ~, <) it only looks the whole text
+// up in its map, whose entries are these (resolve.go, resolveMapList).
+// TestPlainTagIsTheResolvers holds the two together.
+func plainTag(text string) string {
+	switch c := text[0]; {
+	case c == '+' || c == '-' || c == '.' || c >= '0' && c <= '9':
+		return (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
+	case strings.IndexByte(resolvable, c) >= 0:
+		switch text {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "~", "null", "Null", "NULL":
+			return "!!null"
+		case "<<":
+			return "!!merge"
+		}
+	}
+	return "!!str"
+}
+
 func (p *plainReader) scalar(text string, style yaml.Style, l, off int) *yaml.Node {
 	tag := "!!str"
-	if style == 0 && strings.IndexByte(resolvable, text[0]) >= 0 {
-		tag = (&yaml.Node{Kind: yaml.ScalarNode, Value: text}).ShortTag()
+	if style == 0 {
+		tag = plainTag(text)
 	}
 	n := p.node(yaml.ScalarNode, tag, l+1, p.col(l, off))
 	n.Value, n.Style = text, style
@@ -538,8 +562,11 @@ func (p *plainReader) flowSequence(at int) *yaml.Node {
 				p.fail()
 				return nil
 			}
+			// yaml.v3 ends a plain scalar inside brackets at any of
+			// ,?[]{} (and refuses a colon before one): such items, a
+			// colon and a comment are left to it.
 			text := strings.TrimRight(p.text[i:end], " ")
-			if !plainText(text) || strings.ContainsAny(text, "[{}:#") {
+			if !plainText(text) || strings.ContainsAny(text, "[{}:#?") {
 				p.fail()
 				return nil
 			}

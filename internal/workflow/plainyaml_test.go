@@ -159,6 +159,8 @@ var plainCases = []struct {
 	{"an empty item", "a:\n  -\n  - x\n", false},
 	{"a trailing comma", "a: [x,]\n", false},
 	{"a nested flow sequence", "a: [[x]]\n", false},
+	{"a question mark inside a flow item (FuzzPlainDocument)", "a: [0?]\n", false},
+	{"a question mark inside a block value", "a: 0?\n", true},
 	{"an unclosed flow sequence", "a: [x,\n  y]\n", false},
 	{"a value that is a key", "a: b: c\n", false},
 	{"a question mark", "? a\n: b\n", false},
@@ -213,7 +215,7 @@ type plainShapes struct {
 }
 
 var shapeScalars = []string{"x", "1", "-1", "0x1F", "true", "yes", "~", "null", "2001-12-14", ".inf", "a b", "a#b", "a # c", "a:b", "a: b",
-	"'q'", "'it''s'", "''", "\"d\"", "\"x # y\"", "\"\"", "-x", "é ü", "${{ secrets.X }}", "a  ", "- x", "[x, 'y']", "[ ]", "[x,]", "{}", "{a: 1}",
+	"'q'", "'it''s'", "''", "\"d\"", "\"x # y\"", "\"\"", "-x", "é ü", "${{ secrets.X }}", "a  ", "- x", "[x, 'y']", "[ ]", "[x,]", "[a?b, c]", "[a b, 'c']", "{}", "{a: 1}",
 	"&a x", "*a", "!t x", "|", ">", "'open", "x\ty", "x\t", "x\t#c", "\tx", "a:\tb", "a\t:b", "@x", "`x", "%x", "?x", ":x", "<<"}
 
 func (g *plainShapes) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
@@ -376,6 +378,36 @@ func TestResolvableCoversTheResolver(t *testing.T) {
 	for _, v := range []string{"1", "-1", "+1", ".5", "~", "null", "true", "yes", "<<"} {
 		if strings.IndexByte(resolvable, v[0]) < 0 {
 			t.Errorf("%q starts with a byte the resolver reads, missing from resolvable", v)
+		}
+	}
+}
+
+// plainTag answers as yaml.v3's resolver does, for the corpus's every plain
+// scalar and for texts at the edge of each rule: its map's entries, their
+// near misses, numbers, times and words.
+func TestPlainTagIsTheResolvers(t *testing.T) {
+	texts := []string{"true", "True", "TRUE", "tRUE", "truE", "false", "False", "FALSE", "fals", "~", "~x", "null", "Null", "NULL", "nULL", "nul",
+		"<<", "<", "<<<", "yes", "Yes", "no", "No", "on", "On", "off", "y", "n", ".nan", ".NaN", ".inf", "+.inf", "-.Inf", ".5", "1", "-1", "+1",
+		"0x1F", "0o17", "0b11", "1_000", "1e3", "2001-12-14", "2001-12-14T21:59:43.10-05:00", "1.2.3", "-x", "+x", ".x", "07", "08", "0.", "tags", "outputs", "needs"}
+	for _, src := range yamlFiles(t) {
+		var doc yaml.Node
+		if yaml.Unmarshal(src, &doc) != nil {
+			continue
+		}
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Value != "" {
+				texts = append(texts, n.Value)
+			}
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(&doc)
+	}
+	for _, v := range texts {
+		if got, want := plainTag(v), (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(); got != want {
+			t.Errorf("%q: plainTag %s, the resolver %s", v, got, want)
 		}
 	}
 }
