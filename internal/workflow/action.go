@@ -18,7 +18,8 @@ type Action struct {
 // ParseAction reads a local action's action.yml. A file that is not a
 // readable action comes back with File.Err set.
 func ParseAction(path string, src []byte) *Action {
-	f, doc := readDocument(path, src)
+	f, doc, done := readDocument(path, src)
+	defer done() // the model keeps no node
 	act := &Action{File: f}
 	if doc == nil {
 		return act

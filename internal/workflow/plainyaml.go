@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -25,17 +26,57 @@ import (
 // TestPlainDocumentIsYAMLv3, TestPlainDocumentGenerated and
 // FuzzPlainDocument hold it to yaml.v3, node for node: kind, style, tag,
 // value, line and column.
-func plainDocument(src []byte) (*yaml.Node, bool) {
+//
+// done gives the tree's memory back for the next document to be read in:
+// the caller calls it once nothing holds a node (Parse and ParseAction
+// build their model from the tree and keep none of it). A fresh process
+// pays for each page of memory it first writes (docs/speed.md), and the
+// fix's check reads a second file after the first.
+func plainDocument(src []byte) (doc *yaml.Node, done func(), ok bool) {
 	if !printable(src) {
-		return nil, false
+		return nil, nil, false
 	}
 	p := &plainReader{text: string(src)}
-	p.split()
-	doc, ok := p.document()
-	if !ok || p.failed {
-		return nil, false
+	p.spare, _ = spareSlabs.Get().(*plainSlabs)
+	if p.spare == nil {
+		p.spare = &plainSlabs{}
 	}
-	return doc, true
+	p.split()
+	done = func() {
+		p.spare.lines, p.spare.nodes, p.spare.arena = p.lines[:0], p.firstSlab[:0], p.firstArena[:0]
+		spareSlabs.Put(p.spare)
+	}
+	doc, ok = p.document()
+	if !ok || p.failed {
+		done()
+		return nil, nil, false
+	}
+	return doc, done, true
+}
+
+// spareSlabs holds the slabs of trees their readers are done with.
+var spareSlabs sync.Pool // of *plainSlabs
+
+type plainSlabs struct {
+	lines []plainLine
+	nodes []yaml.Node
+	arena []*yaml.Node
+}
+
+// grown is s emptied, or a new slice when s holds fewer than n.
+func grown[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	return s[:0]
+}
+
+// spare is s emptied, or a new slice of n when there is none.
+func spare[T any](s []T, n int) []T {
+	if cap(s) == 0 {
+		return make([]T, 0, n)
+	}
+	return s[:0]
 }
 
 // printable reports UTF-8 that holds no character YAML forbids or reads as
@@ -77,11 +118,16 @@ type plainReader struct {
 	slab   []yaml.Node
 	kids   []*yaml.Node // children being gathered, a stack shared by every level
 	arena  []*yaml.Node // where each node's Content is cut from
+	// spare holds the slabs to reuse, and takes back the first slab and
+	// arena (the ones sized for the whole document) when done.
+	spare      *plainSlabs
+	firstSlab  []yaml.Node
+	firstArena []*yaml.Node
 }
 
 func (p *plainReader) split() {
 	n := strings.Count(p.text, "\n") + 1
-	p.lines = make([]plainLine, 0, n)
+	p.lines = grown(p.spare.lines, n)
 	for start := 0; start <= len(p.text); {
 		end := strings.IndexByte(p.text[start:], '\n')
 		if end < 0 {
@@ -102,8 +148,11 @@ func (p *plainReader) split() {
 	// sized once from the colons and dashes (an over-count costs little:
 	// fresh memory costs nothing until it is written).
 	nodes := 2*strings.Count(p.text, ":") + strings.Count(p.text, "-") + 8
-	p.slab = make([]yaml.Node, 0, nodes)
-	p.arena = make([]*yaml.Node, 0, nodes)
+	// A spare slab is taken even when it is smaller than the count: the
+	// fixed file is the original and a little more, and what does not fit
+	// goes to small slabs (node).
+	p.slab, p.arena = spare(p.spare.nodes, nodes), spare(p.spare.arena, nodes)
+	p.firstSlab, p.firstArena = p.slab, p.arena
 }
 
 func (p *plainReader) fail() { p.failed = true }
@@ -114,7 +163,7 @@ func (p *plainReader) node(kind yaml.Kind, tag string, line, col int) *yaml.Node
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	n := &p.slab[len(p.slab)-1]
-	n.Kind, n.Tag, n.Line, n.Column = kind, tag, line, col
+	*n = yaml.Node{Kind: kind, Tag: tag, Line: line, Column: col} // a reused slab holds an old tree
 	return n
 }
 

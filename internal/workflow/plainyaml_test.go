@@ -2,9 +2,12 @@ package workflow
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,10 +44,11 @@ func sameTree(want, got *yaml.Node, path string) string {
 // agrees reads src both ways: whether plainDocument read it, and where it
 // differs from yaml.v3 when it did ("" when it agrees, or left it).
 func agrees(src []byte) (read bool, diff string) {
-	got, ok := plainDocument(src)
+	got, done, ok := plainDocument(src)
 	if !ok {
 		return false, ""
 	}
+	defer done()
 	var want yaml.Node
 	if err := yaml.Unmarshal(src, &want); err != nil {
 		return true, "yaml.v3 refuses what plainDocument read: " + err.Error()
@@ -351,7 +355,9 @@ func BenchmarkReadYAML(b *testing.B) {
 	b.Run("plainDocument", func(b *testing.B) {
 		for b.Loop() {
 			for _, src := range srcs {
-				if _, ok := plainDocument(src); !ok {
+				if _, done, ok := plainDocument(src); ok {
+					done()
+				} else {
 					var doc yaml.Node
 					yaml.Unmarshal(src, &doc)
 				}
@@ -408,6 +414,28 @@ func TestPlainTagIsTheResolvers(t *testing.T) {
 	for _, v := range texts {
 		if got, want := plainTag(v), (&yaml.Node{Kind: yaml.ScalarNode, Value: v}).ShortTag(); got != want {
 			t.Errorf("%q: plainTag %s, the resolver %s", v, got, want)
+		}
+	}
+}
+
+// A model keeps no node of the tree it was read from: reading the next
+// file into the same memory (plainDocument's done) leaves it as it was.
+// Every file here is read, then the next, then compared with itself read
+// afresh.
+func TestModelOutlivesItsTree(t *testing.T) {
+	files := yamlFiles(t)
+	paths := slices.Sorted(maps.Keys(files))
+	for i, path := range paths {
+		first := Parse("w.yml", files[path])
+		action := ParseAction("action.yml", files[path])
+		next := files[paths[(i+1)%len(paths)]]
+		Parse("w.yml", next)
+		ParseAction("action.yml", next)
+		if again := Parse("w.yml", files[path]); !reflect.DeepEqual(first, again) {
+			t.Errorf("%s: its workflow model changed when the next file was read", path)
+		}
+		if again := ParseAction("action.yml", files[path]); !reflect.DeepEqual(action, again) {
+			t.Errorf("%s: its action model changed when the next file was read", path)
 		}
 	}
 }

@@ -269,7 +269,8 @@ type Row struct {
 // Parse reads one workflow. A file that is not a readable workflow comes
 // back with Err set and what could be read.
 func Parse(path string, src []byte) *File {
-	f, doc := readDocument(path, src)
+	f, doc, done := readDocument(path, src)
+	defer done() // the model keeps no node
 	if doc == nil {
 		return f
 	}
@@ -290,25 +291,27 @@ func Parse(path string, src []byte) *File {
 // readDocument reads a file's source as one YAML document, for Parse and
 // ParseAction: the file comes back with Err set, and no document, when its
 // source is past token-gate's bounds, not YAML, or empty.
-func readDocument(path string, src []byte) (*File, *yaml.Node) {
-	f := &File{Path: path, Source: src, lineStart: lineStarts(src)}
+//
+// done lets the tree go, once the caller's model holds none of its nodes.
+func readDocument(path string, src []byte) (f *File, doc *yaml.Node, done func()) {
+	f = &File{Path: path, Source: src, lineStart: lineStarts(src)}
 	if err := checkSize(src); err != nil {
 		f.Err = err
-		return f, nil
+		return f, nil, func() {}
 	}
-	if doc, ok := plainDocument(src); ok {
-		return f, doc // as yaml.v3 would read it, at a fraction of the cost
+	if doc, done, ok := plainDocument(src); ok {
+		return f, doc, done // as yaml.v3 would read it, at a fraction of the cost
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	var node yaml.Node
+	if err := yaml.Unmarshal(src, &node); err != nil {
 		f.Err = syntaxError(err, src)
-		return f, nil
+		return f, nil, func() {}
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+	if node.Kind != yaml.DocumentNode || len(node.Content) == 0 {
 		f.Err = &Error{Pos: Pos{1, 1}, Msg: "the file is empty"}
-		return f, nil
+		return f, nil, func() {}
 	}
-	return f, &doc
+	return f, &node, func() {}
 }
 
 var (
