@@ -43,8 +43,12 @@ func plainDocument(src []byte) (doc *yaml.Node, done func(), ok bool) {
 	}
 	p.split()
 	done = func() {
+		if p.spare == nil {
+			return // given back already: twice would hand one slab to two readers
+		}
 		p.spare.lines, p.spare.nodes, p.spare.arena = p.lines[:0], p.firstSlab[:0], p.firstArena[:0]
 		spareSlabs.Put(p.spare)
+		p.spare = nil
 	}
 	doc, ok = p.document()
 	if !ok || p.failed {

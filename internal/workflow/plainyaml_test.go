@@ -439,3 +439,21 @@ func TestModelOutlivesItsTree(t *testing.T) {
 		}
 	}
 }
+
+// done, called twice, gives its slabs back once: two readers never share
+// one.
+func TestDoneGivesBackOnce(t *testing.T) {
+	_, done, ok := plainDocument([]byte("a: 1\n"))
+	if !ok {
+		t.Fatal("not read")
+	}
+	done()
+	done()
+	first, doneFirst, _ := plainDocument([]byte("b: 2\n"))
+	second, doneSecond, _ := plainDocument([]byte("c: 3\n"))
+	defer doneFirst()
+	defer doneSecond()
+	if first.Content[0].Content[0].Value != "b" || second.Content[0].Content[0].Value != "c" {
+		t.Errorf("two documents share a slab: %q and %q", first.Content[0].Content[0].Value, second.Content[0].Content[0].Value)
+	}
+}
