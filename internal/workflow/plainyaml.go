@@ -75,8 +75,8 @@ func grown[T any](s []T, n int) []T {
 	return s[:0]
 }
 
-// spare is s emptied, or a new slice of n when there is none.
-func spare[T any](s []T, n int) []T {
+// reuse is s emptied, or a new slice of n when there is none.
+func reuse[T any](s []T, n int) []T {
 	if cap(s) == 0 {
 		return make([]T, 0, n)
 	}
@@ -129,6 +129,7 @@ type plainReader struct {
 	firstArena []*yaml.Node
 }
 
+// split finds the lines and how each starts, and readies the slabs.
 func (p *plainReader) split() {
 	n := strings.Count(p.text, "\n") + 1
 	p.lines = grown(p.spare.lines, n)
@@ -155,12 +156,13 @@ func (p *plainReader) split() {
 	// A spare slab is taken even when it is smaller than the count: the
 	// fixed file is the original and a little more, and what does not fit
 	// goes to small slabs (node).
-	p.slab, p.arena = spare(p.spare.nodes, nodes), spare(p.spare.arena, nodes)
+	p.slab, p.arena = reuse(p.spare.nodes, nodes), reuse(p.spare.arena, nodes)
 	p.firstSlab, p.firstArena = p.slab, p.arena
 }
 
 func (p *plainReader) fail() { p.failed = true }
 
+// node is a new node from the slab.
 func (p *plainReader) node(kind yaml.Kind, tag string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]yaml.Node, 0, 64)
