@@ -122,6 +122,9 @@ type plainReader struct {
 	slab   []yaml.Node
 	kids   []*yaml.Node // children being gathered, a stack shared by every level
 	arena  []*yaml.Node // where each node's Content is cut from
+	// colLine, colOff and colChars are col's last answer: a line, a byte
+	// offset in the text, and the characters before it on its line.
+	colLine, colOff, colChars int
 	// spare holds the slabs to reuse, and takes back the first slab and
 	// arena (the ones sized for the whole document) when done.
 	spare      *plainSlabs
@@ -187,14 +190,23 @@ func (p *plainReader) content(n *yaml.Node, mark int) {
 }
 
 // col is the 1-based column, in characters, of byte offset off of line l.
+// A line is read left to right, so each answer counts on from the last
+// one on its line: a line of a million items costs a million steps, not a
+// million squared.
 func (p *plainReader) col(l, off int) int {
-	s := p.text[p.lines[l].start:off]
+	if l != p.colLine || off < p.colOff {
+		p.colLine, p.colOff, p.colChars = l, p.lines[l].start, 0
+	}
+	s := p.text[p.colOff:off]
+	n := len(s)
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return utf8.RuneCountInString(s) + 1
+			n = utf8.RuneCountInString(s)
+			break
 		}
 	}
-	return len(s) + 1
+	p.colOff, p.colChars = off, p.colChars+n
+	return p.colChars + 1
 }
 
 // next moves past blank and comment lines; false at the end.
@@ -655,12 +667,9 @@ func (p *plainReader) flowSequence(at int) *yaml.Node {
 // the offset past its closing quote. Double quotes with an escape, and
 // quotes that do not close on the line, are left to yaml.v3.
 func quoted(s string) (string, int, bool) {
-	if strings.IndexByte(s, '\t') >= 0 {
-		return "", 0, false
-	}
 	if s[0] == '"' {
 		end := strings.IndexByte(s[1:], '"')
-		if end < 0 || strings.IndexByte(s[1:1+end], '\\') >= 0 {
+		if end < 0 || strings.ContainsAny(s[1:1+end], "\\\t") {
 			return "", 0, false
 		}
 		return s[1 : 1+end], end + 2, true
@@ -678,6 +687,9 @@ func quoted(s string) (string, int, bool) {
 			b.WriteString(s[i : j+1])
 			doubled, i = true, j+2
 			continue
+		}
+		if strings.IndexByte(s[1:j], '\t') >= 0 {
+			return "", 0, false // only its own text is searched: a line of many quoted items stays linear
 		}
 		if !doubled {
 			return s[1:j], j + 1, true
