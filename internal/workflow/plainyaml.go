@@ -67,14 +67,6 @@ type plainSlabs struct {
 	arena []*yaml.Node
 }
 
-// grown is s emptied, or a new slice when s holds fewer than n.
-func grown[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, 0, n)
-	}
-	return s[:0]
-}
-
 // reuse is s emptied, or a new slice of n when there is none.
 func reuse[T any](s []T, n int) []T {
 	if cap(s) == 0 {
@@ -135,7 +127,7 @@ type plainReader struct {
 // split finds the lines and how each starts, and readies the slabs.
 func (p *plainReader) split() {
 	n := strings.Count(p.text, "\n") + 1
-	p.lines = grown(p.spare.lines, n)
+	p.lines = reuse(p.spare.lines, n)
 	for start := 0; start <= len(p.text); {
 		end := strings.IndexByte(p.text[start:], '\n')
 		if end < 0 {
@@ -270,7 +262,7 @@ func (p *plainReader) mapping(indent, first int) *yaml.Node {
 			return nil
 		}
 		at = l.start + indent
-		if c := p.text[at]; c == '-' && (at+1 == l.end || p.text[at+1] == ' ') {
+		if p.dash(at, l.end) {
 			break // a sequence at the mapping's indent ends it (the caller's value)
 		}
 	}
@@ -404,7 +396,7 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 			return p.null(here, col)
 		}
 		below := p.lines[p.at]
-		dash := p.text[below.start+below.indent] == '-' && (below.start+below.indent+1 == below.end || p.text[below.start+below.indent+1] == ' ')
+		dash := p.dash(below.start+below.indent, below.end)
 		switch {
 		case below.indent == indent && dash && !item:
 			return p.sequence(indent)
@@ -422,7 +414,7 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 	}
 	if item {
 		// An item's text: a mapping when it starts with a key.
-		if c := p.text[at]; c == '-' && (at+1 == l.end || p.text[at+1] == ' ') {
+		if p.dash(at, l.end) {
 			p.fail() // - - a: left to yaml.v3
 			return nil
 		}
@@ -454,7 +446,7 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 		v = q
 	default:
 		text := plainEnd(p.text[at:l.end])
-		if !plainText(strings.ReplaceAll(text, "\t", " ")) || text[0] == '\t' || strings.Contains(text, ": ") || strings.Contains(text, ":\t") || strings.HasSuffix(text, ":") {
+		if !plainStart(text) || strings.Contains(text, ": ") || strings.Contains(text, ":\t") || strings.HasSuffix(text, ":") {
 			p.fail()
 			return nil
 		}
@@ -480,6 +472,12 @@ func (p *plainReader) value(indent, rest int, item bool) *yaml.Node {
 	return v
 }
 
+// dash reports an item's dash at byte offset at of a line that ends at
+// end: a - alone, or before a space.
+func (p *plainReader) dash(at, end int) bool {
+	return p.text[at] == '-' && (at+1 == end || p.text[at+1] == ' ')
+}
+
 // null is an empty value: yaml.v3 places it just after the colon.
 func (p *plainReader) null(line, col int) *yaml.Node {
 	return p.node(yaml.ScalarNode, "!!null", line+1, col)
@@ -493,7 +491,7 @@ func (p *plainReader) sequence(indent int) *yaml.Node {
 	for {
 		l = p.lines[p.at]
 		dash := l.start + indent
-		if l.indent != indent || p.text[dash] != '-' || dash+1 < l.end && p.text[dash+1] != ' ' {
+		if l.indent != indent || !p.dash(dash, l.end) {
 			p.fail()
 			return nil
 		}
@@ -714,16 +712,23 @@ func plainEnd(s string) string {
 	return strings.TrimRight(s, " \t")
 }
 
-// plainText reports a plain scalar this reader reads as yaml.v3 does: not
-// empty, no tab, and not starting with an indicator.
+// plainText reports a key or a flow item this reader reads as yaml.v3
+// does: a plain start, and no tab.
 func plainText(s string) bool {
-	if s == "" || strings.IndexByte(s, '\t') >= 0 {
+	return plainStart(s) && strings.IndexByte(s, '\t') < 0
+}
+
+// plainStart reports text that starts a plain scalar: not empty, and not
+// starting with a tab or an indicator (a dash only before neither a space
+// nor a tab).
+func plainStart(s string) bool {
+	if s == "" {
 		return false
 	}
 	switch s[0] {
-	case '-', '?', ':':
-		return len(s) > 1 && s[1] != ' ' && s[0] == '-'
-	case ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+	case '-':
+		return len(s) > 1 && s[1] != ' ' && s[1] != '\t'
+	case '?', ':', '\t', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
 		return false
 	}
 	return true

@@ -148,6 +148,7 @@ var plainCases = []struct {
 	{"a tab after the colon", "a:\tb\n", false},
 	{"a tab inside a value, and before its comment", "a: ${{ x\t}}\nb: c\t# d\ne: f\t\n", true},
 	{"a tab before a value", "a: \tb\n", false},
+	{"a dash and a tab before a value", "a: -\tb\n", false},
 	{"a tab after a colon inside a value", "a: b:\tc\n", false},
 	{"a tab in indentation", "a:\n\tb: 1\n", false},
 	{"a carriage return", "a: b\r\nc: d\r\n", false},
