@@ -11,6 +11,13 @@
 // programs). Runs alternate, so that a loaded machine slows both alike;
 // it prints each repository's medians and the sums of the medians.
 //
+//	go run ./internal/bench/process -split          # and the audit built alone
+//
+// With -split it also times a program that is token-gate audit and
+// nothing else (auditonly.go.txt, built through an overlay, checked to
+// print what token-gate audit prints): what the one binary, with the
+// token check's packages in it, costs the audit.
+//
 //	go run ./internal/bench/process -phases         # where a cold audit's time goes
 //
 // With -phases it measures no actionlint: it builds HEAD with
@@ -20,6 +27,10 @@
 package main
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,8 +47,9 @@ import (
 func main() {
 	runs := flag.Int("runs", 21, "runs of each, per repository")
 	parts := flag.Bool("phases", false, "time the audit's parts instead, in a build of HEAD with phases.patch")
+	split := flag.Bool("split", false, "also time the audit built alone, without the token check's packages")
 	flag.Parse()
-	bench := run
+	bench := func(runs int, dirs []string) error { return run(runs, dirs, *split) }
 	if *parts {
 		bench = phases
 	}
@@ -47,49 +59,152 @@ func main() {
 	}
 }
 
-func run(runs int, dirs []string) error {
+// auditOnly is the source of a program that is token-gate audit DIR and
+// nothing else; -split builds it through an overlay, so that no file is
+// written into the repository.
+//
+//go:embed auditonly.go.txt
+var auditOnly []byte
+
+// program is one of the programs timed: how it is built, and its command
+// line for a folder and that folder's workflow files.
+type program struct {
+	name  string
+	pkg   string
+	extra []string // go build's flags beyond the shared ones
+	args  func(dir string, files []string) []string
+}
+
+func run(runs int, dirs []string, split bool) error {
 	tmp, dirs, err := scratch("token-gate-bench-process", dirs)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	gate, lint := filepath.Join(tmp, "token-gate"), filepath.Join(tmp, "actionlint")
-	for _, b := range []struct{ out, pkg string }{{gate, "."}, {lint, "github.com/rhysd/actionlint/cmd/actionlint"}} {
-		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.out, b.pkg)
+	audit := func(dir string, _ []string) []string { return []string{"audit", dir} }
+	programs := []program{
+		{name: "token-gate", pkg: ".", args: audit},
+		{name: "actionlint", pkg: "github.com/rhysd/actionlint/cmd/actionlint", args: func(_ string, files []string) []string {
+			return append([]string{"-shellcheck=", "-pyflakes="}, files...)
+		}},
+	}
+	if split {
+		root, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+			return errors.New("-split runs from the repository's root")
+		}
+		overlay, pkg, err := overlayAuditOnly(tmp, root)
+		if err != nil {
+			return err
+		}
+		programs = append(programs, program{name: "audit alone", pkg: pkg, extra: []string{"-overlay", overlay}, args: audit})
+	}
+	// All are built now, side by side: a binary's pages age in the page
+	// cache, and an older copy of the same bytes starts measurably slower
+	// (docs/speed.md, "Measuring"), so none is built long before another.
+	bins := make([]string, len(programs))
+	for i, p := range programs {
+		bins[i] = filepath.Join(tmp, fmt.Sprintf("program-%d", i))
+		args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", bins[i]}, p.extra...)
+		build := exec.Command("go", append(args, p.pkg)...)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("building %s: %w", b.pkg, err)
+			return fmt.Errorf("building %s: %w", p.name, err)
 		}
 	}
-	var sumGate, sumLint time.Duration
-	fmt.Printf("%-32s %12s %12s\n", "repository", "token-gate", "actionlint")
+	sums := make([]time.Duration, len(programs))
+	fmt.Printf("%-32s", "repository")
+	for _, p := range programs {
+		fmt.Printf(" %12s", p.name)
+	}
+	fmt.Println()
 	for _, dir := range dirs {
 		files, _ := filepath.Glob(filepath.Join(dir, workflow.Dir, "*.y*ml"))
 		if len(files) == 0 {
 			return fmt.Errorf("no workflows under %s", filepath.Join(dir, workflow.Dir))
 		}
-		ours := exec.Command(gate, "audit", dir)
-		theirs := exec.Command(lint, append([]string{"-shellcheck=", "-pyflakes="}, files...)...)
-		var a, b []time.Duration
-		for i := 0; i <= runs; i++ { // the first of each warms the page cache
-			da, err := timed(ours)
-			if err != nil {
-				return err
-			}
-			db, err := timed(theirs)
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				a, b = append(a, da), append(b, db)
+		cmds := make([]*exec.Cmd, len(programs))
+		for i, p := range programs {
+			cmds[i] = exec.Command(bins[i], p.args(dir, files)...)
+		}
+		if split {
+			if err := sameAudit(cmds[0], cmds[2]); err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
 			}
 		}
-		ma, mb := median(a), median(b)
-		sumGate, sumLint = sumGate+ma, sumLint+mb
-		fmt.Printf("%-32s %12v %12v\n", filepath.Base(dir), ma.Round(10*time.Microsecond), mb.Round(10*time.Microsecond))
+		times := make([][]time.Duration, len(programs))
+		for i := 0; i <= runs; i++ { // the first of each warms the page cache
+			for j, c := range cmds { // alternating, so that a loaded machine slows all alike
+				d, err := timed(c)
+				if err != nil {
+					return err
+				}
+				if i > 0 {
+					times[j] = append(times[j], d)
+				}
+			}
+		}
+		fmt.Printf("%-32s", filepath.Base(dir))
+		for j := range programs {
+			m := median(times[j])
+			sums[j] += m
+			fmt.Printf(" %12v", m.Round(10*time.Microsecond))
+		}
+		fmt.Println()
 	}
-	fmt.Printf("%-32s %12v %12v   ratio %.2f\n", "sum of medians", sumGate.Round(10*time.Microsecond), sumLint.Round(10*time.Microsecond), float64(sumGate)/float64(sumLint))
+	fmt.Printf("%-32s", "sum of medians")
+	for _, sum := range sums {
+		fmt.Printf(" %12v", sum.Round(10*time.Microsecond))
+	}
+	fmt.Printf("   ratio %.2f", float64(sums[0])/float64(sums[1]))
+	if split {
+		fmt.Printf(", alone %.2f", float64(sums[2])/float64(sums[1]))
+	}
+	fmt.Println()
+	return nil
+}
+
+// overlayAuditOnly writes the audit-only program and an overlay that
+// places it in a package of the module at root that does not exist on disk.
+func overlayAuditOnly(tmp, root string) (overlay, pkg string, err error) {
+	src := filepath.Join(tmp, "auditonly.go")
+	if err := os.WriteFile(src, auditOnly, 0o644); err != nil {
+		return "", "", err
+	}
+	const dir = "internal/bench/process/auditonly"
+	doc, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(root, dir, "main.go"): src}})
+	if err != nil {
+		return "", "", err
+	}
+	overlay = filepath.Join(tmp, "overlay.json")
+	return overlay, "./" + dir, os.WriteFile(overlay, doc, 0o644)
+}
+
+// sameAudit runs token-gate audit and the audit-only program once each, and
+// fails unless both print the same and exit alike: only then is timing
+// them a fair comparison.
+func sameAudit(gate, alone *exec.Cmd) error {
+	var outs [2][]byte
+	var codes [2]int
+	for i, c := range []*exec.Cmd{gate, alone} {
+		cmd := exec.Command(c.Path, c.Args[1:]...)
+		out, err := cmd.Output()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			codes[i] = exit.ExitCode()
+		case err != nil:
+			return err
+		}
+		outs[i] = out
+	}
+	if !bytes.Equal(outs[0], outs[1]) || codes[0] != codes[1] {
+		return fmt.Errorf("the audit-only program prints other than token-gate audit (exit %d against %d); make auditonly.go.txt do what internal/command's audit does", codes[1], codes[0])
+	}
 	return nil
 }
 

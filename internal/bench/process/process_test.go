@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestAuditAloneIsTheAudit builds token-gate and -split's audit-only
+// program as the bench does, and holds the second to printing what
+// `token-gate audit` prints, exit status included, on every folder of
+// testdata/audit: -split's figure compares the same work or nothing.
+func TestAuditAloneIsTheAudit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two programs")
+	}
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	overlay, pkg, err := overlayAuditOnly(tmp, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate, alone := filepath.Join(tmp, "token-gate"), filepath.Join(tmp, "alone")
+	for _, b := range []struct{ out, pkg, overlay string }{{gate, ".", ""}, {alone, pkg, overlay}} {
+		args := []string{"build", "-o", b.out}
+		if b.overlay != "" {
+			args = append(args, "-overlay", b.overlay)
+		}
+		build := exec.Command("go", append(args, b.pkg)...)
+		build.Dir, build.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	dirs, _ := filepath.Glob(filepath.Join(root, "testdata", "audit", "*"))
+	if len(dirs) < 5 {
+		t.Fatalf("found %d folders under testdata/audit", len(dirs))
+	}
+	for _, dir := range dirs {
+		if err := sameAudit(exec.Command(gate, "audit", dir), exec.Command(alone, "audit", dir)); err != nil {
+			t.Errorf("%s: %v", filepath.Base(dir), err)
+		}
+	}
+}
