@@ -5,8 +5,8 @@
 //	go run ./internal/bench/process                 # the shared corpus's eight repositories
 //	go run ./internal/bench/process -runs 41 DIR…   # folders that hold .github/workflows
 //
-// Both are built the same way, as a release builds token-gate (static,
-// -trimpath, -s -w); actionlint 1.7.12 from the module this repository's
+// All are built the same way, side by side, as a release builds token-gate
+// (static, -trimpath, -s -w); actionlint 1.7.12 from the module this repository's
 // tests already use, with shellcheck and pyflakes off (they are other
 // programs). Runs alternate, so that a loaded machine slows both alike;
 // it prints each repository's medians and the sums of the medians.
@@ -38,6 +38,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/token-gate/token-gate/internal/fake"
@@ -49,6 +50,10 @@ func main() {
 	parts := flag.Bool("phases", false, "time the audit's parts instead, in a build of HEAD with phases.patch")
 	split := flag.Bool("split", false, "also time the audit built alone, without the token check's packages")
 	flag.Parse()
+	if *parts && *split {
+		fmt.Fprintln(os.Stderr, "process bench: -phases times token-gate's parts only; run -split on its own")
+		os.Exit(2)
+	}
 	bench := func(runs int, dirs []string) error { return run(runs, dirs, *split) }
 	if *parts {
 		bench = phases
@@ -127,19 +132,19 @@ func run(runs int, dirs []string, split bool) error {
 		if len(files) == 0 {
 			return fmt.Errorf("no workflows under %s", filepath.Join(dir, workflow.Dir))
 		}
-		cmds := make([]*exec.Cmd, len(programs))
+		argvs := make([][]string, len(programs))
 		for i, p := range programs {
-			cmds[i] = exec.Command(bins[i], p.args(dir, files)...)
+			argvs[i] = append([]string{bins[i]}, p.args(dir, files)...)
 		}
 		if split {
-			if err := sameAudit(cmds[0], cmds[2]); err != nil {
+			if err := sameAudit(argvs[0], argvs[2]); err != nil {
 				return fmt.Errorf("%s: %w", dir, err)
 			}
 		}
 		times := make([][]time.Duration, len(programs))
 		for i := 0; i <= runs; i++ { // the first of each warms the page cache
-			for j, c := range cmds { // alternating, so that a loaded machine slows all alike
-				d, err := timed(c)
+			for j, argv := range argvs { // alternating, so that a loaded machine slows all alike
+				d, err := timed(argv)
 				if err != nil {
 					return err
 				}
@@ -187,12 +192,11 @@ func overlayAuditOnly(tmp, root string) (overlay, pkg string, err error) {
 // sameAudit runs token-gate audit and the audit-only program once each, and
 // fails unless both print the same and exit alike: only then is timing
 // them a fair comparison.
-func sameAudit(gate, alone *exec.Cmd) error {
+func sameAudit(gate, alone []string) error {
 	var outs [2][]byte
 	var codes [2]int
-	for i, c := range []*exec.Cmd{gate, alone} {
-		cmd := exec.Command(c.Path, c.Args[1:]...)
-		out, err := cmd.Output()
+	for i, argv := range [][]string{gate, alone} {
+		out, err := benchCommand(argv).Output()
 		var exit *exec.ExitError
 		switch {
 		case errors.As(err, &exit):
@@ -202,16 +206,49 @@ func sameAudit(gate, alone *exec.Cmd) error {
 		}
 		outs[i] = out
 	}
-	if !bytes.Equal(outs[0], outs[1]) || codes[0] != codes[1] {
-		return fmt.Errorf("the audit-only program prints other than token-gate audit (exit %d against %d); make auditonly.go.txt do what internal/command's audit does", codes[1], codes[0])
+	if codes[0] != codes[1] {
+		return fmt.Errorf("the audit-only program exits %d where token-gate audit exits %d; make auditonly.go.txt do what internal/command's audit does", codes[1], codes[0])
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		gateLines, aloneLines := strings.Split(string(outs[0]), "\n"), strings.Split(string(outs[1]), "\n")
+		at := 0
+		for at < len(gateLines) && at < len(aloneLines) && gateLines[at] == aloneLines[at] {
+			at++
+		}
+		return fmt.Errorf("the audit-only program prints other than token-gate audit from line %d (%q against %q); a folder that is a git checkout with an origin gives token-gate a repository the audit-only program does not read, else make auditonly.go.txt do what internal/command's audit does",
+			at+1, line(aloneLines, at), line(gateLines, at))
 	}
 	return nil
 }
 
+func line(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(no more lines)"
+}
+
+// programEnv is the environment every timed program runs in: this one's,
+// less what changes token-gate's report and not the audit-only program's
+// (GITHUB_REPOSITORY names the repository; FORCE_COLOR and NO_COLOR the
+// colours), so that both do the same work wherever the bench runs, a
+// GitHub runner included.
+var programEnv = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	return name == "GITHUB_REPOSITORY" || name == "FORCE_COLOR" || name == "NO_COLOR"
+})
+
+// benchCommand is the command for argv, in programEnv.
+func benchCommand(argv []string) *exec.Cmd {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = programEnv
+	return cmd
+}
+
 // timed runs a command to its end, its output discarded; exit statuses
 // are the programs' verdicts, not failures of the bench.
-func timed(c *exec.Cmd) (time.Duration, error) {
-	cmd := exec.Command(c.Path, c.Args[1:]...)
+func timed(argv []string) (time.Duration, error) {
+	cmd := benchCommand(argv)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	start := time.Now()
 	err := cmd.Run()
