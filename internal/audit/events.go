@@ -262,7 +262,7 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 	if name := actionName(s.Uses.Text); name == "docker/login-action" {
 		if ecr, ok := workflow.Lookup(s.With, "ecr"); ok && strings.EqualFold(strings.TrimSpace(ecr.Text), "true") {
 			for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
-				a.exchangedLogin(n, s, place, secrets, reg, rawText(n.file, user), "AWS credentials, which docker/login-action trades with the ECR API (ecr: true)")
+				a.exchangedLogin(n, s, place, secrets, reg, loginUser(user), "AWS credentials, which docker/login-action trades with the ECR API (ecr: true)")
 			}
 			return
 		}
@@ -278,7 +278,7 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 				if len(altSecrets) == 0 {
 					continue
 				}
-				username := rawText(n.file, user)
+				username := loginUser(user)
 				if len(users) == len(alts) && expr.Format(users[i].cond) == expr.Format(alt.cond) {
 					username = choiceText(users[i].value)
 				}
@@ -292,8 +292,8 @@ func (a *auditor) loginActionEvents(n *node, s *workflow.Step, l registryLogin) 
 		return
 	}
 	for _, reg := range a.registries(n, s, regValue.Text, hasReg, home, place) {
-		why := exchangedRegistry(reg, rawText(n.file, user))
-		a.exchangedLogin(n, s, place, secrets, reg, rawText(n.file, user), why)
+		why := exchangedRegistry(reg, loginUser(user))
+		a.exchangedLogin(n, s, place, secrets, reg, loginUser(user), why)
 	}
 }
 
@@ -495,7 +495,7 @@ func (a *auditor) checkEvents(n *node, s *workflow.Step) {
 	}
 	base := event{kind: evCheck, place: place, packages: packages, packagesPlace: pkgPlace,
 		passesEmpty: slices.Contains([]string{"warn", "skip"}, strings.ToLower(strings.TrimSpace(missing.Text))),
-		username:    rawText(n.file, user)}
+		username:    loginUser(user)}
 	var secrets []string
 	if tok, ok := input(config.InToken); ok {
 		secrets = append(secrets, n.secretRefs(tok.Text, s, 0)...)
@@ -758,7 +758,7 @@ func (a *auditor) localActionEvents(n *node, s *workflow.Step) bool {
 		}
 		if name, ok := inputRef(e.username); ok {
 			if v, found := workflow.Lookup(s.With, name); found {
-				e.username = rawText(n.file, v)
+				e.username = loginUser(v)
 			}
 		}
 		n.events = append(n.events, e)
@@ -1351,6 +1351,11 @@ func stepByID(j *workflow.Job, id string) *workflow.Step {
 	}
 	return nil
 }
+
+// loginUser is a username as the runner reads it: its YAML quotes gone (a
+// quoted "bot" logs in as bot), its expressions kept. The fix writes it
+// back through yamlScalar, which quotes it again where YAML needs that.
+func loginUser(v workflow.Value) string { return strings.TrimSpace(v.Text) }
 
 // rawText is a scalar as it is written in the file, for copying into the
 // fix: an expression keeps its ${{ }}, a quoted value its quotes.

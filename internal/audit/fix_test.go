@@ -284,3 +284,51 @@ func TestFixSaysWhatPackagesToAdd(t *testing.T) {
 		t.Errorf("fix:\n%s", got)
 	}
 }
+
+// A username written quoted logs in as what the quotes hold: the check the
+// fix writes must send the same, or it can never pass. The same for a
+// quoted expression, and for a quoted _json_key, which is no token.
+func TestFixWritesQuotedUsernamesAsTheyLogIn(t *testing.T) {
+	for name, c := range map[string]struct{ written, want string }{
+		"double-quoted":            {`"robot"`, "robot"},
+		"single-quoted":            {`'robot'`, "robot"},
+		"quoted secret":            {`"${{ secrets.HUB_USER }}"`, "${{ secrets.HUB_USER }}"},
+		"plain, for the record":    {`robot`, "robot"},
+		"quoted, needs its quotes": {`"robot: ci"`, "robot: ci"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          username: " + c.written +
+				"\n          password: ${{ secrets.HUB }}\n      - run: docker push acme/app\n"
+			fixed := fixOf(t, src)
+			if fixed == "" {
+				t.Fatalf("no fix for username %s", c.written)
+			}
+			f := workflow.Parse(workflow.Dir+"/w.yml", []byte(fixed))
+			if f.Err != nil {
+				t.Fatalf("%v\n%s", f.Err, fixed)
+			}
+			var got []string
+			for _, j := range f.Jobs {
+				for _, s := range j.Steps {
+					if s.Uses != nil && strings.HasPrefix(s.Uses.Text, "token-gate/") {
+						if v, ok := workflow.Lookup(s.With, "username"); ok {
+							got = append(got, v.Text)
+						}
+					}
+				}
+			}
+			if len(got) != 1 || got[0] != c.want {
+				t.Errorf("the check sends username %q, the login %q\n%s", got, c.want, fixed)
+			}
+		})
+	}
+	// _json_key, quoted, is still a GCP key that token-gate cannot check.
+	src := "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/login-action@v3\n        with:\n          registry: gcr.io\n          username: '_json_key'\n          password: ${{ secrets.GCP_KEY }}\n      - run: docker push gcr.io/acme/app\n"
+	res := auditText(t, src)
+	if !slices.ContainsFunc(res.Findings, func(f Finding) bool { return f.Code == CodeCannotCheck }) {
+		t.Errorf("a quoted _json_key login got no %s notice: %v", CodeCannotCheck, res.Findings)
+	}
+	if fixed := res.Fix(); len(fixed) != 0 {
+		t.Errorf("a check was written for a GCP key:\n%s", fixed[workflow.Dir+"/w.yml"])
+	}
+}

@@ -508,7 +508,7 @@ func (a *auditor) portableUsername(r *run, n *node, e *event) (string, bool) {
 	case "inputs":
 		if n.caller != nil && len(p.Path) == 2 {
 			if v, ok := workflow.Lookup(n.caller.job.With, p.Path[1]); ok {
-				return a.portableUsername(r, n.caller, &event{username: rawText(n.caller.file, v)})
+				return a.portableUsername(r, n.caller, &event{username: loginUser(v)})
 			}
 		}
 	}
