@@ -159,7 +159,13 @@ func pypiTrustedFix(e *event, deleteWords string) string {
 		steps = append(steps, "build the files in this step and publish them with pypa/gh-action-pypi-publish and no password (this tool does not trade the job's OIDC token for one itself)")
 	}
 	steps = append(steps, deleteWords)
-	return fmt.Sprintf("On PyPI, add %s as the project's trusted publisher; then %s.", publisher, wordsList(steps))
+	fix := fmt.Sprintf("On PyPI, add %s as the project's trusted publisher; then %s.", publisher, wordsList(steps))
+	if e.node.caller != nil {
+		// PyPI supports a publish from a called workflow only in part
+		// (docs/facts.md, "Short-lived credentials").
+		fix += " PyPI supports a publish from a called workflow only in part: naming the calling workflow works while both are in this repository, and PyPI means to change how such publishers are named; a publish from a job of " + e.node.top.file.Path + " itself is supported fully."
+	}
+	return fix
 }
 
 // deleteWords is the last step of a replaceable fix: delete the secret,

@@ -265,7 +265,8 @@ func TestSecretsInAnyCase(t *testing.T) {
 
 // A PyPI token read by a called workflow (poetry's short -p): PyPI trusts
 // the workflow the run starts from, the calling job must grant the OIDC
-// token too, and the caller's own mapping of the secret is no other reader.
+// token too, the caller's own mapping of the secret is no other reader,
+// and the fix says that PyPI supports this case only in part.
 func TestReplaceableCalledPyPI(t *testing.T) {
 	res := auditFiles(t, map[string]string{
 		"release.yml": "on: push\njobs:\n  pypi:\n    uses: ./.github/workflows/pypi.yml\n    secrets: inherit\n",
@@ -276,9 +277,17 @@ func TestReplaceableCalledPyPI(t *testing.T) {
 		t.Fatalf("no replaceable for PYPI: %v", briefs(res.Findings))
 	}
 	fix := res.Findings[i].Fix
-	for _, want := range []string{"add .github/workflows/release.yml, the workflow that calls this one, as the project's trusted publisher", "the job that calls it, `permissions: id-token: write`", "and delete PYPI."} {
+	const inPart = "PyPI supports a publish from a called workflow only in part"
+	for _, want := range []string{"add .github/workflows/release.yml, the workflow that calls this one, as the project's trusted publisher", "the job that calls it, `permissions: id-token: write`", "and delete PYPI.", inPart} {
 		if !strings.Contains(fix, want) {
 			t.Errorf("fix %q lacks %q", fix, want)
+		}
+	}
+	// The caveat is a called workflow's alone.
+	direct := auditText(t, "on: push\njobs:\n  publish:\n    runs-on: x\n    steps:\n      - run: poetry publish -u __token__ -p '${{ secrets.PYPI }}'\n")
+	for _, f := range direct.Findings {
+		if f.Code == CodeReplaceable && strings.Contains(f.Fix, inPart) {
+			t.Errorf("a publish in the workflow a run starts from got the called workflow's caveat: %q", f.Fix)
 		}
 	}
 }
