@@ -46,12 +46,12 @@ func plainDocument(src []byte) (doc *yaml.Node, done func(), ok bool) {
 		if p.spare == nil {
 			return // given back already: twice would hand one slab to two readers
 		}
-		p.spare.lines, p.spare.nodes, p.spare.arena = p.lines[:0], p.firstSlab[:0], p.firstArena[:0]
+		p.spare.lines = p.lines[:0]
 		spareSlabs.Put(p.spare)
 		p.spare = nil
 	}
 	doc, ok = p.document()
-	if !ok || p.failed {
+	if !ok {
 		done()
 		return nil, nil, false
 	}
@@ -117,11 +117,9 @@ type plainReader struct {
 	// colLine, colOff and colChars are col's last answer: a line, a byte
 	// offset in the text, and the characters before it on its line.
 	colLine, colOff, colChars int
-	// spare holds the slabs to reuse, and takes back the first slab and
-	// arena (the ones sized for the whole document) when done.
-	spare      *plainSlabs
-	firstSlab  []yaml.Node
-	firstArena []*yaml.Node
+	// spare holds the slabs to reuse: the first slab and arena, sized for
+	// the whole document, are its own.
+	spare *plainSlabs
 }
 
 // split finds the lines and how each starts, and readies the slabs.
@@ -145,15 +143,21 @@ func (p *plainReader) split() {
 		start = end + 1
 	}
 	// A node for each key and its value, and for each item: a slab each,
-	// sized once from the colons and dashes (an over-count costs little:
-	// fresh memory costs nothing until it is written).
-	nodes := 2*strings.Count(p.text, ":") + strings.Count(p.text, "-") + 8
+	// sized once from the colons and dashes. An over-count costs little,
+	// as fresh memory costs nothing until it is written, up to a bound: a
+	// hostile file of colons would reserve a gigabyte. The largest real
+	// workflows here take a few thousand nodes; past the bound, nodes come
+	// from small slabs (node).
+	nodes := min(2*strings.Count(p.text, ":")+strings.Count(p.text, "-"), maxSlabNodes) + 8
 	// A spare slab is taken even when it is smaller than the count: the
 	// fixed file is the original and a little more, and what does not fit
-	// goes to small slabs (node).
-	p.slab, p.arena = reuse(p.spare.nodes, nodes), reuse(p.spare.arena, nodes)
-	p.firstSlab, p.firstArena = p.slab, p.arena
+	// goes to small slabs too.
+	p.spare.nodes, p.spare.arena = reuse(p.spare.nodes, nodes), reuse(p.spare.arena, nodes)
+	p.slab, p.arena = p.spare.nodes, p.spare.arena
 }
+
+// maxSlabNodes bounds the first slab: 16,384 nodes are 2.4 MiB.
+const maxSlabNodes = 1 << 14
 
 func (p *plainReader) fail() { p.failed = true }
 
@@ -212,8 +216,9 @@ func (p *plainReader) next() bool {
 func (p *plainReader) document() (*yaml.Node, bool) {
 	for _, l := range p.lines {
 		// Document markers and directives are left to yaml.v3. (A tab is
-		// refused where it is met: in a key, a value or the space
-		// between; a comment or block text may hold one.)
+		// refused where it is met: in a key, at a value's start or in the
+		// space between; a plain value, a comment or block text may hold
+		// one.)
 		if line := p.text[l.start:l.end]; l.content && (strings.HasPrefix(line, "---") || strings.HasPrefix(line, "...") || line[0] == '%') {
 			return nil, false
 		}
@@ -339,8 +344,9 @@ func keyColon(line string) int {
 }
 
 // resolvable are the first bytes that yaml.v3's resolver looks past (its
-// resolveTable): a plain scalar starting with any other is a string, and
-// asking the resolver (which boxes its answer) would say so at a cost.
+// resolveTable): a plain scalar starting with any other is a string, which
+// is plainTag's answer for it. TestResolvableCoversTheResolver holds the
+// set to yaml.v3's table.
 const resolvable = "+-0123456789yYnNtTfFoO~<."
 
 // plainTag is the tag yaml.v3's resolver gives a plain scalar. Past a sign,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -477,5 +478,39 @@ func TestLongLinesStayLinear(t *testing.T) {
 		if took := time.Since(start); took > 10*time.Second {
 			t.Errorf("%s: 200,001 items took %v", item, took)
 		}
+	}
+}
+
+// The first slab is sized from the colons and dashes, up to a bound: a
+// hostile file of 4 MiB of colons reserved 1.3 GB before the bound, and
+// Load reads a file per CPU at once. Each shape is still read as yaml.v3
+// reads it. (A file of 4 MiB of real keys is a tree that size, for either
+// reader.)
+func TestHostileCountsReserveLittle(t *testing.T) {
+	for name, src := range map[string]string{
+		"colons in a value": "a: " + strings.Repeat(":", MaxFileSize-8) + "\n",
+		"dashes":            "a: " + strings.Repeat("-", MaxFileSize-8) + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			doc, done, ok := plainDocument([]byte(src))
+			runtime.ReadMemStats(&after)
+			const bound = 256 << 20 // the lines, the tree and the slab, well under
+			if got := after.TotalAlloc - before.TotalAlloc; got > bound {
+				t.Errorf("reading 4 MiB allocated %d MiB; the slab is to be bounded", got>>20)
+			}
+			if !ok {
+				return // left to yaml.v3, as TestPlainDocumentCases holds
+			}
+			defer done()
+			var want yaml.Node
+			if err := yaml.Unmarshal([]byte(src), &want); err != nil {
+				t.Fatalf("read a document yaml.v3 refuses (%v)", err)
+			}
+			if diff := sameTree(&want, doc, ""); diff != "" {
+				t.Errorf("read otherwise than yaml.v3: %s", diff)
+			}
+		})
 	}
 }
