@@ -289,7 +289,7 @@ func (e *Estate) write(w http.ResponseWriter, resource string, a Answer) {
 // API"). The body's shape is the endpoint's 200 in GitHub's OpenAPI
 // description (@octokit/openapi, api.github.com.json), which
 // TestFakeAnswersMatchOpenAPI holds it to; its Content-Type is the one
-// every recorded answer in testdata/answers carries.
+// every recorded api.github.com answer in testdata/answers carries.
 func (e *Estate) writeJSON(w http.ResponseWriter, resource string, v any, link string) {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -528,7 +528,8 @@ func (e *Estate) minimalRepository(r *EstateRepo) map[string]any {
 // environments answers "List environments": {total_count, environments:
 // [environment]}, each in the shape of the documented response example
 // (https://docs.github.com/rest/deployments/environments#list-environments),
-// whose first id, 161088068, numbers them.
+// whose first id, 161088068, numbers them, and whose node_id is base64 of
+// "011:Environment161088068".
 func (e *Estate) environments(w http.ResponseWriter, r *http.Request, full string, repo *EstateRepo) {
 	if e.refuse(w, PartEnvironments, full) {
 		return
@@ -538,7 +539,7 @@ func (e *Estate) environments(w http.ResponseWriter, r *http.Request, full strin
 	for i, env := range repo.Environments[from:to] {
 		id := 161088068 + i + from
 		out = append(out, map[string]any{
-			"id": id, "node_id": base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("MDExOkVudmlyb25tZW50%d", id))),
+			"id": id, "node_id": base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("011:Environment%d", id))),
 			"name": env.Name, "url": "https://api.github.com/repos/" + full + "/environments/" + url.PathEscape(env.Name),
 			"html_url":   "https://github.com/" + full + "/deployments/activity_log?environments_filter=" + url.QueryEscape(env.Name),
 			"created_at": "2026-01-05T10:00:00Z", "updated_at": "2026-01-05T10:00:00Z", "protection_rules": []any{},

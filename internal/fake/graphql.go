@@ -273,8 +273,8 @@ func (c connObj) field(x *executor, name string, _ map[string]any, _ []any) any 
 	case "pageInfo":
 		// GitHub's cursors are opaque strings to pass back as after:
 		// (GitHub docs, "Using pagination in the GraphQL API"); the
-		// reader never looks inside. This one is the fake's own, in the
-		// shape GitHub's take (base64 of "cursor:v2:…").
+		// reader never looks inside. This one is the fake's own: no
+		// public source gives their inside, and none is needed.
 		return pageInfoObj{next: c.end < c.total, cursor: base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + strconv.Itoa(c.end)))}
 	case "nodes":
 		out := make([]object, len(c.repos))

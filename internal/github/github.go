@@ -241,7 +241,7 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 		return &facts.LockoutError{Status: status, Message: msg, RequestID: id}
 	case limited && r.Header.Get("X-RateLimit-Remaining") == "0":
 		rl := &facts.RateLimitError{Status: status, Message: msg, RequestID: id}
-		rl.Reset, _ = resetOf(r)
+		rl.Reset = resetOf(r)
 		return rl
 	case limited && (hasRetryAfter || status == http.StatusTooManyRequests || secondaryWording(msg)):
 		// A Retry-After with quota left is a secondary limit whatever the
@@ -261,13 +261,14 @@ func Classify(ctx context.Context, resp *gh.Response, err error) error {
 }
 
 // resetOf reads X-RateLimit-Reset, the primary limit's reset in epoch
-// seconds (GitHub docs, "Rate limits for the REST API").
-func resetOf(resp *http.Response) (time.Time, bool) {
+// seconds (GitHub docs, "Rate limits for the REST API"); the zero time when
+// it cannot be read.
+func resetOf(resp *http.Response) time.Time {
 	secs, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}
 	}
-	return time.Unix(secs, 0).UTC(), true
+	return time.Unix(secs, 0).UTC()
 }
 
 // isJSON reports whether an answer is in GitHub's JSON. An answer without a

@@ -180,7 +180,7 @@ func (r *Reader) wholeQueryError(resp *http.Response, errs []gqlError) error {
 	switch {
 	case isRateLimitType(first):
 		rl := &facts.RateLimitError{Status: resp.StatusCode, Message: first.Message, RequestID: id}
-		rl.Reset, _ = resetOf(resp)
+		rl.Reset = resetOf(resp)
 		return rl
 	case first.Type == "FORBIDDEN" && samlFailure(first):
 		return &facts.SSOError{Message: first.Message, RequestID: id}

@@ -25,6 +25,7 @@ import (
 	"github.com/token-gate/token-gate/internal/github"
 	"github.com/token-gate/token-gate/internal/report"
 	"github.com/token-gate/token-gate/internal/token"
+	"github.com/token-gate/token-gate/internal/transport"
 )
 
 // Options are the reminder inputs and the run's context.
@@ -322,14 +323,8 @@ func (s *syncer) pace(ctx context.Context) error {
 	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(max(wait, 0)+s.o.Pace).After(deadline) {
 		return errOutOfTime
 	}
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return errOutOfTime
-		case <-t.C:
-		}
+	if wait > 0 && transport.Sleep(ctx, wait) != nil {
+		return errOutOfTime
 	}
 	return nil
 }

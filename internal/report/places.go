@@ -67,8 +67,9 @@ const maxName = 200
 func cutName(s string) string { return CutRunes(s, maxName) }
 
 // CutRunes keeps at most n characters of s, the last of them an ellipsis
-// where it cuts. Cut only what is already redacted and escaped as it will
-// be shown: a cut secret no longer matches its redaction.
+// where it cuts. Cut after redacting (a cut secret no longer matches its
+// redaction) and before escaping (a cut escape or code span can end early
+// or run on).
 func CutRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
