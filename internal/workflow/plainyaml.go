@@ -21,7 +21,7 @@ import (
 // Why a second reader: a short audit is mostly start-up, and yaml.v3
 // builds each scalar byte by byte and boxes each tag it resolves; this
 // reader makes one string of the source, cuts every value from it, and
-// takes its nodes from slabs: a third of yaml.v3's time on the corpus
+// takes its nodes from slabs: a sixth of yaml.v3's time on the corpus
 // (docs/speed.md). Comments are not kept: nothing here reads them.
 // TestPlainDocumentIsYAMLv3, TestPlainDocumentGenerated and
 // FuzzPlainDocument hold it to yaml.v3, node for node: kind, style, tag,

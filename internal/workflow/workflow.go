@@ -9,7 +9,7 @@
 // maintained yaml.v3), whose nodes keep every line and column; the model is
 // checked against actionlint's parser in the tests, and the choice is
 // measured in docs/speed.md. A file written in plain block YAML, as most
-// workflows are, is read into the same tree by plainDocument, at a third of
+// workflows are, is read into the same tree by plainDocument, at a sixth of
 // the cost; the tests hold the two to each other node for node.
 package workflow
 
