@@ -46,7 +46,7 @@ func (a *auditor) replaceable(r *run, cs *credSet) {
 				Fix: fmt.Sprintf("In each package's settings, under Manage Actions access, give this repository the Write role; then give the jobs that push `permissions: packages: write`, log in with `password: ${{ secrets.GITHUB_TOKEN }}` (username `${{ github.actor }}`), and %s.", a.deleteWords(r, refs, k.secret, nil))})
 		case image.DisplayHost(k.registry) == "docker.io":
 			a.add(Finding{Code: CodeReplaceable, Severity: Notice, Place: first.place, Secret: k.secret,
-				Message: fmt.Sprintf("%s is a Docker Hub access token; on a Docker Team or Business plan, docker/login-action (v4.5 or later) logs in to Docker Hub by OIDC with no stored token.", k.secret),
+				Message: fmt.Sprintf("%s logs in to Docker Hub with a stored password or access token; on a Docker Team or Business plan, docker/login-action (v4.5 or later) logs in to Docker Hub by OIDC with none.", k.secret),
 				Fix:     fmt.Sprintf("If the organization's plan has it: connect the repository in Docker Hub's OIDC settings, give the job `permissions: id-token: write`, drop `password:` from each login, and %s; otherwise keep it, and check it with token-gate.", a.deleteWords(r, refs, k.secret, nil))})
 		}
 	}
