@@ -12,16 +12,15 @@ package audit
 
 import (
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/token-gate/token-gate/internal/expr"
 	"github.com/token-gate/token-gate/internal/finding"
 	"github.com/token-gate/token-gate/internal/image"
+	"github.com/token-gate/token-gate/internal/parallel"
 	"github.com/token-gate/token-gate/internal/secret"
 	"github.com/token-gate/token-gate/internal/workflow"
 )
@@ -250,8 +249,6 @@ func (a *auditor) readRuns() []*run {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(x, y int) int { return len(a.repo.Files[y].Source) - len(a.repo.Files[x].Source) })
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	refused := make([]*Finding, len(a.repo.Files))
 	for i, f := range a.repo.Files {
 		if f.Err == nil {
@@ -275,20 +272,7 @@ func (a *auditor) readRuns() []*run {
 		sub := a.child(a.repo, a.opts)
 		runs[i], subs[i] = sub.buildRun(a.repo.Files[i]), sub
 	}
-	if len(roots) == 1 {
-		// One run: no goroutine, whose stack would grow again from nothing.
-		read(roots[0])
-	} else {
-		for _, i := range roots {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				read(i)
-			}()
-		}
-		wg.Wait()
-	}
+	parallel.Each(roots, read)
 	var out []*run
 	for i, f := range a.repo.Files {
 		switch {

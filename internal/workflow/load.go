@@ -9,10 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/token-gate/token-gate/internal/parallel"
 )
 
 // Dir is where workflows live in a repository.
@@ -143,21 +143,7 @@ func Load(root string) (*Repo, error) {
 		f.Link = s.link
 		repo.Files[s.at] = f
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, s := range sources {
-		if len(sources) == 1 {
-			parse(s) // no goroutine for one file: its stack would grow anew
-			break
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			parse(s)
-		}()
-	}
-	wg.Wait()
+	parallel.Each(sources, parse)
 	repo.loadActions(root, inside)
 	return repo, nil
 }
