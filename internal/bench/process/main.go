@@ -113,11 +113,7 @@ func run(runs int, dirs []string, split bool) error {
 	bins := make([]string, len(programs))
 	for i, p := range programs {
 		bins[i] = filepath.Join(tmp, fmt.Sprintf("program-%d", i))
-		args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", bins[i]}, p.extra...)
-		build := exec.Command("go", append(args, p.pkg)...)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		build.Stderr = os.Stderr
-		if err := build.Run(); err != nil {
+		if err := build("", bins[i], p.pkg, p.extra...); err != nil {
 			return fmt.Errorf("building %s: %w", p.name, err)
 		}
 	}
@@ -243,6 +239,15 @@ func benchCommand(argv []string) *exec.Cmd {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = programEnv
 	return cmd
+}
+
+// build builds pkg, in dir ("" for this one), as a release builds
+// token-gate: static, -trimpath, -s -w.
+func build(dir, out, pkg string, extra ...string) error {
+	args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}, extra...)
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, append(os.Environ(), "CGO_ENABLED=0"), os.Stderr
+	return cmd.Run()
 }
 
 // timed runs a command to its end, its output discarded; exit statuses

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +32,7 @@ func phases(runs int, dirs []string) error {
 	defer os.RemoveAll(tmp)
 	src, bin := filepath.Join(tmp, "src"), filepath.Join(tmp, "token-gate")
 	if err := git("", "worktree", "add", "--detach", src, "HEAD"); err != nil {
-		return err
+		return fmt.Errorf("making a worktree of HEAD at %s (a run killed before may have left one: git worktree prune): %w", src, err)
 	}
 	defer git("", "worktree", "remove", "--force", src)
 	apply := exec.Command("git", "apply")
@@ -39,13 +40,10 @@ func phases(runs int, dirs []string) error {
 	if err := apply.Run(); err != nil {
 		return fmt.Errorf("phases.patch does not apply to HEAD (make it again): %w", err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-	build.Dir, build.Env, build.Stderr = src, append(os.Environ(), "CGO_ENABLED=0"), os.Stderr
-	if err := build.Run(); err != nil {
+	if err := build(src, bin, "."); err != nil {
 		return fmt.Errorf("building the timed token-gate: %w", err)
 	}
 	sums := map[string]time.Duration{}
-	var names []string
 	for _, dir := range dirs {
 		got := map[string][]time.Duration{}
 		for i := 0; i <= runs; i++ { // the first warms the page cache
@@ -70,30 +68,20 @@ func phases(runs int, dirs []string) error {
 				}
 				ns, err := strconv.ParseInt(f[2], 10, 64)
 				if err != nil {
-					return fmt.Errorf("%s: %q", dir, line)
+					return fmt.Errorf("%s: phases.patch printed a time that is not a number, %q; make the patch again", dir, line)
 				}
 				got[f[1]] = append(got[f[1]], time.Duration(ns))
 			}
 		}
 		fmt.Println(filepath.Base(dir))
-		for _, name := range slices.Sorted(func(yield func(string) bool) {
-			for k := range got {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, name := range slices.Sorted(maps.Keys(got)) {
 			m := median(got[name])
-			if _, ok := sums[name]; !ok {
-				names = append(names, name)
-			}
 			sums[name] += m
 			fmt.Printf("  %-34s %10v\n", name, m.Round(10*time.Microsecond))
 		}
 	}
 	fmt.Println("sums of medians")
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(sums)) {
 		fmt.Printf("  %-34s %10v\n", name, sums[name].Round(10*time.Microsecond))
 	}
 	return nil

@@ -48,3 +48,22 @@ func TestAuditAloneIsTheAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestPhasesPatchApplies: -phases applies phases.patch to a worktree of
+// HEAD, so a change to the files it times must make the patch again, in
+// the same commit. (A working tree with changes of its own to those files
+// is checked as it stands.)
+func TestPhasesPatchApplies(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".git")); err != nil {
+		t.Skip("not a git checkout")
+	}
+	check := exec.Command("git", "apply", "--check", filepath.Join("internal", "bench", "process", "phases.patch"))
+	check.Dir = root
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("phases.patch does not apply (%v): make it again against the code it times\n%s", err, out)
+	}
+}
