@@ -2,6 +2,7 @@ package audit
 
 import (
 	"iter"
+	"math/bits"
 	"path"
 	"strings"
 
@@ -136,7 +137,7 @@ type planner struct {
 	// node.idx, worked out on first use.
 	callees [][]*node
 	// sweeps are whileBad's answers, kept.
-	sweeps map[badSweep][][]int32
+	sweeps map[badSweep]*badRuns
 }
 
 type factValue struct{ value, known bool }
@@ -232,40 +233,53 @@ func (p *planner) each(withEmpty bool, f func(sc scenario)) {
 
 // whileBad calls f with the events that ran, in each scenario where
 // credential k is bad (mode) and some login, push or check of it ran: what
-// a bad credential lets happen before it fails. The rules and the fix ask
-// it of one credential up to five times, so the first answer is kept: the
-// events that ran in each such scenario, by number.
+// a bad credential lets happen before it fails. The rules, and each plan
+// the fix writes and writes again (keepInvariant), ask it of one credential
+// again and again, so the first answer is kept: the events that ran in each
+// such scenario, a bit each. A hostile file's thousands of scenarios, for
+// each of dozens of credentials, would hold gigabytes as lists of events.
 func (p *planner) whileBad(k credKey, mode badMode, f func(ran iter.Seq[*event])) {
 	key := badSweep{k, mode}
 	runs, ok := p.sweeps[key]
 	if !ok {
+		runs = &badRuns{stride: (len(p.events) + 63) / 64}
 		p.each(false, func(sc scenario) {
 			o := p.simulate(sc.with(k, mode))
 			if !o.triedCred(k) {
 				return
 			}
-			var ran []int32
-			for i, at := range o.attempted {
-				if at {
-					ran = append(ran, int32(i))
+			at := len(runs.bits)
+			runs.bits = append(runs.bits, make([]uint64, runs.stride)...)
+			for i, ran := range o.attempted {
+				if ran {
+					runs.bits[at+i/64] |= 1 << (i % 64)
 				}
 			}
-			runs = append(runs, ran)
+			runs.n++
 		})
 		if p.sweeps == nil {
-			p.sweeps = map[badSweep][][]int32{}
+			p.sweeps = map[badSweep]*badRuns{}
 		}
 		p.sweeps[key] = runs
 	}
-	for _, ran := range runs {
+	for s := range runs.n {
 		f(func(yield func(*event) bool) {
-			for _, i := range ran {
-				if !yield(p.events[i]) {
-					return
+			for w, word := range runs.bits[s*runs.stride : (s+1)*runs.stride] {
+				for ; word != 0; word &= word - 1 {
+					if !yield(p.events[w*64+bits.TrailingZeros64(word)]) {
+						return
+					}
 				}
 			}
 		})
 	}
+}
+
+// badRuns are whileBad's kept answer: for each of n scenarios, a bit for
+// each of the planner's events, set where it ran, stride words a scenario.
+type badRuns struct {
+	n, stride int
+	bits      []uint64
 }
 
 // badSweep is a question whileBad answers: every scenario where one

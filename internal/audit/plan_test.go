@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"fmt"
 	"iter"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -243,5 +245,48 @@ func TestWhileBadAnswersOnce(t *testing.T) {
 		if got := asked(p, mode); !slices.EqualFunc(got, want, slices.Equal) || p.scratch != nil {
 			t.Errorf("mode %d: second answer %v (simulated again: %v), want %v kept", mode, got, p.scratch != nil, want)
 		}
+	}
+}
+
+// whileBad keeps its answers a bit an event: a hostile file's scenarios,
+// for each of its credentials and both ways of being bad, held as lists of
+// events took gigabytes (3.2 GB where the sweeps themselves took 0.5).
+// Here, 64 scenarios of about a hundred events for 10 credentials: lists
+// held about half a megabyte, bits hold a twentieth of that.
+func TestWhileBadKeepsLittle(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("on: push\njobs:\n")
+	for i := range 6 {
+		fmt.Fprintf(&b, "  g%d:\n    if: vars.A%d == 'on'\n    runs-on: x\n    steps:\n      - run: echo hi\n", i, i)
+	}
+	for j := range 10 {
+		fmt.Fprintf(&b, "  p%d:\n    runs-on: x\n    steps:\n", j)
+		for k := range 5 {
+			fmt.Fprintf(&b, "      - uses: docker/login-action@v3\n        with:\n          registry: ghcr.io\n          username: u\n          password: ${{ secrets.S%d }}\n      - run: docker push ghcr.io/acme/i%d-%d\n", (j*5+k)%10, j, k)
+		}
+	}
+	p := planOf(t, b.String())
+	creds := runCreds(p.r)
+	if len(creds) != 10 {
+		t.Fatalf("%d credentials, want 10", len(creds))
+	}
+	scenarios := 0
+	p.whileBad(creds[0], expired, func(iter.Seq[*event]) { scenarios++ })
+	if scenarios < 64 {
+		t.Fatalf("%d scenarios tried %s, want 64 or more", scenarios, creds[0].secret)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, k := range creds {
+		for _, mode := range []badMode{expired, noRights} {
+			p.whileBad(k, mode, func(iter.Seq[*event]) {})
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(p)
+	if kept := int64(after.HeapAlloc) - int64(before.HeapAlloc); kept > 128<<10 {
+		t.Errorf("the kept answers hold %d KB; a bit an event a scenario is %d KB", kept>>10, scenarios*len(creds)*2*((len(p.events)+63)/64)*8>>10)
 	}
 }
