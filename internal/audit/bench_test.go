@@ -12,10 +12,12 @@ import (
 // go test ./internal/audit -bench . : reading and judging AIBrix's nine
 // workflows, apart; go run ./internal/bench/audit compares the whole with
 // actionlint.
-func aibrixRoot(b *testing.B) string {
-	shared := fake.AIBrixWorkflows(b)
+func aibrixRoot(b *testing.B) string { return checkout(b, fake.AIBrixWorkflows(b)) }
+
+// checkout lays a folder of workflows out as a repository holds them.
+func checkout(b *testing.B, workflows string) string {
 	root := b.TempDir()
-	if err := os.CopyFS(filepath.Join(root, workflow.Dir), os.DirFS(shared)); err != nil {
+	if err := os.CopyFS(filepath.Join(root, workflow.Dir), os.DirFS(workflows)); err != nil {
 		b.Fatal(err)
 	}
 	return root
@@ -55,11 +57,7 @@ func BenchmarkAuditCorpus(b *testing.B) {
 			continue
 		}
 		b.Run(e.Name(), func(b *testing.B) {
-			root := b.TempDir()
-			if err := os.CopyFS(filepath.Join(root, workflow.Dir), os.DirFS(filepath.Join(corpus, e.Name()))); err != nil {
-				b.Fatal(err)
-			}
-			repo, err := workflow.Load(root)
+			repo, err := workflow.Load(checkout(b, filepath.Join(corpus, e.Name())))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -58,12 +58,12 @@ func (a *auditor) githubContext(path []string) (any, bool) {
 		return nil, false
 	}
 	owner, name, _ := strings.Cut(a.opts.Repository, "/")
-	switch strings.ToLower(strings.Join(path, ".")) {
-	case "repository":
+	switch {
+	case joinedIs(path, "repository"):
 		return a.opts.Repository, true
-	case "repository_owner":
+	case joinedIs(path, "repository_owner"):
 		return owner, true
-	case "event.repository.name":
+	case joinedIs(path, "event.repository.name"):
 		return name, true
 	}
 	return nil, false

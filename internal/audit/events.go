@@ -549,9 +549,7 @@ func (a *auditor) buildPushEvents(n *node, s *workflow.Step) {
 		place = a.place(n.file, tags.Pos, n, s)
 		refs = append(refs, tagRefs(n.job, tags.Text)...)
 	}
-	for _, name := range outputNames(outputs.Text) {
-		refs = append(refs, name)
-	}
+	refs = append(refs, outputNames(outputs.Text)...)
 	if len(refs) == 0 {
 		refs = []string{""} // pushes, but names nothing the audit can read
 	}

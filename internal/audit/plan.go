@@ -83,9 +83,7 @@ const (
 	failed
 )
 
-func (r result) String() string {
-	return [...]string{"skipped", "success", "failure"}[r]
-}
+func (r result) String() string { return resultValues[r].(string) }
 
 // outcome is what happened in one scenario. Its slices are indexed by the
 // planner's numbering of nodes, steps and events: a scenario is simulated
@@ -138,6 +136,9 @@ type planner struct {
 	callees [][]*node
 	// sweeps are whileBad's answers, kept.
 	sweeps map[badSweep]*badRuns
+	// afterFailure is runsAfterFailure's answer by node.idx, once asked:
+	// the fix's guards ask it of each pair of top jobs.
+	afterFailure map[int]bool
 }
 
 type factValue struct{ value, known bool }

@@ -36,6 +36,9 @@ func touches(n *node) bool {
 // runsAfterFailure reports whether a job's if: can hold when every job it
 // waits for failed: for some event and some way its other parts fall.
 func (p *planner) runsAfterFailure(n *node) bool {
+	if runs, ok := p.afterFailure[n.idx]; ok {
+		return runs
+	}
 	o := p.newOutcome()
 	for _, m := range n.ancestors() {
 		o.set(m, failed)
@@ -44,5 +47,9 @@ func (p *planner) runsAfterFailure(n *node) bool {
 	p.each(false, func(sc scenario) {
 		runs = runs || p.holds(sc, o, n, nil, n.cond, leg{}, false, true, nil)
 	})
+	if p.afterFailure == nil {
+		p.afterFailure = map[int]bool{}
+	}
+	p.afterFailure[n.idx] = runs
 	return runs
 }
