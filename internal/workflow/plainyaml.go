@@ -16,7 +16,9 @@ import (
 // kept or indented blocks, multi-line plain or quoted scalars, flow
 // mappings, escapes, a tab outside a value, a comment or block text,
 // carriage returns, document markers) makes it answer false, and yaml.v3
-// reads the file: plainDocument never reads what yaml.v3 would refuse.
+// reads the file: plainDocument never reads what yaml.v3 would refuse
+// (within MaxFileSize, which checkSize holds every file to first: its
+// nesting then stays below yaml.v3's depth limit).
 //
 // Why a second reader: a short audit is mostly start-up, and yaml.v3
 // builds each scalar byte by byte and boxes each tag it resolves; this
@@ -668,8 +670,9 @@ func (p *plainReader) flowSequence(at int) *yaml.Node {
 }
 
 // quoted reads a one-line quoted scalar at the start of s: its text, and
-// the offset past its closing quote. Double quotes with an escape, and
-// quotes that do not close on the line, are left to yaml.v3.
+// the offset past its closing quote. Double quotes with an escape, a tab
+// in either kind, and quotes that do not close on the line, are left to
+// yaml.v3.
 func quoted(s string) (string, int, bool) {
 	if s[0] == '"' {
 		end := strings.IndexByte(s[1:], '"')

@@ -335,13 +335,10 @@ func TestPlainDocumentGenerated(t *testing.T) {
 // go test ./internal/workflow -run '^$' -bench ReadYAML -benchmem : the
 // shared corpus's files read by yaml.v3 and by plainDocument.
 func BenchmarkReadYAML(b *testing.B) {
-	aibrix, why := fake.LookupAIBrix()
-	if aibrix == "" {
-		b.Skip(why)
-	}
+	corpus := fake.Corpus(b)
 	var srcs [][]byte
 	for path, src := range yamlFiles(b) {
-		if strings.HasPrefix(path, filepath.Join(filepath.Dir(aibrix), "corpus")) {
+		if strings.HasPrefix(path, corpus+string(filepath.Separator)) {
 			srcs = append(srcs, src)
 		}
 	}
